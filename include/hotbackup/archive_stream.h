@@ -1,0 +1,78 @@
+// ArchiveStream: the streaming pipeline, file by file, in bounded memory.
+//
+//   FileReader -> ArchiveWriter (tar | xbstream) -> [ZstdSink] -> output sink
+//
+// AddFile reads a file once, start to end, into the archive; Finish writes
+// the archive trailer, ends the zstd frame and finishes the output sink
+// (which, for an OutputFile, makes the archive durable and visible). Memory
+// does not grow with file sizes or counts: one read buffer, the encoder's
+// chunk buffer (10 MiB for XBSTREAM) and zstd's window.
+//
+// The output sink is not owned and must remain live while the stream is
+// used. After an error the stream is unusable; destroying it without Finish
+// leaves the output unfinished (an OutputFile then removes its temporary
+// file). Not thread-safe.
+#ifndef HOTBACKUP_ARCHIVE_STREAM_H_
+#define HOTBACKUP_ARCHIVE_STREAM_H_
+
+#include <memory>
+#include <string>
+
+#include "hotbackup/aligned_buffer.h"
+#include "hotbackup/archive_writer.h"
+#include "hotbackup/byte_sink.h"
+#include "hotbackup/file_reader.h"
+#include "hotbackup/zstd_sink.h"
+
+namespace hotbackup {
+
+enum class Compression { kNone, kZstd };
+
+struct StreamOptions {
+  ArchiveFormat format = ArchiveFormat::kTar;
+  Compression compression = Compression::kNone;
+  ZstdOptions zstd;
+  ReadMode read_mode = ReadMode::kBuffered;
+};
+
+struct StreamStats {
+  uint64_t files = 0;
+  uint64_t file_bytes = 0;  // bytes read from files
+};
+
+class ArchiveStream {
+ public:
+  // Fails with kInvalidArgument for options the encoders refuse.
+  static Status Open(const StreamOptions& options, ByteSink* output,
+                     std::unique_ptr<ArchiveStream>* stream);
+
+  // Streams the regular file at `source_path` (symlinks followed) into the
+  // archive as `archive_path`, which must be relative, without "." or ".."
+  // components. Keeps permission bits, mtime and ownership. Fails with
+  // kChanged if the file changes size while being read.
+  Status AddFile(const std::string& source_path, const std::string& archive_path);
+
+  // Completes the archive and the output.
+  Status Finish();
+
+  const StreamStats& stats() const { return stats_; }
+
+ private:
+  ArchiveStream() = default;
+
+  StreamOptions options_;
+  std::unique_ptr<ByteSink> compressor_;  // null without compression
+  std::unique_ptr<ArchiveWriter> writer_;
+  AlignedBuffer buffer_;
+  StreamStats stats_;
+  bool failed_ = false;
+};
+
+// Checks that `path` can name a file inside an archive: non-empty, relative,
+// no empty, "." or ".." components. Archives are extracted by tools that
+// trust these names.
+Status ValidateArchivePath(const std::string& path);
+
+}  // namespace hotbackup
+
+#endif  // HOTBACKUP_ARCHIVE_STREAM_H_

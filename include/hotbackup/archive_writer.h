@@ -1,0 +1,60 @@
+// ArchiveWriter: encodes a sequence of files into one archive stream.
+//
+// Calls come in the order BeginFile, Append*, EndFile for each file, then one
+// Finish. The bytes appended for a file must add up to FileEntry::size
+// exactly: tar writes the size in the header before the data, so a writer
+// refuses both too many and too few bytes. Output goes to a ByteSink that
+// must remain live while the writer is used. Not thread-safe.
+#ifndef HOTBACKUP_ARCHIVE_WRITER_H_
+#define HOTBACKUP_ARCHIVE_WRITER_H_
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <ctime>
+#include <memory>
+#include <string>
+
+#include "hotbackup/byte_sink.h"
+#include "hotbackup/status.h"
+
+namespace hotbackup {
+
+enum class ArchiveFormat { kTar, kXbstream };
+
+// What an archive records of a regular file.
+struct FileEntry {
+  std::string archive_path;  // relative, '/'-separated
+  uint64_t size = 0;
+  mode_t permissions = 0644;  // permission bits only
+  timespec mtime{};
+  uid_t uid = 0;
+  gid_t gid = 0;
+};
+
+class ArchiveWriter {
+ public:
+  virtual ~ArchiveWriter() = default;
+
+  virtual Status BeginFile(const FileEntry& entry) = 0;
+  virtual Status Append(ByteSpan data) = 0;
+  virtual Status EndFile() = 0;
+  // Writes the archive trailer, if the format has one, then finishes the sink.
+  virtual Status Finish() = 0;
+};
+
+// POSIX pax (restricted) tar through libarchive: plain ustar headers where
+// they suffice, pax extended headers for paths over 100 bytes or sizes of
+// 8 GiB and more. The archive is padded to 10 KiB records, as tar(1) writes.
+Status NewTarWriter(ByteSink* sink, std::unique_ptr<ArchiveWriter>* writer);
+
+// XBSTREAM (see xbstream_format.h): readable by `xbstream -x` and `mbstream -x`.
+std::unique_ptr<ArchiveWriter> NewXbstreamWriter(ByteSink* sink);
+
+// Either of the above, by format.
+Status NewArchiveWriter(ArchiveFormat format, ByteSink* sink,
+                        std::unique_ptr<ArchiveWriter>* writer);
+
+}  // namespace hotbackup
+
+#endif  // HOTBACKUP_ARCHIVE_WRITER_H_

@@ -1,0 +1,69 @@
+// FileReader: reads one regular file from start to end, buffered or with
+// O_DIRECT, and tells whether it changed underneath.
+//
+// Direct reads bypass the page cache (as a server running with
+// rocksdb_use_direct_reads expects of its neighbours). They need the buffer
+// address and the read length aligned to kDirectIoAlignment; the file's
+// unaligned tail is read by asking for a whole aligned block and accepting
+// the short count at end of file. Where a filesystem refuses O_DIRECT
+// (tmpfs, some FUSE) the reader falls back to buffered reads and logs that
+// once per process.
+//
+// A change of size while reading is an error (kChanged). A change of link
+// count or ctime is not: RocksDB files are immutable, and the live server
+// unlinking a hard-linked SST after compaction changes both without touching
+// the data. Not thread-safe; one reader per file.
+#ifndef HOTBACKUP_FILE_READER_H_
+#define HOTBACKUP_FILE_READER_H_
+
+#include <sys/stat.h>
+
+#include <span>
+#include <string>
+
+#include "hotbackup/status.h"
+#include "hotbackup/unique_fd.h"
+
+namespace hotbackup {
+
+enum class ReadMode { kBuffered, kDirect };
+
+class FileReader {
+ public:
+  FileReader() = default;
+  FileReader(FileReader&&) = default;
+  FileReader& operator=(FileReader&&) = default;
+
+  // Opens `path`, which must be a regular file. Symbolic links are followed.
+  Status Open(const std::string& path, ReadMode mode);
+
+  // The file's metadata as of Open.
+  const struct stat& stat_at_open() const { return stat_; }
+  uint64_t size() const { return static_cast<uint64_t>(stat_.st_size); }
+  // Whether reads actually bypass the page cache (false after a fallback).
+  bool direct() const { return direct_; }
+
+  // Reads the next bytes of the file into `buffer`, setting *n to the count
+  // (0 only at end of file). The whole buffer may be used; in direct mode its
+  // address and size must be multiples of kDirectIoAlignment. Fails with
+  // kChanged if the file turns out longer or shorter than at Open.
+  Status Read(std::span<uint8_t> buffer, size_t* n);
+
+  // After the last Read: fails with kChanged if the size differs from Open.
+  Status CheckUnchanged() const;
+
+  const std::string& path() const { return path_; }
+
+ private:
+  Status FallBackToBuffered(const char* why);
+
+  UniqueFd fd_;
+  std::string path_;
+  struct stat stat_ {};
+  uint64_t offset_ = 0;
+  bool direct_ = false;
+};
+
+}  // namespace hotbackup
+
+#endif  // HOTBACKUP_FILE_READER_H_

@@ -1,0 +1,218 @@
+// tar encoder over libarchive, POSIX pax in its "restricted" flavour: a file
+// gets a plain ustar header unless it needs more (a path over 100 bytes, a
+// size of 8 GiB or more), and then a pax extended header that GNU tar and
+// bsdtar both read without flags. All files go into ONE archive; the
+// original tool concatenated one archive per file, which forced `tar -i`.
+//
+// libarchive's own blocking is turned off so data passes straight through to
+// the sink without a copy into 10 KiB blocks; Finish pads the archive to a
+// whole 10 KiB record itself, as tar(1) does.
+#include <archive.h>
+#include <archive_entry.h>
+#include <grp.h>
+#include <locale.h>
+#include <pwd.h>
+#include <sys/stat.h>
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "hotbackup/archive_writer.h"
+#include "hotbackup/log.h"
+
+namespace hotbackup {
+namespace {
+
+constexpr size_t kTarRecordSize = 10240;
+
+struct ArchiveDeleter {
+  void operator()(archive* a) const { archive_write_free(a); }
+};
+struct EntryDeleter {
+  void operator()(archive_entry* e) const { archive_entry_free(e); }
+};
+
+// pax stores names as UTF-8 and libarchive converts from the current
+// locale's charset; in the "C" locale every non-ASCII name would fail that
+// conversion and go out as hdrcharset=BINARY, which GNU tar warns about.
+// File names on Linux are UTF-8 in practice, so libarchive's charset work
+// runs under C.UTF-8, for this thread only (uselocale), leaving the
+// process's locale alone. A name that is not valid UTF-8 still goes out
+// byte for byte, with a warning.
+class ScopedUtf8Locale {
+ public:
+  ScopedUtf8Locale() {
+    static const locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", nullptr);
+    if (utf8 != nullptr) previous_ = uselocale(utf8);
+  }
+  ~ScopedUtf8Locale() {
+    if (previous_ != nullptr) uselocale(previous_);
+  }
+  ScopedUtf8Locale(const ScopedUtf8Locale&) = delete;
+  ScopedUtf8Locale& operator=(const ScopedUtf8Locale&) = delete;
+
+ private:
+  locale_t previous_ = nullptr;
+};
+
+class TarWriter final : public ArchiveWriter {
+ public:
+  explicit TarWriter(ByteSink* sink) : sink_(sink) {}
+
+  // Destroyed before Finish (after an error): libarchive's free would close
+  // the archive and pad the unfinished entry with zeros, possibly gigabytes
+  // of them. Nothing more may reach the sink.
+  ~TarWriter() override {
+    abandoned_ = true;
+    archive_.reset();
+  }
+
+  Status Open() {
+    ScopedUtf8Locale utf8;
+    archive_.reset(archive_write_new());
+    entry_.reset(archive_entry_new());
+    if (!archive_ || !entry_) return Status::IOError("tar: allocate libarchive writer", ENOMEM);
+    if (archive_write_set_format_pax_restricted(archive_.get()) != ARCHIVE_OK ||
+        archive_write_set_bytes_per_block(archive_.get(), 0) != ARCHIVE_OK ||
+        archive_write_open2(archive_.get(), this, nullptr, &TarWriter::WriteCallback, nullptr,
+                            nullptr) != ARCHIVE_OK) {
+      return LibarchiveError("tar: open writer");
+    }
+    return Status::OK();
+  }
+
+  Status BeginFile(const FileEntry& entry) override {
+    if (entry.archive_path.empty()) return Status::InvalidArgument("tar: empty archive path");
+    ScopedUtf8Locale utf8;
+    archive_entry* e = entry_.get();
+    archive_entry_clear(e);
+    archive_entry_set_pathname(e, entry.archive_path.c_str());
+    archive_entry_set_filetype(e, AE_IFREG);
+    archive_entry_set_perm(e, entry.permissions & 07777);
+    archive_entry_set_size(e, static_cast<la_int64_t>(entry.size));
+    archive_entry_set_mtime(e, entry.mtime.tv_sec, entry.mtime.tv_nsec);
+    archive_entry_set_uid(e, entry.uid);
+    archive_entry_set_gid(e, entry.gid);
+    archive_entry_set_uname(e, UserName(entry.uid));
+    archive_entry_set_gname(e, GroupName(entry.gid));
+    path_ = entry.archive_path;
+    remaining_ = entry.size;
+    int rc = archive_write_header(archive_.get(), e);
+    if (rc == ARCHIVE_WARN) {
+      // e.g. a name that is not valid in the locale's charset; stored as is.
+      HB_LOG_WARN("tar: %s: %s", path_.c_str(), archive_error_string(archive_.get()));
+    } else if (rc != ARCHIVE_OK) {
+      return LibarchiveError("tar: write header of " + path_);
+    }
+    return Status::OK();
+  }
+
+  Status Append(ByteSpan data) override {
+    if (data.size() > remaining_) {
+      return Status::InvalidArgument("tar: more bytes than the declared size of " + path_);
+    }
+    while (!data.empty()) {
+      la_ssize_t n = archive_write_data(archive_.get(), data.data(), data.size());
+      if (n <= 0) return LibarchiveError("tar: write data of " + path_);
+      data = data.subspan(static_cast<size_t>(n));
+      remaining_ -= static_cast<uint64_t>(n);
+    }
+    return Status::OK();
+  }
+
+  Status EndFile() override {
+    // libarchive would silently pad a short file with zeros; refuse instead.
+    if (remaining_ != 0) {
+      return Status::InvalidArgument("tar: " + path_ + " ended " + std::to_string(remaining_) +
+                                     " bytes short of its declared size");
+    }
+    if (archive_write_finish_entry(archive_.get()) != ARCHIVE_OK) {
+      return LibarchiveError("tar: finish entry " + path_);
+    }
+    return Status::OK();
+  }
+
+  Status Finish() override {
+    if (remaining_ != 0) return Status::InvalidArgument("tar: finished inside entry " + path_);
+    if (archive_write_close(archive_.get()) != ARCHIVE_OK) {
+      return LibarchiveError("tar: close archive");
+    }
+    HOTBACKUP_RETURN_IF_ERROR(sink_status_);
+    size_t tail = bytes_written_ % kTarRecordSize;
+    if (tail != 0) {
+      std::vector<uint8_t> zeros(kTarRecordSize - tail, 0);
+      HOTBACKUP_RETURN_IF_ERROR(sink_->Write(zeros));
+    }
+    return sink_->Finish();
+  }
+
+ private:
+  static la_ssize_t WriteCallback(archive* a, void* client_data, const void* buffer,
+                                  size_t length) {
+    TarWriter* self = static_cast<TarWriter*>(client_data);
+    if (self->abandoned_) {
+      archive_set_error(a, ECANCELED, "archive abandoned");
+      return -1;
+    }
+    Status s = self->sink_->Write(AsBytes(buffer, length));
+    if (!s.ok()) {
+      self->sink_status_ = s;
+      archive_set_error(a, s.errno_value() ? s.errno_value() : EIO, "%s", s.message().c_str());
+      return -1;
+    }
+    self->bytes_written_ += length;
+    return static_cast<la_ssize_t>(length);
+  }
+
+  // The sink's own error, if it caused the failure, says more than libarchive's.
+  Status LibarchiveError(const std::string& context) {
+    if (!sink_status_.ok()) return sink_status_;
+    const char* text = archive_error_string(archive_.get());
+    int err = archive_errno(archive_.get());
+    std::string message = context + ": " + (text ? text : "libarchive error");
+    return err ? Status::IOError(message, err) : Status::Corruption(message);
+  }
+
+  // Name lookups are cached: a backup holds thousands of files of one owner.
+  const char* UserName(uid_t uid) {
+    auto [it, inserted] = user_names_.try_emplace(uid);
+    if (inserted) {
+      passwd pw, *result = nullptr;
+      char buf[1024];
+      if (getpwuid_r(uid, &pw, buf, sizeof(buf), &result) == 0 && result) it->second = pw.pw_name;
+    }
+    return it->second.empty() ? nullptr : it->second.c_str();
+  }
+  const char* GroupName(gid_t gid) {
+    auto [it, inserted] = group_names_.try_emplace(gid);
+    if (inserted) {
+      group gr, *result = nullptr;
+      char buf[1024];
+      if (getgrgid_r(gid, &gr, buf, sizeof(buf), &result) == 0 && result) it->second = gr.gr_name;
+    }
+    return it->second.empty() ? nullptr : it->second.c_str();
+  }
+
+  ByteSink* const sink_;
+  std::unique_ptr<archive, ArchiveDeleter> archive_;
+  std::unique_ptr<archive_entry, EntryDeleter> entry_;
+  std::string path_;
+  uint64_t remaining_ = 0;  // bytes still owed to the current entry
+  uint64_t bytes_written_ = 0;
+  Status sink_status_;
+  bool abandoned_ = false;
+  std::map<uid_t, std::string> user_names_;
+  std::map<gid_t, std::string> group_names_;
+};
+
+}  // namespace
+
+Status NewTarWriter(ByteSink* sink, std::unique_ptr<ArchiveWriter>* writer) {
+  auto tar = std::make_unique<TarWriter>(sink);
+  HOTBACKUP_RETURN_IF_ERROR(tar->Open());
+  *writer = std::move(tar);
+  return Status::OK();
+}
+
+}  // namespace hotbackup

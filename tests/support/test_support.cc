@@ -1,0 +1,273 @@
+// Test helpers. Tools are started with posix_spawnp and explicit argv, so the
+// hostile file names the tests use never meet a shell.
+#include "support/test_support.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace hotbackup::test {
+namespace fs = std::filesystem;
+
+TempDir::TempDir(const std::string& base) {
+  std::string parent = base;
+  if (parent.empty()) {
+    const char* tmp = std::getenv("TMPDIR");
+    parent = tmp && *tmp ? tmp : "/tmp";
+  }
+  std::string templ = parent + "/hotbackup-test.XXXXXX";
+  if (mkdtemp(templ.data()) == nullptr) {
+    throw std::runtime_error("mkdtemp in " + parent + ": " + std::strerror(errno));
+  }
+  path_ = templ;
+}
+
+TempDir::~TempDir() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+void WriteFile(const std::string& path, const std::string& contents) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(contents.data(), static_cast<std::streamsize>(contents.size()));
+  if (!out) throw std::runtime_error("write " + path);
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("open " + path);
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+std::string RandomBytes(size_t size, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::string out(size, '\0');
+  size_t i = 0;
+  for (; i + 4 <= size; i += 4) {
+    uint32_t v = rng();
+    std::memcpy(&out[i], &v, 4);
+  }
+  for (; i < size; ++i) out[i] = static_cast<char>(rng());
+  return out;
+}
+
+ProcessResult Run(const std::vector<std::string>& argv, const std::string& stdin_path,
+                  const std::string& stdout_path) {
+  char err_template[] = "/tmp/hotbackup-stderr.XXXXXX";
+  int err_fd = mkstemp(err_template);
+  if (err_fd < 0) throw std::runtime_error("mkstemp for stderr");
+  unlink(err_template);
+
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 0, stdin_path.empty() ? "/dev/null" : stdin_path.c_str(),
+                                   O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, 1,
+                                   stdout_path.empty() ? "/dev/null" : stdout_path.c_str(),
+                                   O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, err_fd, 2);
+
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+
+  pid_t pid;
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  ProcessResult result;
+  if (rc != 0) {
+    close(err_fd);
+    result.exit_code = 127;
+    result.stderr_text = "spawn " + argv[0] + ": " + std::strerror(rc);
+    return result;
+  }
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  lseek(err_fd, 0, SEEK_SET);
+  char buf[4096];
+  ssize_t n;
+  while ((n = read(err_fd, buf, sizeof(buf))) > 0) result.stderr_text.append(buf, n);
+  close(err_fd);
+  return result;
+}
+
+int Spawn(const std::vector<std::string>& argv, int stdin_fd, int stdout_fd, int stderr_fd) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  int targets[3] = {0, 1, 2};
+  int sources[3] = {stdin_fd, stdout_fd, stderr_fd};
+  for (int i = 0; i < 3; ++i) {
+    if (sources[i] < 0) {
+      posix_spawn_file_actions_addopen(&actions, targets[i], "/dev/null", i == 0 ? O_RDONLY : O_WRONLY, 0);
+    } else {
+      posix_spawn_file_actions_adddup2(&actions, sources[i], targets[i]);
+    }
+  }
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid;
+  int rc = posix_spawnp(&pid, args[0], &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) throw std::runtime_error("spawn " + argv[0] + ": " + std::strerror(rc));
+  return pid;
+}
+
+int Wait(int pid) {
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+bool HaveTool(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::stringstream dirs(path ? path : "/usr/bin:/bin");
+  std::string dir;
+  while (std::getline(dirs, dir, ':')) {
+    if (access((dir + "/" + name).c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> GenerateNastyTree(const std::string& root) {
+  const size_t kChunk = 10 * 1024 * 1024;
+  struct Spec {
+    std::string path;
+    size_t size;
+    mode_t mode;
+  };
+  std::vector<Spec> specs = {
+      {"empty", 0, 0644},
+      {"one_byte", 1, 0600},
+      {"ibdata-like.bin", 4097, 0640},
+      {"000001.sst", kChunk, 0644},
+      {"000002.sst", kChunk + 1, 0644},
+      {"000003.sst", kChunk - 1, 0644},
+      {"000004.sst", 2 * kChunk + 12345, 0444},
+      {"db1/t1.frm", 965, 0660},
+      {"db1/empty.frm", 0, 0660},
+      {"db1/with space.frm", 100, 0644},
+      {"db1/quote'single.frm", 101, 0644},
+      {"db1/quote\"double.frm", 102, 0644},
+      {"db1/x;touch PWNED;.frm", 103, 0644},
+      {"db1/$(touch PWNED2)`id`.frm", 104, 0644},
+      {"db1/back\\slash&amp|pipe>gt<lt*star?.frm", 105, 0644},
+      {"db2/" + std::string(200, 'n'), 2000, 0644},
+      {"db2/nested/deeper/still deeper/leaf.bin", 70000, 0755},
+      {"db2/nested/" + std::string(120, 'p') + "/" + std::string(150, 'q'), 33, 0644},
+      {"db2/utf8-\xc3\xa9t\xc3\xa9.frm", 55, 0644},
+  };
+  std::vector<std::string> paths;
+  uint32_t seed = 1;
+  for (const Spec& spec : specs) {
+    std::string full = root + "/" + spec.path;
+    fs::create_directories(fs::path(full).parent_path());
+    WriteFile(full, RandomBytes(spec.size, seed++));
+    chmod(full.c_str(), spec.mode);
+    // A fixed, distinct mtime per file, so a reader that drops it is caught.
+    timespec times[2] = {{1700000000 + static_cast<time_t>(seed) * 1000, 0},
+                         {1700000000 + static_cast<time_t>(seed) * 1000, 0}};
+    utimensat(AT_FDCWD, full.c_str(), times, 0);
+    paths.push_back(spec.path);
+  }
+  std::sort(paths.begin(), paths.end());
+  return paths;
+}
+
+std::string CompareFiles(const std::string& expected_root, const std::string& actual_root,
+                         const std::vector<std::string>& paths) {
+  for (const std::string& rel : paths) {
+    std::string want = expected_root + "/" + rel;
+    std::string got = actual_root + "/" + rel;
+    struct stat ws, gs;
+    if (stat(want.c_str(), &ws) != 0) return "missing expected " + rel;
+    if (stat(got.c_str(), &gs) != 0) return "not extracted: " + rel;
+    if (ws.st_size != gs.st_size) {
+      return "size differs for " + rel + ": " + std::to_string(ws.st_size) + " vs " +
+             std::to_string(gs.st_size);
+    }
+    if ((ws.st_mode & 07777) != (gs.st_mode & 07777)) return "mode differs for " + rel;
+    if (ws.st_mtim.tv_sec != gs.st_mtim.tv_sec) return "mtime differs for " + rel;
+    std::ifstream a(want, std::ios::binary), b(got, std::ios::binary);
+    std::vector<char> ba(1 << 16), bb(1 << 16);
+    uint64_t offset = 0;
+    while (a && b) {
+      a.read(ba.data(), static_cast<std::streamsize>(ba.size()));
+      b.read(bb.data(), static_cast<std::streamsize>(bb.size()));
+      if (a.gcount() != b.gcount()) return "length differs for " + rel;
+      if (std::memcmp(ba.data(), bb.data(), static_cast<size_t>(a.gcount())) != 0) {
+        return "bytes differ for " + rel + " near offset " + std::to_string(offset);
+      }
+      offset += static_cast<uint64_t>(a.gcount());
+    }
+  }
+  return "";
+}
+
+std::vector<std::string> ListFiles(const std::string& root) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(root)) {
+    if (e.is_regular_file()) out.push_back(fs::relative(e.path(), root).string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+namespace {
+uint64_t GetLittleEndian(const std::string& s, size_t pos, size_t bytes) {
+  if (pos + bytes > s.size()) throw std::runtime_error("xbstream: truncated field");
+  uint64_t v = 0;
+  for (size_t i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(s[pos + i])) << (8 * i);
+  return v;
+}
+}  // namespace
+
+std::vector<XbstreamChunk> ParseXbstream(const std::string& stream) {
+  std::vector<XbstreamChunk> chunks;
+  size_t pos = 0;
+  while (pos < stream.size()) {
+    if (stream.compare(pos, 8, "XBSTCK01") != 0) throw std::runtime_error("xbstream: bad magic");
+    if (GetLittleEndian(stream, pos + 8, 1) != 0) throw std::runtime_error("xbstream: flags set");
+    XbstreamChunk c;
+    c.type = static_cast<char>(GetLittleEndian(stream, pos + 9, 1));
+    size_t path_len = GetLittleEndian(stream, pos + 10, 4);
+    pos += 14;
+    if (pos + path_len > stream.size()) throw std::runtime_error("xbstream: truncated path");
+    c.path = stream.substr(pos, path_len);
+    pos += path_len;
+    if (c.type == 'P') {
+      uint64_t len = GetLittleEndian(stream, pos, 8);
+      c.payload_offset = GetLittleEndian(stream, pos + 8, 8);
+      c.checksum = static_cast<uint32_t>(GetLittleEndian(stream, pos + 16, 4));
+      pos += 20;
+      if (pos + len > stream.size()) throw std::runtime_error("xbstream: truncated payload");
+      c.payload = stream.substr(pos, len);
+      pos += len;
+    } else if (c.type != 'E') {
+      throw std::runtime_error("xbstream: unknown chunk type");
+    }
+    chunks.push_back(std::move(c));
+  }
+  return chunks;
+}
+
+}  // namespace hotbackup::test

@@ -1,0 +1,82 @@
+// Helpers shared by the tests: temporary directories, files, running the real
+// tools (GNU tar, bsdtar, mbstream, zstd) without a shell, generating and
+// comparing directory trees.
+#ifndef HOTBACKUP_TESTS_TEST_SUPPORT_H_
+#define HOTBACKUP_TESTS_TEST_SUPPORT_H_
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace hotbackup::test {
+
+// A fresh directory under $TMPDIR (default /tmp), removed with its contents
+// by the destructor.
+class TempDir {
+ public:
+  explicit TempDir(const std::string& base = "");
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const std::string& path() const { return path_; }
+  std::string operator/(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+void WriteFile(const std::string& path, const std::string& contents);
+std::string ReadFile(const std::string& path);
+// Deterministic pseudo-random bytes.
+std::string RandomBytes(size_t size, uint32_t seed);
+
+struct ProcessResult {
+  int exit_code = -1;  // 128 + signal if killed
+  std::string stderr_text;
+};
+
+// Runs argv[0] (looked up in PATH) with stdin/stdout redirected from/to the
+// given files ("" = /dev/null), stderr captured. No shell is involved.
+ProcessResult Run(const std::vector<std::string>& argv, const std::string& stdin_path = "",
+                  const std::string& stdout_path = "");
+
+// Starts argv[0] (looked up in PATH) with the given descriptors as stdin,
+// stdout and stderr (-1 = /dev/null); returns its pid or throws.
+int Spawn(const std::vector<std::string>& argv, int stdin_fd, int stdout_fd, int stderr_fd);
+// Waits for `pid`; returns its exit code, or 128 + signal.
+int Wait(int pid);
+
+// Whether `name` is an executable on PATH.
+bool HaveTool(const std::string& name);
+
+// Fills `root` with a tree meant to break naive archivers: nested
+// directories, empty files, a 200-byte name, names with spaces, quotes and
+// shell metacharacters, files at and around the 10 MiB chunk size.
+// Returns the relative paths of the files created.
+std::vector<std::string> GenerateNastyTree(const std::string& root);
+
+// Compares `actual_root` against `expected_root` for the given relative
+// paths: same bytes, same permission bits, same mtime (seconds). Returns ""
+// when equal, otherwise a description of the first difference.
+std::string CompareFiles(const std::string& expected_root, const std::string& actual_root,
+                         const std::vector<std::string>& paths);
+
+// Relative paths of all regular files under `root`, sorted.
+std::vector<std::string> ListFiles(const std::string& root);
+
+// One chunk of an XBSTREAM stream, as parsed by ParseXbstream.
+struct XbstreamChunk {
+  char type = 0;
+  std::string path;
+  uint64_t payload_offset = 0;
+  uint32_t checksum = 0;
+  std::string payload;
+};
+
+// Splits a stream into chunks; throws std::runtime_error on malformed input.
+std::vector<XbstreamChunk> ParseXbstream(const std::string& stream);
+
+}  // namespace hotbackup::test
+
+#endif  // HOTBACKUP_TESTS_TEST_SUPPORT_H_

@@ -1,0 +1,87 @@
+// ArchiveStream: the pipeline over real files into an in-memory sink.
+#include "hotbackup/archive_stream.h"
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "support/test_support.h"
+
+namespace hotbackup {
+namespace {
+
+using test::ParseXbstream;
+using test::RandomBytes;
+using test::TempDir;
+using test::WriteFile;
+
+TEST_CASE("ValidateArchivePath: only clean relative paths", "[unit][stream]") {
+  for (const char* good : {"a", "000012.sst", "db/t.frm", "a/b/c", "..a", "a..", ".hidden"}) {
+    CAPTURE(good);
+    CHECK(ValidateArchivePath(good).ok());
+  }
+  for (const char* bad : {"", "/etc/passwd", "../x", "a/../b", "a/..", "./a", "a//b", "a/", "."}) {
+    CAPTURE(bad);
+    CHECK(ValidateArchivePath(bad).code() == Status::Code::kInvalidArgument);
+  }
+}
+
+TEST_CASE("ArchiveStream: files go through in both read modes", "[unit][stream]") {
+  TempDir dir;
+  std::string a = RandomBytes(5 * 1024 * 1024 + 3, 1);
+  WriteFile(dir / "a.sst", a);
+  WriteFile(dir / "b", "");
+  for (ReadMode mode : {ReadMode::kBuffered, ReadMode::kDirect}) {
+    StringSink sink;
+    std::unique_ptr<ArchiveStream> stream;
+    StreamOptions options;
+    options.format = ArchiveFormat::kXbstream;
+    options.read_mode = mode;
+    REQUIRE(ArchiveStream::Open(options, &sink, &stream).ok());
+    REQUIRE(stream->AddFile(dir / "a.sst", "a.sst").ok());
+    REQUIRE(stream->AddFile(dir / "b", "db/b").ok());
+    REQUIRE(stream->Finish().ok());
+    CHECK(stream->stats().files == 2);
+    CHECK(stream->stats().file_bytes == a.size());
+    auto chunks = ParseXbstream(sink.contents());
+    REQUIRE(chunks.size() == 3);
+    CHECK(chunks[0].payload == a);
+    CHECK((chunks[2].type == 'E' && chunks[2].path == "db/b"));
+  }
+}
+
+TEST_CASE("ArchiveStream: a missing file is an error the stream survives", "[unit][stream]") {
+  TempDir dir;
+  WriteFile(dir / "a", "data");
+  StringSink sink;
+  std::unique_ptr<ArchiveStream> stream;
+  REQUIRE(ArchiveStream::Open({}, &sink, &stream).ok());
+  Status s = stream->AddFile(dir / "gone", "gone");
+  CHECK(s.code() == Status::Code::kIoError);
+  CHECK_THAT(s.message(), Catch::Contains("gone: No such file or directory"));
+  CHECK(stream->AddFile(dir / "a", "a").ok());
+  CHECK(stream->Finish().ok());
+}
+
+TEST_CASE("ArchiveStream: refuses unsafe archive paths before reading", "[unit][stream]") {
+  TempDir dir;
+  WriteFile(dir / "a", "data");
+  StringSink sink;
+  std::unique_ptr<ArchiveStream> stream;
+  REQUIRE(ArchiveStream::Open({}, &sink, &stream).ok());
+  CHECK_FALSE(stream->AddFile(dir / "a", "../a").ok());
+  CHECK_FALSE(stream->AddFile(dir / "a", "/a").ok());
+  CHECK(sink.contents().empty());
+}
+
+TEST_CASE("ArchiveStream: rejects bad zstd options at Open", "[unit][stream]") {
+  StringSink sink;
+  std::unique_ptr<ArchiveStream> stream;
+  StreamOptions options;
+  options.compression = Compression::kZstd;
+  options.zstd.level = 1000;
+  CHECK(ArchiveStream::Open(options, &sink, &stream).code() == Status::Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace hotbackup
