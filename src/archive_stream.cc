@@ -7,7 +7,10 @@
 // size up front, so anything else is an error, not a silent truncation.
 #include "hotbackup/archive_stream.h"
 
+#include <algorithm>
 #include <string_view>
+
+#include "hotbackup/interrupt.h"
 
 namespace hotbackup {
 namespace {
@@ -48,16 +51,25 @@ Status ArchiveStream::Open(const StreamOptions& options, ByteSink* output,
   HOTBACKUP_RETURN_IF_ERROR(NewArchiveWriter(options.format, archive_sink, &s->writer_));
   s->buffer_ = AlignedBuffer(options.read_mode == ReadMode::kDirect ? kDirectReadSize
                                                                     : kBufferedReadSize);
+  s->block_size_ = s->buffer_.size();
+  if (options.max_bytes_per_second > 0) {
+    s->throttle_ = std::make_unique<Throttle>(options.max_bytes_per_second);
+    // About 20 pauses a second keep a throttled stream smooth.
+    size_t smooth = options.max_bytes_per_second / 20 / kDirectIoAlignment * kDirectIoAlignment;
+    s->block_size_ = std::clamp(smooth, kDirectIoAlignment, s->buffer_.size());
+  }
   *stream = std::move(s);
   return Status::OK();
 }
 
-Status ArchiveStream::AddFile(const std::string& source_path, const std::string& archive_path) {
+Status ArchiveStream::AddFile(const std::string& source_path, const std::string& archive_path,
+                              GrowthPolicy growth) {
   if (failed_) return Status::InvalidArgument("archive stream used after an error");
   HOTBACKUP_RETURN_IF_ERROR(ValidateArchivePath(archive_path));
 
   FileReader reader;
-  HOTBACKUP_RETURN_IF_ERROR(reader.Open(source_path, options_.read_mode));
+  HOTBACKUP_RETURN_IF_ERROR(CheckInterrupted());
+  HOTBACKUP_RETURN_IF_ERROR(reader.Open(source_path, options_.read_mode, growth));
   const struct stat& st = reader.stat_at_open();
   FileEntry entry;
   entry.archive_path = archive_path;
@@ -71,11 +83,18 @@ Status ArchiveStream::AddFile(const std::string& source_path, const std::string&
   // stream cannot be continued.
   failed_ = true;
   HOTBACKUP_RETURN_IF_ERROR(writer_->BeginFile(entry));
+  std::span<uint8_t> block = buffer_.span().first(block_size_);
   for (;;) {
     size_t n = 0;
-    HOTBACKUP_RETURN_IF_ERROR(reader.Read(buffer_.span(), &n));
+    HOTBACKUP_RETURN_IF_ERROR(reader.Read(block, &n));
     if (n == 0) break;
-    HOTBACKUP_RETURN_IF_ERROR(writer_->Append(AsBytes(buffer_.data(), n)));
+    HOTBACKUP_RETURN_IF_ERROR(writer_->Append(AsBytes(block.data(), n)));
+    if (options_.on_progress) options_.on_progress(n);
+    if (throttle_) {
+      HOTBACKUP_RETURN_IF_ERROR(throttle_->Pace(n));
+    } else {
+      HOTBACKUP_RETURN_IF_ERROR(CheckInterrupted());
+    }
   }
   HOTBACKUP_RETURN_IF_ERROR(reader.CheckUnchanged());
   HOTBACKUP_RETURN_IF_ERROR(writer_->EndFile());

@@ -22,8 +22,9 @@ std::atomic<bool> g_fallback_logged{false};
 
 }  // namespace
 
-Status FileReader::Open(const std::string& path, ReadMode mode) {
+Status FileReader::Open(const std::string& path, ReadMode mode, GrowthPolicy growth) {
   path_ = path;
+  growth_ = growth;
   offset_ = 0;
   direct_ = mode == ReadMode::kDirect;
   int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
@@ -80,8 +81,12 @@ Status FileReader::Read(std::span<uint8_t> buffer, size_t* n) {
   }
 
   if (static_cast<uint64_t>(got) > remaining) {
-    return Status::Changed(path_ + " grew while it was being read (size was " +
+    if (growth_ == GrowthPolicy::kReadSizeAtOpen) {
+      got = static_cast<ssize_t>(remaining);  // keep the prefix that existed at open
+    } else {
+      return Status::Changed(path_ + " grew while it was being read (size was " +
                            std::to_string(size) + " bytes)");
+    }
   }
   if (got == 0 && remaining > 0) {
     return Status::Changed(path_ + " shrank while it was being read (ended at " +
@@ -95,6 +100,8 @@ Status FileReader::Read(std::span<uint8_t> buffer, size_t* n) {
 Status FileReader::CheckUnchanged() const {
   struct stat now;
   if (fstat(fd_.get(), &now) != 0) return Status::IOError("stat " + path_, errno);
+  bool grew = now.st_size > stat_.st_size;
+  if (grew && growth_ == GrowthPolicy::kReadSizeAtOpen) return Status::OK();
   if (now.st_size != stat_.st_size) {
     return Status::Changed(path_ + " changed size while it was being read (" +
                            std::to_string(stat_.st_size) + " -> " + std::to_string(now.st_size) +

@@ -1,14 +1,63 @@
-// myrocks_hotbackup: parses the command line and maps the outcome to an exit
-// code. The work happens in the hotbackup library.
+// myrocks_hotbackup: parses the command line, runs the chosen mode and maps
+// its final Status to an exit code. The work happens in the hotbackup
+// library.
+//
+// Exit codes: 0 success; 1 the backup or move-back failed; 2 bad usage or an
+// unsupported mode; 128 + signal number when stopped by SIGINT/SIGTERM/SIGHUP.
 #include <csignal>
 #include <cstdio>
 
+#include "hotbackup/backup.h"
+#include "hotbackup/interrupt.h"
 #include "hotbackup/log.h"
+#include "hotbackup/move_back.h"
+#include "hotbackup/options.h"
 
-int main(int, char**) {
+namespace {
+
+int ExitCodeFor(const hotbackup::Status& status) {
+  using Code = hotbackup::Status::Code;
+  if (status.ok()) return 0;
+  if (status.code() == Code::kAborted && hotbackup::InterruptSignal() != 0) {
+    return 128 + hotbackup::InterruptSignal();
+  }
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
   // A reader that goes away must surface as EPIPE from write(2), reported
   // and turned into a non-zero exit, not as a silent death by SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);
-  HB_LOG_ERROR("the backup command line is not implemented in this build yet");
-  return 2;
+  hotbackup::InstallInterruptHandlers();
+
+  hotbackup::Options options;
+  hotbackup::Status status = hotbackup::ParseCommandLine(argc, argv, &options);
+  if (!status.ok()) {
+    std::fprintf(stderr, "myrocks_hotbackup: %s (see --help)\n", status.message().c_str());
+    return 2;
+  }
+  if (options.help) {
+    std::fputs(options.help_text.c_str(), stderr);
+    return 0;
+  }
+  if (options.version) {
+    std::fprintf(stderr, "myrocks_hotbackup %s\n", HOTBACKUP_VERSION);
+    return 0;
+  }
+
+  if (options.move_back) {
+    status = hotbackup::RunMoveBack(options);
+  } else if (options.stream == hotbackup::StreamKind::kWdt) {
+    HB_LOG_ERROR("--stream=wdt is not supported yet; use tar or xbstream");
+    return 2;
+  } else {
+    status = hotbackup::RunBackup(options);
+  }
+  if (!status.ok()) {
+    HB_LOG_ERROR("%s", status.message().c_str());
+    return ExitCodeFor(status);
+  }
+  return 0;
 }

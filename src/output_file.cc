@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "hotbackup/interrupt.h"
 #include "hotbackup/log.h"
 
 namespace hotbackup {
@@ -126,7 +127,10 @@ Status OutputFile::WriteAll(ByteSpan data) {
   while (!data.empty()) {
     ssize_t n = write(fd_, data.data(), data.size());
     if (n < 0) {
-      if (errno == EINTR) continue;
+      if (errno == EINTR) {
+        HOTBACKUP_RETURN_IF_ERROR(CheckInterrupted());
+        continue;
+      }
       if (errno == EPIPE) {
         return Status::IOError("write to " + name_ + " (the reading side went away)", EPIPE);
       }

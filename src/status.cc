@@ -29,6 +29,14 @@ Status Status::Changed(std::string_view message) {
   return Status(Code::kChanged, std::string(message), 0);
 }
 
+Status Status::Server(std::string_view message) {
+  return Status(Code::kServer, std::string(message), 0);
+}
+
+Status Status::Aborted(std::string_view message) {
+  return Status(Code::kAborted, std::string(message), 0);
+}
+
 const std::string& Status::message() const {
   static const std::string kOkText = "OK";
   return ok() ? kOkText : message_;

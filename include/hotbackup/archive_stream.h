@@ -15,6 +15,7 @@
 #ifndef HOTBACKUP_ARCHIVE_STREAM_H_
 #define HOTBACKUP_ARCHIVE_STREAM_H_
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -22,6 +23,7 @@
 #include "hotbackup/archive_writer.h"
 #include "hotbackup/byte_sink.h"
 #include "hotbackup/file_reader.h"
+#include "hotbackup/throttle.h"
 #include "hotbackup/zstd_sink.h"
 
 namespace hotbackup {
@@ -33,6 +35,10 @@ struct StreamOptions {
   Compression compression = Compression::kNone;
   ZstdOptions zstd;
   ReadMode read_mode = ReadMode::kBuffered;
+  // Average read rate limit in bytes per second; 0 = unlimited.
+  uint64_t max_bytes_per_second = 0;
+  // Called with the byte count after each block read, on the calling thread.
+  std::function<void(uint64_t bytes)> on_progress;
 };
 
 struct StreamStats {
@@ -49,8 +55,10 @@ class ArchiveStream {
   // Streams the regular file at `source_path` (symlinks followed) into the
   // archive as `archive_path`, which must be relative, without "." or ".."
   // components. Keeps permission bits, mtime and ownership. Fails with
-  // kChanged if the file changes size while being read.
-  Status AddFile(const std::string& source_path, const std::string& archive_path);
+  // kChanged if the file changes size while being read (see GrowthPolicy),
+  // kAborted on SIGINT/SIGTERM/SIGHUP (see interrupt.h).
+  Status AddFile(const std::string& source_path, const std::string& archive_path,
+                 GrowthPolicy growth = GrowthPolicy::kFail);
 
   // Completes the archive and the output.
   Status Finish();
@@ -64,6 +72,8 @@ class ArchiveStream {
   std::unique_ptr<ByteSink> compressor_;  // null without compression
   std::unique_ptr<ArchiveWriter> writer_;
   AlignedBuffer buffer_;
+  size_t block_size_ = 0;  // bytes per read, at most buffer_.size()
+  std::unique_ptr<Throttle> throttle_;
   StreamStats stats_;
   bool failed_ = false;
 };

@@ -12,7 +12,9 @@
 // A change of size while reading is an error (kChanged). A change of link
 // count or ctime is not: RocksDB files are immutable, and the live server
 // unlinking a hard-linked SST after compaction changes both without touching
-// the data. Not thread-safe; one reader per file.
+// the data. For files a live server appends to (an error log in the
+// datadir), GrowthPolicy::kReadSizeAtOpen reads the first size-at-open bytes
+// and ignores growth; shrinking is still an error. Not thread-safe.
 #ifndef HOTBACKUP_FILE_READER_H_
 #define HOTBACKUP_FILE_READER_H_
 
@@ -27,6 +29,7 @@
 namespace hotbackup {
 
 enum class ReadMode { kBuffered, kDirect };
+enum class GrowthPolicy { kFail, kReadSizeAtOpen };
 
 class FileReader {
  public:
@@ -35,7 +38,8 @@ class FileReader {
   FileReader& operator=(FileReader&&) = default;
 
   // Opens `path`, which must be a regular file. Symbolic links are followed.
-  Status Open(const std::string& path, ReadMode mode);
+  Status Open(const std::string& path, ReadMode mode,
+              GrowthPolicy growth = GrowthPolicy::kFail);
 
   // The file's metadata as of Open.
   const struct stat& stat_at_open() const { return stat_; }
@@ -62,6 +66,7 @@ class FileReader {
   struct stat stat_ {};
   uint64_t offset_ = 0;
   bool direct_ = false;
+  GrowthPolicy growth_ = GrowthPolicy::kFail;
 };
 
 }  // namespace hotbackup

@@ -21,6 +21,8 @@ class [[nodiscard]] Status {
     kCorruption,       // data did not match its format or checksum
     kNotSupported,
     kChanged,          // a file changed under us while it was being read
+    kServer,           // the MySQL server refused or failed a request
+    kAborted,          // stopped by a signal
   };
 
   Status() = default;  // OK
@@ -32,6 +34,8 @@ class [[nodiscard]] Status {
   static Status Corruption(std::string_view message);
   static Status NotSupported(std::string_view message);
   static Status Changed(std::string_view message);
+  static Status Server(std::string_view message);
+  static Status Aborted(std::string_view message);
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }

@@ -1,0 +1,25 @@
+// --move_back: places the files of an extracted backup where a server
+// expects them: SSTs and MANIFEST/CURRENT/OPTIONS in the RocksDB data
+// directory, RocksDB WAL files (NNNNNN.log) in the WAL directory, and
+// everything else (the server's own files and database directories) in the
+// datadir.
+//
+// Every target must be absent or empty; that is checked for all of them
+// before anything moves, so a refused move-back touches nothing.
+#ifndef HOTBACKUP_MOVE_BACK_H_
+#define HOTBACKUP_MOVE_BACK_H_
+
+#include "hotbackup/options.h"
+#include "hotbackup/status.h"
+
+namespace hotbackup {
+
+Status RunMoveBack(const Options& options);
+
+// Whether `name` is a RocksDB WAL file name (digits, then ".log"), as
+// opposed to server files such as tc.log or ddl_recovery.log.
+bool IsRocksDbWalName(const std::string& name);
+
+}  // namespace hotbackup
+
+#endif  // HOTBACKUP_MOVE_BACK_H_

@@ -1,0 +1,61 @@
+// The command line: every option of the original myrocks_hotbackup.py, with
+// its short and long names and defaults, plus this tool's own options in the
+// same underscore style.
+#ifndef HOTBACKUP_OPTIONS_H_
+#define HOTBACKUP_OPTIONS_H_
+
+#include <optional>
+#include <string>
+
+#include "hotbackup/archive_stream.h"
+#include "hotbackup/status.h"
+
+namespace hotbackup {
+
+enum class StreamKind { kTar, kXbstream, kWdt };
+enum class DirectIo { kAuto, kOn, kOff };  // kAuto follows rocksdb_use_direct_reads
+
+struct Options {
+  // -- the original's options --
+  int interval_seconds = 300;                                    // -i
+  std::string checkpoint_dir = "/data/mysql/backup/snapshot";    // -c
+  std::string datadir;                                           // -d; empty = ask the server
+  StreamKind stream = StreamKind::kTar;                          // -s
+  std::string destination;                                       // WDT only
+  int avg_mbytes_per_sec = 500;
+  bool avg_mbytes_per_sec_given = false;  // without it, only WDT is throttled
+  std::string extra_wdt_sender_options;
+  std::string extra_wdt_receiver_options;
+  std::optional<std::string> user;      // -u; default "root" unless an option file names one
+  std::optional<std::string> password;  // -p
+  std::optional<int> port;              // -P; default 3306
+  std::optional<std::string> socket;    // -S; takes precedence over host and port
+  bool move_back = false;               // -m
+  std::string rocksdb_datadir;          // -r
+  std::string rocksdb_waldir;           // -w
+  std::string backup_dir;               // -b
+  bool skip_check_frm_timestamp = false;  // -f
+  std::string debug_signal_file;          // -D
+
+  // -- this tool's own --
+  std::optional<std::string> host;  // default 127.0.0.1
+  std::string defaults_file;        // client option file; default ~/.my.cnf
+  std::string output;               // empty = stdout
+  Compression compression = Compression::kNone;
+  int compress_level = 3;
+  int compress_threads = 0;
+  DirectIo direct_io = DirectIo::kAuto;
+
+  bool help = false;
+  bool version = false;
+  std::string help_text;
+};
+
+// Parses argv. On success with -p/--password given, the password's bytes in
+// argv are overwritten so it does not linger in /proc/<pid>/cmdline.
+// Errors are one line, meant for "myrocks_hotbackup: <message>".
+Status ParseCommandLine(int argc, char** argv, Options* options);
+
+}  // namespace hotbackup
+
+#endif  // HOTBACKUP_OPTIONS_H_

@@ -1,0 +1,210 @@
+// Command-line parsing with cxxopts. The option table mirrors the Python
+// original's OptionParser (names, short letters, defaults, help), so
+// existing cron lines keep working; new options follow its underscore style.
+#include "hotbackup/options.h"
+
+#include <cstring>
+#include <cxxopts.hpp>
+
+#include "hotbackup/zstd_sink.h"
+
+namespace hotbackup {
+namespace {
+
+constexpr char kUsage[] = R"(myrocks_hotbackup: hot backup streamer for MyRocks (RocksDB in MySQL/MariaDB)
+
+Backup (archive on stdout; log lines on stderr):
+  set -o pipefail
+  myrocks_hotbackup --user=root --socket=/run/mysqld/mysqld.sock \
+      --checkpoint_dir=/data/backup/snapshot | ssh backuphost 'tar -x -C /backups/today'
+  myrocks_hotbackup --stream=xbstream --compress=zstd --output=/backups/today.xbs.zst
+
+Move-back (on the host the backup was sent to):
+  myrocks_hotbackup --move_back --datadir=/var/lib/mysql --rocksdb_datadir=/var/lib/mysql/#rocksdb \
+      --rocksdb_waldir=/var/lib/mysql/#rocksdb --backup_dir=/backups/today
+
+The password is best kept out of the command line: MYSQL_PWD, or the [client]
+group of ~/.my.cnf or of --defaults_file.
+)";
+
+std::string Lowercase(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+// MySQL clients spell it --defaults-file; accept that as well as ours.
+void NormalizeDashedOptions(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {
+    if (std::strncmp(argv[i], "--defaults-file", 15) == 0 &&
+        (argv[i][15] == '\0' || argv[i][15] == '=')) {
+      argv[i][10] = '_';
+    }
+  }
+}
+
+// Overwrites the value of -p/--password in argv (the kernel shows argv's
+// memory in /proc/<pid>/cmdline and ps).
+void WipePassword(int argc, char** argv) {
+  auto wipe = [](char* s) { std::memset(s, 'x', std::strlen(s)); };
+  for (int i = 1; i < argc; ++i) {
+    char* a = argv[i];
+    if (std::strcmp(a, "--") == 0) break;
+    if (std::strcmp(a, "--password") == 0 || std::strcmp(a, "-p") == 0) {
+      if (i + 1 < argc) wipe(argv[++i]);
+    } else if (std::strncmp(a, "--password=", 11) == 0) {
+      wipe(a + 11);
+    } else if (a[0] == '-' && a[1] != '-' && a[1] != '\0') {
+      // A cluster of short options: "-fp secret", "-psecret", "-uroot".
+      for (char* c = a + 1; *c; ++c) {
+        if (*c == 'p') {
+          if (c[1]) {
+            wipe(c + 1);
+          } else if (i + 1 < argc) {
+            wipe(argv[++i]);
+          }
+          break;
+        }
+        // Options that take a value consume the rest of the cluster.
+        if (std::strchr("icdsuPSrwbD", *c)) break;
+      }
+    }
+  }
+}
+
+}  // namespace
+
+Status ParseCommandLine(int argc, char** argv, Options* o) {
+  NormalizeDashedOptions(argc, argv);
+  cxxopts::Options parser("myrocks_hotbackup", kUsage);
+  parser.custom_help("[OPTIONS]");
+  // clang-format off
+  parser.add_options()
+    ("i,interval", "Number of seconds to renew checkpoint",
+     cxxopts::value<int>()->default_value("300"))
+    ("c,checkpoint_dir", "Local directory name where checkpoints will be created.",
+     cxxopts::value<std::string>()->default_value(o->checkpoint_dir))
+    ("d,datadir", "backup mode: src MySQL datadir. move_back mode: dest MySQL datadir",
+     cxxopts::value<std::string>())
+    ("s,stream", "Streaming backup format: tar or xbstream (wdt: not supported yet). Default is tar",
+     cxxopts::value<std::string>()->default_value("tar"))
+    ("destination", "Remote server name. Only used for WDT mode so far.",
+     cxxopts::value<std::string>()->default_value(""))
+    ("avg_mbytes_per_sec", "Average backup rate in MBytes/sec; throttles tar and xbstream "
+     "streams when given (WDT: default 500)", cxxopts::value<int>()->default_value("500"))
+    ("extra_wdt_sender_options", "Extra options for WDT sender",
+     cxxopts::value<std::string>()->default_value(""))
+    ("extra_wdt_receiver_options", "Extra options for WDT receiver",
+     cxxopts::value<std::string>()->default_value(""))
+    ("u,user", "MySQL user name (default root)", cxxopts::value<std::string>())
+    ("p,password", "MySQL password; prefer MYSQL_PWD or an option file", cxxopts::value<std::string>())
+    ("P,port", "MySQL port number (default 3306)", cxxopts::value<int>())
+    ("S,socket", "MySQL socket path. Takes precedence over --port.", cxxopts::value<std::string>())
+    ("host", "MySQL host for TCP connections (default 127.0.0.1)", cxxopts::value<std::string>())
+    ("defaults_file", "Client option file to read [client] from instead of ~/.my.cnf "
+     "(also --defaults-file)", cxxopts::value<std::string>())
+    ("m,move_back", "Moving MyRocks backup files to proper locations.")
+    ("r,rocksdb_datadir", "RocksDB target data directory where backup data files will be moved. "
+     "Must be empty.", cxxopts::value<std::string>())
+    ("w,rocksdb_waldir", "RocksDB target data directory where backup wal files will be moved. "
+     "Must be empty.", cxxopts::value<std::string>())
+    ("b,backup_dir", "move_back mode: Locations where backup files are stored.",
+     cxxopts::value<std::string>())
+    ("f,skip_check_frm_timestamp", "skipping to check if frm files are updated after starting backup.")
+    ("D,debug_signal_file", "debugging purpose: waiting until the specified file is created",
+     cxxopts::value<std::string>())
+    ("output", "Write the archive to this file instead of stdout (replaced atomically on success)",
+     cxxopts::value<std::string>())
+    ("compress", "Compress the stream: none or zstd", cxxopts::value<std::string>()->default_value("none"))
+    ("compress_level", "zstd level; negative levels are faster", cxxopts::value<int>()->default_value("3"))
+    ("compress_threads", "zstd worker threads (0 = compress in the main thread)",
+     cxxopts::value<int>()->default_value("0"))
+    ("direct_io", "Read with O_DIRECT: auto (as the server's rocksdb_use_direct_reads), on or off",
+     cxxopts::value<std::string>()->default_value("auto"))
+    ("h,help", "Print this help and exit")
+    ("version", "Print the version and exit");
+  // clang-format on
+
+  try {
+    cxxopts::ParseResult r = parser.parse(argc, argv);
+    if (!r.unmatched().empty()) {
+      return Status::InvalidArgument("unexpected argument '" + r.unmatched().front() + "'");
+    }
+    o->help = r.count("help") > 0;
+    o->version = r.count("version") > 0;
+    o->help_text = parser.help();
+    o->interval_seconds = r["interval"].as<int>();
+    o->checkpoint_dir = r["checkpoint_dir"].as<std::string>();
+    if (r.count("datadir")) o->datadir = r["datadir"].as<std::string>();
+    std::string stream = Lowercase(r["stream"].as<std::string>());
+    if (stream == "tar") {
+      o->stream = StreamKind::kTar;
+    } else if (stream == "xbstream") {
+      o->stream = StreamKind::kXbstream;
+    } else if (stream == "wdt") {
+      o->stream = StreamKind::kWdt;
+    } else {
+      return Status::InvalidArgument("--stream must be tar, xbstream or wdt, not '" + stream + "'");
+    }
+    o->destination = r["destination"].as<std::string>();
+    o->avg_mbytes_per_sec = r["avg_mbytes_per_sec"].as<int>();
+    o->avg_mbytes_per_sec_given = r.count("avg_mbytes_per_sec") > 0;
+    o->extra_wdt_sender_options = r["extra_wdt_sender_options"].as<std::string>();
+    o->extra_wdt_receiver_options = r["extra_wdt_receiver_options"].as<std::string>();
+    if (r.count("user")) o->user = r["user"].as<std::string>();
+    if (r.count("password")) o->password = r["password"].as<std::string>();
+    if (r.count("port")) o->port = r["port"].as<int>();
+    if (r.count("socket")) o->socket = r["socket"].as<std::string>();
+    if (r.count("host")) o->host = r["host"].as<std::string>();
+    if (r.count("defaults_file")) o->defaults_file = r["defaults_file"].as<std::string>();
+    o->move_back = r.count("move_back") > 0;
+    if (r.count("rocksdb_datadir")) o->rocksdb_datadir = r["rocksdb_datadir"].as<std::string>();
+    if (r.count("rocksdb_waldir")) o->rocksdb_waldir = r["rocksdb_waldir"].as<std::string>();
+    if (r.count("backup_dir")) o->backup_dir = r["backup_dir"].as<std::string>();
+    o->skip_check_frm_timestamp = r.count("skip_check_frm_timestamp") > 0;
+    if (r.count("debug_signal_file")) o->debug_signal_file = r["debug_signal_file"].as<std::string>();
+    if (r.count("output")) o->output = r["output"].as<std::string>();
+    std::string compress = Lowercase(r["compress"].as<std::string>());
+    if (compress == "none") {
+      o->compression = Compression::kNone;
+    } else if (compress == "zstd") {
+      o->compression = Compression::kZstd;
+    } else {
+      return Status::InvalidArgument("--compress must be none or zstd, not '" + compress + "'");
+    }
+    o->compress_level = r["compress_level"].as<int>();
+    o->compress_threads = r["compress_threads"].as<int>();
+    std::string direct = Lowercase(r["direct_io"].as<std::string>());
+    if (direct == "auto") {
+      o->direct_io = DirectIo::kAuto;
+    } else if (direct == "on" || direct == "1" || direct == "true") {
+      o->direct_io = DirectIo::kOn;
+    } else if (direct == "off" || direct == "0" || direct == "false") {
+      o->direct_io = DirectIo::kOff;
+    } else {
+      return Status::InvalidArgument("--direct_io must be auto, on or off, not '" + direct + "'");
+    }
+  } catch (const cxxopts::exceptions::exception& e) {
+    return Status::InvalidArgument(e.what());
+  }
+
+  if (o->password) WipePassword(argc, argv);
+
+  if (o->interval_seconds <= 0) return Status::InvalidArgument("--interval must be positive");
+  if (o->avg_mbytes_per_sec <= 0) {
+    return Status::InvalidArgument("--avg_mbytes_per_sec must be positive");
+  }
+  if (o->compress_level < ZstdMinLevel() || o->compress_level > ZstdMaxLevel()) {
+    return Status::InvalidArgument("--compress_level must be between " +
+                                   std::to_string(ZstdMinLevel()) + " and " +
+                                   std::to_string(ZstdMaxLevel()));
+  }
+  if (o->compress_threads < 0 || o->compress_threads > 256) {
+    return Status::InvalidArgument("--compress_threads must be between 0 and 256");
+  }
+  if (o->port && (*o->port <= 0 || *o->port > 65535)) {
+    return Status::InvalidArgument("--port must be between 1 and 65535");
+  }
+  return Status::OK();
+}
+
+}  // namespace hotbackup
