@@ -191,6 +191,17 @@ class BackupRun {
     }
     progress_.SetTarget(sst_bytes_sent_ + target_bytes);
     HB_LOG_INFO("Starting backup from snapshot: target files %zu", targets.size());
+    // Renewing the checkpoint only helps while it makes progress. Under heavy
+    // writes, compaction can rewrite SSTs faster than they are sent, and the
+    // original then renewed forever. A round that starts with no less to send
+    // than the one before runs to completion, so the backup always ends.
+    const bool may_renew = target_bytes < remaining_at_last_round_start_;
+    remaining_at_last_round_start_ = target_bytes;
+    if (!may_renew) {
+      HB_LOG_INFO("Round %d has no less to send than the one before (%.2f GB); finishing it "
+                  "without renewing the checkpoint",
+                  round, static_cast<double>(target_bytes) / kGiB);
+    }
 
     Clock::time_point round_start = Clock::now();
     size_t sent_this_round = 0;
@@ -202,7 +213,7 @@ class BackupRun {
       sst_bytes_sent_ += size;
       ++sent_this_round;
       double elapsed = std::chrono::duration<double>(Clock::now() - round_start).count();
-      if (elapsed > options_.interval_seconds && sent_this_round < targets.size()) {
+      if (may_renew && elapsed > options_.interval_seconds && sent_this_round < targets.size()) {
         progress_.Clear();
         HB_LOG_INFO("Snapshot round finished. Elapsed Time: %5.2f.  Remaining sst files: %zu",
                     elapsed, targets.size() - sent_this_round);
@@ -295,6 +306,7 @@ class BackupRun {
   int rounds_ = 0;
   std::map<std::string, uint64_t> sent_ssts_;  // across rounds: name -> size
   uint64_t sst_bytes_sent_ = 0;
+  uint64_t remaining_at_last_round_start_ = UINT64_MAX;
   size_t misc_files_ = 0;
 };
 
