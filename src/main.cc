@@ -39,11 +39,11 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (options.help) {
-    std::fputs(options.help_text.c_str(), stderr);
+    std::fputs(options.help_text.c_str(), stdout);  // no archive in this mode
     return 0;
   }
   if (options.version) {
-    std::fprintf(stderr, "myrocks_hotbackup %s\n", HOTBACKUP_VERSION);
+    std::fprintf(stdout, "myrocks_hotbackup %s\n", HOTBACKUP_VERSION);
     return 0;
   }
 

@@ -85,7 +85,7 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
      cxxopts::value<std::string>()->default_value(o->checkpoint_dir))
     ("d,datadir", "backup mode: src MySQL datadir. move_back mode: dest MySQL datadir",
      cxxopts::value<std::string>())
-    ("s,stream", "Streaming backup format: tar or xbstream (wdt: not supported yet). Default is tar",
+    ("s,stream", "Streaming backup format: tar or xbstream (wdt: not supported yet)",
      cxxopts::value<std::string>()->default_value("tar"))
     ("destination", "Remote server name. Only used for WDT mode so far.",
      cxxopts::value<std::string>()->default_value(""))
