@@ -476,3 +476,79 @@ TEST_CASE("Server: a stale checkpoint from a crashed run is reported and kept", 
 
 }  // namespace
 }  // namespace hotbackup
+
+namespace hotbackup {
+namespace {
+
+TEST_CASE("Server: a full disk fails cleanly", "[server]") {
+  SandboxServer server;
+  LoadSampleSchema(server);
+  TempDir work;
+  std::vector<std::string> args = BackupArgs(server, work / "cp");
+  args.push_back("--output=/dev/full");
+  ProcessResult r = Run(args);
+  INFO(r.stderr_text);
+  CHECK(r.exit_code == 1);
+  CHECK(CountErrorLines(r.stderr_text) == 1);
+  CHECK_THAT(r.stderr_text, Catch::Contains("write to /dev/full: No space left on device"));
+  ExpectNoCheckpointLeft(work / "cp");
+}
+
+TEST_CASE("Server: a server lost mid-backup fails cleanly at the next round", "[server]") {
+  SandboxServer server;
+  LoadSampleSchema(server);
+  TempDir work, out;
+  std::string err_path = work / "stderr";
+  std::vector<std::string> args = BackupArgs(server, work / "cp");
+  args.insert(args.end(), {"--interval=1", "--avg_mbytes_per_sec=4", "--output=" + out / "b.tar"});
+  int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  int pid = test::Spawn(args, -1, -1, err_fd);
+  close(err_fd);
+  for (int i = 0; i < 200 && !fs::exists(work / "cp/1"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(fs::exists(work / "cp/1"));
+  // The server dies hard (OOM killer, power button): no shutdown.
+  int server_pid = std::stoi(test::ReadFile(server.dir() + "/mariadbd.pid"));
+  REQUIRE(kill(server_pid, SIGKILL) == 0);
+  ProcessResult r;
+  r.exit_code = test::Wait(pid);
+  r.stderr_text = test::ReadFile(err_path);
+  ExpectCleanFailure(r, work / "cp", out / "b.tar", "cannot connect to MySQL at socket " + server.socket());
+}
+
+TEST_CASE("Server: on a terminal, stderr shows a live progress bar", "[server]") {
+  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0) {
+    WARN("no pseudo-terminals here");
+    return;
+  }
+  REQUIRE(grantpt(master) == 0);
+  REQUIRE(unlockpt(master) == 0);
+  int tty = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  REQUIRE(tty >= 0);
+  SandboxServer server;
+  LoadSampleSchema(server);
+  TempDir work;
+  std::vector<std::string> args = BackupArgs(server, work / "cp");
+  args.insert(args.end(), {"--avg_mbytes_per_sec=16", "--output=" + work / "b.tar"});
+  int pid = test::Spawn(args, -1, -1, tty);
+  close(tty);
+  std::string seen;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(master, buf, sizeof(buf));
+    if (n <= 0) break;  // EIO once the backup closed its end
+    seen.append(buf, static_cast<size_t>(n));
+  }
+  close(master);
+  CHECK(test::Wait(pid) == 0);
+  INFO(seen);
+  CHECK_THAT(seen, Catch::Contains("\r["));
+  CHECK_THAT(seen, Catch::Contains("MB/s  ETA"));
+  CHECK_THAT(seen, Catch::Contains("All Backups Done."));
+  CHECK_THAT(seen, !Catch::Contains("Backup Progress:"));  // the log line is for logs only
+}
+
+}  // namespace
+}  // namespace hotbackup
