@@ -552,3 +552,35 @@ TEST_CASE("Server: on a terminal, stderr shows a live progress bar", "[server]")
 
 }  // namespace
 }  // namespace hotbackup
+
+namespace hotbackup {
+namespace {
+
+TEST_CASE("Server: over TCP with --host and --port (loopback only)", "[server]") {
+  SandboxServer::Settings settings;
+  settings.tcp_port = test::FreeLoopbackPort();
+  SandboxServer server(settings);
+  LoadSampleSchema(server);
+  const std::string before = server.ChecksumRocksDbTables();
+  TempDir work;
+  const std::string port = std::to_string(settings.tcp_port);
+  ProcessResult r = Run({BinaryPath(), "--host=127.0.0.1", "-P", port, "-c", work / "cp",
+                         "--datadir=" + server.datadir(), "--output=" + work / "b.tar"});
+  INFO(r.stderr_text);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.stderr_text, Catch::Contains("at 127.0.0.1:" + port));
+  std::unique_ptr<SandboxServer> restored = Restore(work / "b.tar", {"tar", false}, work);
+  CHECK(restored->ChecksumRocksDbTables() == before);
+
+  // Nothing listens on the next port: a one-line error naming host and port.
+  const int closed_port = test::FreeLoopbackPort();
+  r = Run({BinaryPath(), "--host=127.0.0.1", "--port=" + std::to_string(closed_port), "-c",
+           work / "cp", "--output=" + work / "c.tar"});
+  CHECK(r.exit_code == 1);
+  CHECK(CountErrorLines(r.stderr_text) == 1);
+  CHECK_THAT(r.stderr_text, Catch::Contains("cannot connect to MySQL at 127.0.0.1:" +
+                                            std::to_string(closed_port) + " as root"));
+}
+
+}  // namespace
+}  // namespace hotbackup

@@ -2,6 +2,11 @@
 // start servers the same way.
 #include "support/sandbox_server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <stdexcept>
@@ -10,6 +15,23 @@ namespace hotbackup::test {
 
 std::string BinaryPath() { return HOTBACKUP_TEST_BINARY; }
 std::string SourceDir() { return HOTBACKUP_SOURCE_DIR; }
+
+int FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) throw std::runtime_error("socket");
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof(addr);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    throw std::runtime_error("bind 127.0.0.1:0");
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
 
 namespace {
 std::string SandboxScript() { return SourceDir() + "/scripts/mariadb-sandbox"; }
@@ -22,6 +44,10 @@ SandboxServer::SandboxServer(Settings settings) : dir_("/tmp") {
   }
   std::vector<std::string> argv = {SandboxScript(), "start", dir()};
   if (settings.direct_reads) argv.push_back("--direct-reads");
+  if (settings.tcp_port != 0) {
+    argv.push_back("--tcp-port");
+    argv.push_back(std::to_string(settings.tcp_port));
+  }
   ProcessResult r = Run(argv);
   if (r.exit_code != 0) {
     throw std::runtime_error("sandbox server did not start: " + r.stderr_text);

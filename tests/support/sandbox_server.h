@@ -13,6 +13,9 @@
 
 namespace hotbackup::test {
 
+// A TCP port on 127.0.0.1 that was free a moment ago.
+int FreeLoopbackPort();
+
 // The binary under test and the source tree, as configured by CMake.
 std::string BinaryPath();
 std::string SourceDir();
@@ -23,6 +26,8 @@ class SandboxServer {
     bool direct_reads = false;
     // An existing datadir to start on (a restore); empty = initialize anew.
     std::string datadir_from;
+    // Also listen on 127.0.0.1:tcp_port (never another address); 0 = socket only.
+    int tcp_port = 0;
   };
   explicit SandboxServer(Settings settings);
   SandboxServer() : SandboxServer(Settings{}) {}
