@@ -7,9 +7,13 @@
 // size up front, so anything else is an error, not a silent truncation.
 #include "hotbackup/archive_stream.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <ctime>
 #include <string_view>
 
+#include "hotbackup/checksum.h"
 #include "hotbackup/interrupt.h"
 
 namespace hotbackup {
@@ -84,10 +88,12 @@ Status ArchiveStream::AddFile(const std::string& source_path, const std::string&
   failed_ = true;
   HOTBACKUP_RETURN_IF_ERROR(writer_->BeginFile(entry));
   std::span<uint8_t> block = buffer_.span().first(block_size_);
+  FileChecksum checksum;
   for (;;) {
     size_t n = 0;
     HOTBACKUP_RETURN_IF_ERROR(reader.Read(block, &n));
     if (n == 0) break;
+    checksum.Update(AsBytes(block.data(), n));
     HOTBACKUP_RETURN_IF_ERROR(writer_->Append(AsBytes(block.data(), n)));
     if (options_.on_progress) options_.on_progress(n);
     if (throttle_) {
@@ -102,6 +108,26 @@ Status ArchiveStream::AddFile(const std::string& source_path, const std::string&
 
   stats_.files += 1;
   stats_.file_bytes += entry.size;
+  files_.push_back({archive_path, entry.size, checksum.Digest()});
+  return Status::OK();
+}
+
+Status ArchiveStream::AddManifest(Manifest manifest) {
+  if (failed_) return Status::InvalidArgument("archive stream used after an error");
+  manifest.files = files_;
+  std::string json = SerializeManifest(manifest);
+  FileEntry entry;
+  entry.archive_path = kManifestPath;
+  entry.size = json.size();
+  entry.permissions = 0640;
+  clock_gettime(CLOCK_REALTIME, &entry.mtime);
+  entry.uid = getuid();
+  entry.gid = getgid();
+  failed_ = true;
+  HOTBACKUP_RETURN_IF_ERROR(writer_->BeginFile(entry));
+  HOTBACKUP_RETURN_IF_ERROR(writer_->Append(AsBytes(json.data(), json.size())));
+  HOTBACKUP_RETURN_IF_ERROR(writer_->EndFile());
+  failed_ = false;
   return Status::OK();
 }
 

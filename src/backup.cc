@@ -110,6 +110,7 @@ class BackupRun {
 
     HOTBACKUP_RETURN_IF_ERROR(WaitForDebugSignalFile());
     HOTBACKUP_RETURN_IF_ERROR(BackupMiscFiles());
+    HOTBACKUP_RETURN_IF_ERROR(stream_->AddManifest(MakeManifest()));
     HOTBACKUP_RETURN_IF_ERROR(stream_->Finish());
     LogSummary();
     HB_LOG_INFO("All Backups Done.");
@@ -277,6 +278,17 @@ class BackupRun {
     }
     HB_LOG_INFO("MySQL misc backups done.");
     return Status::OK();
+  }
+
+  Manifest MakeManifest() const {
+    Manifest m;
+    m.tool_version = HOTBACKUP_VERSION;
+    m.server_version = connection_.server_version();
+    m.stream = options_.stream == StreamKind::kXbstream ? "xbstream" : "tar";
+    m.rounds = rounds_;
+    m.start_time = FormatUtcTime(start_time_);
+    m.end_time = FormatUtcTime(time(nullptr));
+    return m;
   }
 
   void LogSummary() {

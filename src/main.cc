@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "hotbackup/backup.h"
+#include "hotbackup/extract.h"
 #include "hotbackup/interrupt.h"
 #include "hotbackup/log.h"
 #include "hotbackup/move_back.h"
@@ -47,8 +48,12 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  if (options.move_back) {
+  if (options.move_back || options.copy_back) {
     status = hotbackup::RunMoveBack(options);
+  } else if (options.extract) {
+    status = hotbackup::RunExtract(options);
+  } else if (options.verify) {
+    status = hotbackup::RunVerify(options);
   } else if (options.stream == hotbackup::StreamKind::kWdt) {
     HB_LOG_ERROR("--stream=wdt is not supported yet; use tar or xbstream");
     return 2;

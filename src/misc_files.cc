@@ -12,6 +12,7 @@
 #include <memory>
 
 #include "hotbackup/log.h"
+#include "hotbackup/manifest.h"
 
 namespace hotbackup {
 namespace {
@@ -20,6 +21,8 @@ namespace {
 const char* const kTopLevelExclusions[] = {
     "master.info", "relay-log.info", "worker-relay-log.info", "auto.cnf",
     "gaplock.log", "ibdata",         "ib_logfile",            ".trash",
+    // The manifest of the backup this datadir was restored from.
+    kManifestPath,
 };
 
 struct DirCloser {

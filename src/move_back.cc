@@ -12,6 +12,7 @@
 #include <set>
 #include <vector>
 
+#include "hotbackup/byte_sink.h"
 #include "hotbackup/log.h"
 #include "hotbackup/unique_fd.h"
 
@@ -43,6 +44,89 @@ Status CheckAbsentOrEmpty(const std::string& dir, const char* option) {
   return Status::OK();
 }
 
+Status FsyncFd(int fd, const std::string& path) {
+  if (fsync(fd) != 0) return Status::IOError("fsync " + path, errno);
+  return Status::OK();
+}
+
+// Copies one regular file with its permission bits and mtime, and makes it
+// durable before anyone may delete the source.
+Status CopyFile(const std::string& from, const std::string& to, uint64_t* bytes) {
+  UniqueFd in(open(from.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!in.valid()) return Status::IOError("open " + from, errno);
+  struct stat st;
+  if (fstat(in.get(), &st) != 0) return Status::IOError("stat " + from, errno);
+  UniqueFd out(open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!out.valid()) return Status::IOError("create " + to, errno);
+  // copy_file_range shares extents or copies in the kernel where it can;
+  // between different filesystems it refuses (EXDEV), so read and write.
+  bool in_kernel = true;
+  std::vector<char> buffer;
+  for (off_t left = st.st_size; left > 0;) {
+    ssize_t n;
+    if (in_kernel) {
+      n = copy_file_range(in.get(), nullptr, out.get(), nullptr, static_cast<size_t>(left), 0);
+      if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+        in_kernel = false;
+        buffer.resize(1 << 20);
+        continue;
+      }
+    } else {
+      n = read(in.get(), buffer.data(), std::min<size_t>(buffer.size(), static_cast<size_t>(left)));
+      if (n > 0) {
+        ByteSpan data = AsBytes(buffer.data(), static_cast<size_t>(n));
+        while (!data.empty()) {
+          ssize_t w = write(out.get(), data.data(), data.size());
+          if (w < 0 && errno == EINTR) continue;
+          if (w < 0) return Status::IOError("write " + to, errno);
+          data = data.subspan(static_cast<size_t>(w));
+        }
+      }
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IOError("copy " + from + " to " + to, errno);
+    if (n == 0) return Status::Changed(from + " shrank while it was being copied");
+    left -= n;
+  }
+  if (fchmod(out.get(), st.st_mode & 07777) != 0) return Status::IOError("chmod " + to, errno);
+  timespec times[2] = {st.st_atim, st.st_mtim};
+  if (futimens(out.get(), times) != 0) return Status::IOError("set mtime of " + to, errno);
+  HOTBACKUP_RETURN_IF_ERROR(FsyncFd(out.get(), to));
+  int err = out.Close();
+  if (err != 0) return Status::IOError("close " + to, err);
+  *bytes += static_cast<uint64_t>(st.st_size);
+  return Status::OK();
+}
+
+Status FsyncDirectory(const std::string& dir);
+
+// Copies a file or a directory tree; directories are fsynced once filled.
+Status CopyTree(const std::string& from, const std::string& to, uint64_t* bytes) {
+  struct stat st;
+  if (lstat(from.c_str(), &st) != 0) return Status::IOError("stat " + from, errno);
+  if (S_ISREG(st.st_mode)) return CopyFile(from, to, bytes);
+  if (!S_ISDIR(st.st_mode)) return Status::OK();  // sockets, links: never part of a backup
+  if (mkdir(to.c_str(), 0700) != 0) return Status::IOError("create directory " + to, errno);
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(from, ec)) {
+    HOTBACKUP_RETURN_IF_ERROR(
+        CopyTree(e.path().string(), to + "/" + e.path().filename().string(), bytes));
+  }
+  if (ec) return Status::IOError("list " + from, ec.value());
+  if (chmod(to.c_str(), st.st_mode & 07777) != 0) return Status::IOError("chmod " + to, errno);
+  return FsyncDirectory(to);
+}
+
+uint64_t TreeBytes(const std::string& path) {
+  std::error_code ec;
+  if (fs::is_regular_file(fs::symlink_status(path, ec))) return fs::file_size(path, ec);
+  uint64_t total = 0;
+  for (const auto& e : fs::recursive_directory_iterator(path, ec)) {
+    if (e.is_regular_file(ec)) total += e.file_size(ec);
+  }
+  return total;
+}
+
 Status FsyncDirectory(const std::string& dir) {
   UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!fd.valid()) return Status::IOError("open " + dir, errno);
@@ -61,7 +145,8 @@ Status RunMoveBack(const Options& o) {
   if (o.datadir.empty() || o.rocksdb_datadir.empty() || o.rocksdb_waldir.empty() ||
       o.backup_dir.empty()) {
     return Status::InvalidArgument(
-        "--move_back needs --datadir, --rocksdb_datadir, --rocksdb_waldir and --backup_dir");
+        std::string(o.copy_back ? "--copy_back" : "--move_back") +
+        " needs --datadir, --rocksdb_datadir, --rocksdb_waldir and --backup_dir");
   }
   std::error_code ec;
   if (!fs::is_directory(o.backup_dir, ec)) {
@@ -104,17 +189,50 @@ Status RunMoveBack(const Options& o) {
     fs::create_directories(dir, ec);
     if (ec) return Status::IOError("create " + dir, ec.value());
   }
-  std::map<std::string, size_t> counts;
+  struct Tally {
+    size_t entries = 0;
+    uint64_t bytes = 0;
+  };
+  std::map<std::string, Tally> tally;
+  size_t copied_across = 0;
   for (const Move& m : moves) {
     std::string to = m.to_dir + "/" + m.name;
-    if (rename(m.from.c_str(), to.c_str()) != 0) {
-      return Status::IOError("move " + m.from + " to " + to, errno);
+    Tally& t = tally[m.to_dir];
+    t.entries += 1;
+    if (o.copy_back) {
+      HOTBACKUP_RETURN_IF_ERROR(CopyTree(m.from, to, &t.bytes));
+      continue;
     }
-    ++counts[m.to_dir];
+    t.bytes += TreeBytes(m.from);
+    if (rename(m.from.c_str(), to.c_str()) == 0) continue;
+    if (errno != EXDEV) return Status::IOError("move " + m.from + " to " + to, errno);
+    // Another filesystem: copy, make the copy durable, only then remove.
+    uint64_t ignored = 0;
+    HOTBACKUP_RETURN_IF_ERROR(CopyTree(m.from, to, &ignored));
+    fs::remove_all(m.from, ec);
+    if (ec) return Status::IOError("remove " + m.from + " after copying it", ec.value());
+    ++copied_across;
   }
-  for (const auto& [dir, count] : counts) {
-    HOTBACKUP_RETURN_IF_ERROR(FsyncDirectory(dir));
-    HB_LOG_INFO("Moved %zu entries to %s", count, dir.c_str());
+  for (const auto& [dir, t] : tally) HOTBACKUP_RETURN_IF_ERROR(FsyncDirectory(dir));
+
+  const char* verb = o.copy_back ? "Copied" : "Moved";
+  auto line = [&](const std::string& dir, const char* what) {
+    const Tally& t = tally[dir];
+    HB_LOG_INFO("%s %zu %s (%.2f MB) to %s", verb, t.entries, what,
+                static_cast<double>(t.bytes) / (1024.0 * 1024.0), dir.c_str());
+  };
+  HB_LOG_INFO("Move-back summary:");
+  if (o.rocksdb_waldir == o.rocksdb_datadir) {
+    line(o.rocksdb_datadir, "RocksDB files (SST, WAL, MANIFEST, CURRENT, OPTIONS)");
+  } else {
+    line(o.rocksdb_datadir, "RocksDB files (SST, MANIFEST, CURRENT, OPTIONS)");
+    line(o.rocksdb_waldir, "RocksDB WAL files");
+  }
+  if (o.datadir != o.rocksdb_datadir && o.datadir != o.rocksdb_waldir) {
+    line(o.datadir, "server files and database directories");
+  }
+  if (copied_across > 0) {
+    HB_LOG_INFO("%zu entries were on another filesystem: copied, synced, then removed", copied_across);
   }
   return Status::OK();
 }

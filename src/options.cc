@@ -19,7 +19,11 @@ Backup (archive on stdout; log lines on stderr):
       --checkpoint_dir=/data/backup/snapshot | ssh backuphost 'tar -x -C /backups/today'
   myrocks_hotbackup --stream=xbstream --compress=zstd --output=/backups/today.xbs.zst
 
-Move-back (on the host the backup was sent to):
+Extract and check, without tar, xbstream or mbstream (format and zstd detected):
+  ssh backuphost cat /backups/today.xbs.zst | myrocks_hotbackup --extract --backup_dir=/restore/today
+  myrocks_hotbackup --verify --input=/backups/today.tar
+
+Move-back (on the host the backup was sent to; --copy_back keeps the backup):
   myrocks_hotbackup --move_back --datadir=/var/lib/mysql --rocksdb_datadir=/var/lib/mysql/#rocksdb \
       --rocksdb_waldir=/var/lib/mysql/#rocksdb --backup_dir=/backups/today
 
@@ -120,6 +124,12 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
      cxxopts::value<int>()->default_value("0"))
     ("direct_io", "Read with O_DIRECT: auto (as the server's rocksdb_use_direct_reads), on or off",
      cxxopts::value<std::string>()->default_value("auto"))
+    ("extract", "Read an archive (tar or XBSTREAM, plain or zstd) from stdin or --input into "
+     "--backup_dir, checking every file against the backup's manifest")
+    ("verify", "Read an archive from stdin or --input and check it against its manifest, "
+     "writing nothing")
+    ("input", "Archive file for --extract / --verify (default: stdin)", cxxopts::value<std::string>())
+    ("copy_back", "Like --move_back, but copies and leaves --backup_dir intact")
     ("h,help", "Print this help and exit")
     ("version", "Print the version and exit");
   // clang-format on
@@ -163,6 +173,10 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
     o->skip_check_frm_timestamp = r.count("skip_check_frm_timestamp") > 0;
     if (r.count("debug_signal_file")) o->debug_signal_file = r["debug_signal_file"].as<std::string>();
     if (r.count("output")) o->output = r["output"].as<std::string>();
+    o->extract = r.count("extract") > 0;
+    o->verify = r.count("verify") > 0;
+    o->copy_back = r.count("copy_back") > 0;
+    if (r.count("input")) o->input = r["input"].as<std::string>();
     std::string compress = Lowercase(r["compress"].as<std::string>());
     if (compress == "none") {
       o->compression = Compression::kNone;
@@ -189,6 +203,9 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
 
   if (o->password) WipePassword(argc, argv);
 
+  if (o->move_back + o->copy_back + o->extract + o->verify > 1) {
+    return Status::InvalidArgument("choose one of --move_back, --copy_back, --extract, --verify");
+  }
   if (o->interval_seconds <= 0) return Status::InvalidArgument("--interval must be positive");
   if (o->avg_mbytes_per_sec <= 0) {
     return Status::InvalidArgument("--avg_mbytes_per_sec must be positive");

@@ -10,7 +10,6 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <grp.h>
-#include <locale.h>
 #include <pwd.h>
 #include <sys/stat.h>
 
@@ -20,6 +19,7 @@
 
 #include "hotbackup/archive_writer.h"
 #include "hotbackup/log.h"
+#include "scoped_utf8_locale.h"
 
 namespace hotbackup {
 namespace {
@@ -31,29 +31,6 @@ struct ArchiveDeleter {
 };
 struct EntryDeleter {
   void operator()(archive_entry* e) const { archive_entry_free(e); }
-};
-
-// pax stores names as UTF-8 and libarchive converts from the current
-// locale's charset; in the "C" locale every non-ASCII name would fail that
-// conversion and go out as hdrcharset=BINARY, which GNU tar warns about.
-// File names on Linux are UTF-8 in practice, so libarchive's charset work
-// runs under C.UTF-8, for this thread only (uselocale), leaving the
-// process's locale alone. A name that is not valid UTF-8 still goes out
-// byte for byte, with a warning.
-class ScopedUtf8Locale {
- public:
-  ScopedUtf8Locale() {
-    static const locale_t utf8 = newlocale(LC_CTYPE_MASK, "C.UTF-8", nullptr);
-    if (utf8 != nullptr) previous_ = uselocale(utf8);
-  }
-  ~ScopedUtf8Locale() {
-    if (previous_ != nullptr) uselocale(previous_);
-  }
-  ScopedUtf8Locale(const ScopedUtf8Locale&) = delete;
-  ScopedUtf8Locale& operator=(const ScopedUtf8Locale&) = delete;
-
- private:
-  locale_t previous_ = nullptr;
 };
 
 class TarWriter final : public ArchiveWriter {

@@ -23,6 +23,7 @@
 #include "hotbackup/archive_writer.h"
 #include "hotbackup/byte_sink.h"
 #include "hotbackup/file_reader.h"
+#include "hotbackup/manifest.h"
 #include "hotbackup/throttle.h"
 #include "hotbackup/zstd_sink.h"
 
@@ -60,10 +61,16 @@ class ArchiveStream {
   Status AddFile(const std::string& source_path, const std::string& archive_path,
                  GrowthPolicy growth = GrowthPolicy::kFail);
 
+  // Appends the manifest as the archive's last entry (kManifestPath): the
+  // given fields, plus every file added so far with its size and checksum.
+  Status AddManifest(Manifest manifest);
+
   // Completes the archive and the output.
   Status Finish();
 
   const StreamStats& stats() const { return stats_; }
+  // Every file added so far, with the checksum computed while streaming it.
+  const std::vector<ManifestFile>& files() const { return files_; }
 
  private:
   ArchiveStream() = default;
@@ -75,6 +82,7 @@ class ArchiveStream {
   size_t block_size_ = 0;  // bytes per read, at most buffer_.size()
   std::unique_ptr<Throttle> throttle_;
   StreamStats stats_;
+  std::vector<ManifestFile> files_;
   bool failed_ = false;
 };
 

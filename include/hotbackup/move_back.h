@@ -5,7 +5,11 @@
 // datadir.
 //
 // Every target must be absent or empty; that is checked for all of them
-// before anything moves, so a refused move-back touches nothing.
+// before anything moves, so a refused move-back touches nothing. Entries are
+// renamed; across filesystems they are copied (modes and mtimes kept),
+// fsynced, and only then removed. With --copy_back everything is copied and
+// the backup directory is left intact. The directories filled are fsynced.
+// The backup's manifest, like every non-RocksDB file, lands in the datadir.
 #ifndef HOTBACKUP_MOVE_BACK_H_
 #define HOTBACKUP_MOVE_BACK_H_
 

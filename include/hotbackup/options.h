@@ -45,6 +45,10 @@ struct Options {
   int compress_level = 3;
   int compress_threads = 0;
   DirectIo direct_io = DirectIo::kAuto;
+  bool extract = false;    // read an archive into --backup_dir
+  bool verify = false;     // read an archive and check it, writing nothing
+  std::string input;       // --extract / --verify input; empty = stdin
+  bool copy_back = false;  // move-back that leaves the backup directory intact
 
   bool help = false;
   bool version = false;

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <map>
+#include <sys/stat.h>
 
 #include "support/sandbox_server.h"
 #include "support/test_support.h"
@@ -154,6 +156,98 @@ TEST_CASE("CLI: --move_back sends only RocksDB WAL files to the WAL directory", 
                                  "#rocksdb/OPTIONS-000011", "aria_log_control", "ddl_recovery.log",
                                  "shop/t.frm", "tc.log"});
   CHECK(test::ReadFile(dir / "data/tc.log") == "tc.log");
+}
+
+}  // namespace
+}  // namespace hotbackup
+
+namespace hotbackup {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A backup directory with what a real one holds, files of several modes.
+std::map<std::string, std::string> MakeBackupDir(const std::string& dir) {
+  std::map<std::string, std::string> files = {
+      {"000012.sst", test::RandomBytes(300000, 1)}, {"000015.log", "wal"},
+      {"MANIFEST-000004", "manifest"},               {"CURRENT", "MANIFEST-000004\n"},
+      {"OPTIONS-000011", "options"},                 {"tc.log", "tc"},
+      {"shop/orders.frm", "frm"},                    {"shop/db.opt", "opt"},
+      {"myrocks_hotbackup_manifest.json", "{}"},
+  };
+  for (const auto& [path, data] : files) {
+    fs::create_directories(fs::path(dir + "/" + path).parent_path());
+    test::WriteFile(dir + "/" + path, data);
+  }
+  chmod((dir + "/000012.sst").c_str(), 0640);
+  chmod((dir + "/shop/orders.frm").c_str(), 0660);
+  timespec old[2] = {{1600000000, 0}, {1600000000, 0}};
+  utimensat(AT_FDCWD, (dir + "/000012.sst").c_str(), old, 0);
+  return files;
+}
+
+std::string WhereIs(const std::string& root, const std::string& name) {
+  for (const std::string& dir : {"data/#rocksdb/", "wal/", "data/"}) {
+    if (fs::exists(root + "/" + dir + name)) return dir;
+  }
+  return "nowhere";
+}
+
+void CheckPlaced(const std::string& root, const std::map<std::string, std::string>& files) {
+  CHECK(WhereIs(root, "000012.sst") == "data/#rocksdb/");
+  CHECK(WhereIs(root, "MANIFEST-000004") == "data/#rocksdb/");
+  CHECK(WhereIs(root, "000015.log") == "wal/");
+  CHECK(WhereIs(root, "tc.log") == "data/");
+  CHECK(WhereIs(root, "shop/orders.frm") == "data/");
+  CHECK(WhereIs(root, "myrocks_hotbackup_manifest.json") == "data/");  // backup metadata
+  for (const auto& [path, data] : files) {
+    CHECK(test::ReadFile(root + "/" + WhereIs(root, path) + path) == data);
+  }
+  struct stat st;
+  REQUIRE(stat((root + "/data/#rocksdb/000012.sst").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0640);
+  CHECK(st.st_mtime == 1600000000);
+  REQUIRE(stat((root + "/data/shop/orders.frm").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0660);
+}
+
+std::vector<std::string> MoveBackArgs(const char* mode, const std::string& root, const std::string& backup) {
+  return {BinaryPath(), mode, "--datadir=" + root + "/data", "--rocksdb_datadir=" + root + "/data/#rocksdb",
+          "--rocksdb_waldir=" + root + "/wal", "--backup_dir=" + backup};
+}
+
+TEST_CASE("CLI: --move_back across filesystems copies, keeps modes, then removes", "[cli]") {
+  if (access("/dev/shm", W_OK) != 0) {
+    WARN("no /dev/shm: cross-filesystem move-back not exercised");
+    return;
+  }
+  TempDir backup_parent("/dev/shm");  // tmpfs; the targets are on /tmp
+  TempDir target;
+  const std::string backup = backup_parent / "backup";
+  auto files = MakeBackupDir(backup);
+  ProcessResult r = Run(MoveBackArgs("--move_back", target.path(), backup));
+  INFO(r.stderr_text);
+  REQUIRE(r.exit_code == 0);
+  CheckPlaced(target.path(), files);
+  CHECK(fs::is_empty(backup));
+  CHECK_THAT(r.stderr_text, Catch::Contains("were on another filesystem: copied, synced, then removed"));
+  CHECK_THAT(r.stderr_text, Catch::Contains("Moved 4 RocksDB files (SST, MANIFEST, CURRENT, OPTIONS)"));
+  CHECK_THAT(r.stderr_text, Catch::Contains("Moved 1 RocksDB WAL files"));
+  CHECK_THAT(r.stderr_text, Catch::Contains("Moved 3 server files and database directories"));
+}
+
+TEST_CASE("CLI: --copy_back leaves the backup directory intact", "[cli]") {
+  TempDir work;
+  const std::string backup = work / "backup";
+  auto files = MakeBackupDir(backup);
+  auto before = test::ListFiles(backup);
+  ProcessResult r = Run(MoveBackArgs("--copy_back", work / "restored", backup));
+  INFO(r.stderr_text);
+  REQUIRE(r.exit_code == 0);
+  CheckPlaced(work / "restored", files);
+  CHECK(test::ListFiles(backup) == before);
+  for (const auto& [path, data] : files) CHECK(test::ReadFile(backup + "/" + path) == data);
+  CHECK_THAT(r.stderr_text, Catch::Contains("Copied 4 RocksDB files"));
 }
 
 }  // namespace

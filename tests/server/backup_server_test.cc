@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -14,6 +15,7 @@
 #include <sstream>
 #include <thread>
 
+#include "hotbackup/manifest.h"
 #include "hotbackup/mysql_connection.h"
 #include "support/sandbox_server.h"
 #include "support/test_support.h"
@@ -91,10 +93,13 @@ struct Format {
   bool zstd;
 };
 
-// Extracts `archive` with the real tools, moves it back into a fresh
-// datadir, and starts a server on it.
+// Extracts `archive` with the real tools and with our --extract, checks both
+// trees are identical, moves ours back into a fresh datadir (so the full
+// cycle backup -> --extract -> --move_back is what gets restored), and
+// starts a server on it.
 std::unique_ptr<SandboxServer> Restore(const std::string& archive, Format format,
                                        const TempDir& work) {
+  const std::string tag = std::string(format.stream) + (format.zstd ? "-zstd" : "");
   std::string plain = archive;
   if (format.zstd) {
     plain = archive + ".plain";
@@ -102,21 +107,35 @@ std::unique_ptr<SandboxServer> Restore(const std::string& archive, Format format
     INFO(r.stderr_text);
     REQUIRE(r.exit_code == 0);
   }
-  std::string extracted = work / ("extracted-" + std::string(format.stream) + (format.zstd ? "-zstd" : ""));
-  fs::create_directories(extracted);
+  std::string theirs = work / ("extracted-by-tool-" + tag);
+  fs::create_directories(theirs);
   ProcessResult r = std::string(format.stream) == "tar"
-                        ? Run({"tar", "-xf", plain, "-C", extracted})
-                        : Run({"mbstream", "-x", "-C", extracted}, plain);
+                        ? Run({"tar", "-xf", plain, "-C", theirs})
+                        : Run({"mbstream", "-x", "-C", theirs}, plain);
   INFO("extract: " << r.stderr_text);
   REQUIRE(r.exit_code == 0);
   REQUIRE(r.stderr_text.empty());
 
-  std::string target = work / ("restored-" + std::string(format.stream) + (format.zstd ? "-zstd" : ""));
+  std::string ours = work / ("extracted-" + tag);
+  r = Run({BinaryPath(), "--extract", "--backup_dir=" + ours}, archive);
+  INFO("--extract: " << r.stderr_text);
+  REQUIRE(r.exit_code == 0);
+  const std::vector<std::string> files = test::ListFiles(ours);
+  CHECK(test::ListFiles(theirs) == files);
+  CHECK(std::find(files.begin(), files.end(), kManifestPath) != files.end());
+  for (const std::string& f : files) {
+    INFO(f);
+    CHECK(test::ReadFile(ours + "/" + f) == test::ReadFile(theirs + "/" + f));
+  }
+
+  std::string target = work / ("restored-" + tag);
   std::string data = target + "/data";
   r = Run({BinaryPath(), "--move_back", "--datadir=" + data, "--rocksdb_datadir=" + data + "/#rocksdb",
-           "--rocksdb_waldir=" + data + "/#rocksdb", "--backup_dir=" + extracted});
+           "--rocksdb_waldir=" + data + "/#rocksdb", "--backup_dir=" + ours});
   INFO("move_back: " << r.stderr_text);
   REQUIRE(r.exit_code == 0);
+  CHECK(fs::exists(data + "/" + kManifestPath));
+  CHECK_FALSE(fs::exists(data + "/#rocksdb/" + kManifestPath));
   SandboxServer::Settings settings;
   settings.datadir_from = data;
   return std::make_unique<SandboxServer>(settings);
@@ -180,6 +199,21 @@ TEST_CASE("Server: a backup forced into several rounds restores identically", "[
   ExpectNoCheckpointLeft(work / "cp");
   std::unique_ptr<SandboxServer> restored = Restore(archive, {"tar", false}, work);
   CHECK(restored->ChecksumRocksDbTables() == before);
+
+  // A backup of the restored server holds one manifest, its own, not also
+  // the one the restore left in the datadir.
+  const std::string again = work / "again.tar";
+  r = Run({BinaryPath(), "--socket=" + restored->socket(), "--checkpoint_dir=" + work / "cp2",
+           "--output=" + again});
+  INFO(r.stderr_text);
+  REQUIRE(r.exit_code == 0);
+  const std::string listing = work / "listing";
+  REQUIRE(Run({"tar", "-tf", again}, "", listing).exit_code == 0);
+  std::string names = test::ReadFile(listing);
+  size_t count = 0;
+  for (size_t at = names.find(kManifestPath); at != std::string::npos; at = names.find(kManifestPath, at + 1)) ++count;
+  CHECK(count == 1);
+  CHECK(Run({BinaryPath(), "--verify", "--input=" + again}).exit_code == 0);
 }
 
 TEST_CASE("Server: a backup under concurrent inserts restores a consistent prefix", "[server]") {

@@ -1,0 +1,278 @@
+// --extract and --verify through the real binary: round trips in every
+// format x compression compared with what GNU tar and mbstream extract, and
+// damaged archives each refused with their own message, leaving nothing.
+#include <archive.h>
+#include <archive_entry.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <sstream>
+
+#include "hotbackup/archive_stream.h"
+#include "hotbackup/crc32.h"
+#include "hotbackup/output_file.h"
+#include "support/sandbox_server.h"
+#include "support/test_support.h"
+
+namespace hotbackup {
+namespace {
+
+namespace fs = std::filesystem;
+using test::BinaryPath;
+using test::ListFiles;
+using test::ProcessResult;
+using test::Run;
+using test::TempDir;
+
+// Writes an archive of `paths` under `root`, ending with a manifest.
+void MakeArchive(ArchiveFormat format, Compression compression, const std::string& root,
+                 const std::vector<std::string>& paths, const std::string& archive) {
+  std::unique_ptr<OutputFile> out;
+  REQUIRE(OutputFile::Create(archive, &out).ok());
+  StreamOptions options;
+  options.format = format;
+  options.compression = compression;
+  std::unique_ptr<ArchiveStream> stream;
+  REQUIRE(ArchiveStream::Open(options, out.get(), &stream).ok());
+  for (const std::string& p : paths) REQUIRE(stream->AddFile(root + "/" + p, p).ok());
+  Manifest manifest;
+  manifest.tool_version = "test";
+  manifest.server_version = "none";
+  manifest.stream = format == ArchiveFormat::kTar ? "tar" : "xbstream";
+  manifest.rounds = 1;
+  REQUIRE(stream->AddManifest(manifest).ok());
+  REQUIRE(stream->Finish().ok());
+}
+
+ProcessResult Extract(const std::string& archive, const std::string& dir) {
+  return Run({BinaryPath(), "--extract", "--input=" + archive, "--backup_dir=" + dir});
+}
+
+TEST_CASE("Extract: every format x compression, same as GNU tar and mbstream", "[e2e][extract]") {
+  TempDir work;
+  const std::string src = work / "src";
+  fs::create_directory(src);
+  std::vector<std::string> paths = test::GenerateNastyTree(src);
+  std::vector<std::string> with_manifest = paths;
+  with_manifest.push_back(kManifestPath);
+  std::sort(with_manifest.begin(), with_manifest.end());
+
+  for (ArchiveFormat format : {ArchiveFormat::kTar, ArchiveFormat::kXbstream}) {
+    for (Compression compression : {Compression::kNone, Compression::kZstd}) {
+      const bool tar = format == ArchiveFormat::kTar;
+      const bool zstd = compression == Compression::kZstd;
+      CAPTURE(tar, zstd);
+      const std::string tag = std::string(tar ? "tar" : "xbs") + (zstd ? "-zst" : "");
+      const std::string archive = work / ("archive-" + tag);
+      MakeArchive(format, compression, src, paths, archive);
+
+      const std::string ours = work / ("ours-" + tag);
+      ProcessResult r = Extract(archive, ours);
+      INFO(r.stderr_text);
+      REQUIRE(r.exit_code == 0);
+      CHECK_THAT(r.stderr_text, Catch::Contains("every file matches the manifest"));
+      CHECK(ListFiles(ours) == with_manifest);
+      // Bytes always; modes and mtimes where the format carries them.
+      if (tar) {
+        CHECK(test::CompareFiles(src, ours, paths) == "");
+      } else {
+        for (const std::string& p : paths) CHECK(test::ReadFile(src + "/" + p) == test::ReadFile(ours + "/" + p));
+      }
+
+      std::string plain = archive;
+      if (zstd) {
+        plain = archive + ".plain";
+        REQUIRE(Run({"zstd", "-q", "-dc", archive}, "", plain).exit_code == 0);
+      }
+      const std::string theirs = work / ("theirs-" + tag);
+      fs::create_directories(theirs);
+      if (tar) {
+        REQUIRE(Run({"tar", "-xf", plain, "-C", theirs}).exit_code == 0);
+      } else {
+        for (const std::string& p : paths) fs::create_directories(fs::path(theirs + "/" + p).parent_path());
+        REQUIRE(Run({"mbstream", "-x", "-C", theirs}, plain).exit_code == 0);
+      }
+      CHECK(ListFiles(theirs) == with_manifest);
+      for (const std::string& p : with_manifest) {
+        INFO(p);
+        CHECK(test::ReadFile(theirs + "/" + p) == test::ReadFile(ours + "/" + p));
+      }
+
+      // --verify reads the same archive from stdin and writes nothing.
+      const auto before = ListFiles(work.path());
+      r = Run({BinaryPath(), "--verify"}, archive);
+      INFO(r.stderr_text);
+      CHECK(r.exit_code == 0);
+      CHECK_THAT(r.stderr_text, Catch::Contains("Verified"));
+      CHECK(ListFiles(work.path()) == before);
+    }
+  }
+}
+
+// ---- damaged archives ----
+
+std::string LittleEndian(uint64_t v, size_t n) {
+  std::string s;
+  for (size_t i = 0; i < n; ++i) s += static_cast<char>(v >> (8 * i));
+  return s;
+}
+
+std::string PayloadChunk(const std::string& path, const std::string& payload, uint64_t offset) {
+  uint32_t c = Crc32(0, AsBytes(payload.data(), payload.size()));
+  return std::string("XBSTCK01") + '\0' + 'P' + LittleEndian(path.size(), 4) + path +
+         LittleEndian(payload.size(), 8) + LittleEndian(offset, 8) + LittleEndian(c, 4) + payload;
+}
+
+std::string EndChunk(const std::string& path) {
+  return std::string("XBSTCK01") + '\0' + 'E' + LittleEndian(path.size(), 4) + path;
+}
+
+// A tar archive written with libarchive directly, so it can hold what our
+// writer never produces (symlinks, "../" names).
+struct TarEntry {
+  std::string path;
+  std::string data;
+  std::string symlink;
+};
+std::string RawTar(const std::vector<TarEntry>& entries) {
+  test::TempDir dir;
+  std::string path = dir / "raw.tar";
+  archive* a = archive_write_new();
+  archive_write_set_format_pax_restricted(a);
+  REQUIRE(archive_write_open_filename(a, path.c_str()) == ARCHIVE_OK);
+  for (const TarEntry& t : entries) {
+    archive_entry* e = archive_entry_new();
+    archive_entry_set_pathname(e, t.path.c_str());
+    if (!t.symlink.empty()) {
+      archive_entry_set_filetype(e, AE_IFLNK);
+      archive_entry_set_symlink(e, t.symlink.c_str());
+    } else {
+      archive_entry_set_filetype(e, AE_IFREG);
+      archive_entry_set_size(e, static_cast<la_int64_t>(t.data.size()));
+    }
+    archive_entry_set_perm(e, 0644);
+    REQUIRE(archive_write_header(a, e) == ARCHIVE_OK);
+    if (!t.data.empty()) archive_write_data(a, t.data.data(), t.data.size());
+    archive_entry_free(e);
+  }
+  archive_write_close(a);
+  archive_write_free(a);
+  return test::ReadFile(path);
+}
+
+struct Damage {
+  const char* what;
+  std::string bytes;
+  const char* message;
+};
+
+// Each damaged archive: exit 1, one ERROR line with its own message, and
+// neither the target nor a temporary directory left behind.
+void ExpectRefused(const Damage& d) {
+  TempDir work;
+  const std::string archive = work / "damaged";
+  test::WriteFile(archive, d.bytes);
+  const std::string parent = work / "restore";
+  fs::create_directories(parent);
+  ProcessResult r = Extract(archive, parent + "/backup");
+  INFO(d.what << ": " << r.stderr_text);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.stderr_text, Catch::Contains(d.message));
+  size_t errors = 0;
+  std::istringstream in(r.stderr_text);
+  for (std::string line; std::getline(in, line);) errors += line.find(" ERROR ") != std::string::npos;
+  CHECK(errors == 1);
+  CHECK(fs::is_empty(parent));  // no backup dir, no .extracting-* dir
+  CHECK(test::ReadFile(archive) == d.bytes);
+
+  r = Run({BinaryPath(), "--verify", "--input=" + archive});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.stderr_text, Catch::Contains(d.message));
+}
+
+TEST_CASE("Extract: damaged archives are refused, each with its own message", "[e2e][extract]") {
+  TempDir work;
+  const std::string src = work / "src";
+  fs::create_directories(src + "/db");
+  const std::string big = test::RandomBytes(3 * 1024 * 1024 + 11, 7);
+  test::WriteFile(src + "/000010.sst", big);
+  test::WriteFile(src + "/db/t.frm", "frm bytes");
+  const std::vector<std::string> paths = {"000010.sst", "db/t.frm"};
+  MakeArchive(ArchiveFormat::kXbstream, Compression::kNone, src, paths, work / "good.xbs");
+  MakeArchive(ArchiveFormat::kTar, Compression::kNone, src, paths, work / "good.tar");
+  MakeArchive(ArchiveFormat::kXbstream, Compression::kZstd, src, paths, work / "good.xbs.zst");
+  const std::string xbs = test::ReadFile(work / "good.xbs");
+  const std::string tar = test::ReadFile(work / "good.tar");
+  const std::string zst = test::ReadFile(work / "good.xbs.zst");
+  // Sanity: the undamaged ones extract.
+  REQUIRE(Extract(work / "good.xbs", work / "ok1").exit_code == 0);
+  REQUIRE(Extract(work / "good.tar", work / "ok2").exit_code == 0);
+
+  const size_t first_payload = 14 + 10 + 20;  // header of the 000010.sst chunk
+  std::vector<Damage> cases;
+  {
+    std::string b = xbs;
+    b[first_payload + 1000] ^= 0x01;
+    cases.push_back({"xbstream flipped payload byte", b, "CRC mismatch in 000010.sst at file offset 0"});
+  }
+  {
+    std::string b = tar;
+    size_t at = b.find(big.substr(0, 64));
+    REQUIRE(at != std::string::npos);
+    b[at + 5000] ^= 0x01;
+    cases.push_back({"tar flipped payload byte", b, "checksum mismatch for 000010.sst"});
+  }
+  cases.push_back({"xbstream truncated inside a header", xbs.substr(0, first_payload + big.size() + 7),
+                   "truncated inside a chunk header"});
+  cases.push_back({"xbstream truncated mid-payload", xbs.substr(0, first_payload + 100000),
+                   "truncated inside the payload of 000010.sst"});
+  const size_t second_header = 512 + (big.size() + 511) / 512 * 512;
+  cases.push_back({"tar truncated inside a header", tar.substr(0, second_header + 100),
+                   "tar: read header: Truncated tar archive"});
+  cases.push_back({"tar truncated mid-payload", tar.substr(0, 512 * 4 + 100000),
+                   "tar: read data of 000010.sst: Truncated tar archive"});
+  {
+    std::string b = xbs;
+    b[first_payload - 4] ^= 0x55;  // the stored CRC itself
+    cases.push_back({"xbstream wrong CRC", b, "CRC mismatch in 000010.sst"});
+  }
+  cases.push_back({"xbstream out-of-order offset",
+                   PayloadChunk("a.sst", "second", 6) + PayloadChunk("a.sst", "first!", 0) + EndChunk("a.sst"),
+                   "out-of-order chunk for a.sst: file offset 6, expected 0"});
+  cases.push_back({"xbstream ../ path", PayloadChunk("../evil", "x", 0) + EndChunk("../evil"),
+                   "unsafe path in archive: archive path with an empty, '.' or '..' component: ../evil"});
+  cases.push_back({"xbstream absolute path", PayloadChunk("/etc/evil", "x", 0) + EndChunk("/etc/evil"),
+                   "unsafe path in archive: absolute archive path: /etc/evil"});
+  cases.push_back({"tar ../ path", RawTar({{"db/../../evil", "x", ""}}), "unsafe path in archive"});
+  cases.push_back({"tar absolute path", RawTar({{"/tmp/evil", "x", ""}}), "absolute archive path"});
+  cases.push_back({"tar symlink out of the target",
+                   RawTar({{"db", "", "/tmp"}, {"db/evil.frm", "x", ""}}),
+                   "refusing the symbolic link db -> /tmp"});
+  cases.push_back({"xbstream without its manifest", PayloadChunk("a.sst", "data", 0) + EndChunk("a.sst"),
+                   "has no myrocks_hotbackup_manifest.json"});
+  cases.push_back({"zstd truncated", zst.substr(0, zst.size() / 2), "zstd: the compressed stream is truncated"});
+  cases.push_back({"not an archive", std::string(2000, 'z'), "neither a tar nor an XBSTREAM archive"});
+
+  for (const Damage& d : cases) {
+    SECTION(d.what) { ExpectRefused(d); }
+  }
+}
+
+TEST_CASE("Extract: a non-empty target is refused and left as it was", "[e2e][extract]") {
+  TempDir work;
+  test::WriteFile(work / "f", "data");
+  MakeArchive(ArchiveFormat::kTar, Compression::kNone, work.path(), {"f"}, work / "a.tar");
+  const std::string target = work / "target";
+  fs::create_directories(target);
+  test::WriteFile(target + "/precious", "keep me");
+  ProcessResult r = Extract(work / "a.tar", target);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.stderr_text, Catch::Contains("is not empty"));
+  CHECK(ListFiles(target) == std::vector<std::string>{"precious"});
+  CHECK(test::ReadFile(target + "/precious") == "keep me");
+  CHECK(ListFiles(work.path()) == std::vector<std::string>{"a.tar", "f", "target/precious"});
+}
+
+}  // namespace
+}  // namespace hotbackup
