@@ -82,26 +82,17 @@ TEST_CASE("CLI: --stream=wdt is not supported yet, exit 2", "[cli]") {
 }
 
 TEST_CASE("CLI: refuses to write an archive to a terminal before touching a server", "[cli]") {
-  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (master < 0) {
+  test::PseudoTerminal pty;
+  if (!pty.ok()) {
     WARN("no pseudo-terminals here");
     return;
   }
-  REQUIRE(grantpt(master) == 0);
-  REQUIRE(unlockpt(master) == 0);
-  int tty = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
-  REQUIRE(tty >= 0);
   TempDir dir;
-  std::string err = dir / "err";
-  int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
   // A socket that does not exist: the terminal check must come first.
-  int pid = test::Spawn({BinaryPath(), "--socket=" + dir / "nope.sock", "--checkpoint_dir=" + dir / "cp"},
-                        -1, tty, err_fd);
-  close(err_fd);
-  int rc = test::Wait(pid);
-  close(tty);
-  close(master);
-  std::string text = test::ReadFile(err);
+  test::BackgroundProcess backup(
+      {BinaryPath(), "--socket=" + dir / "nope.sock", "--checkpoint_dir=" + dir / "cp"}, pty.slave());
+  int rc = backup.Wait();
+  std::string text = backup.StderrText();
   INFO(text);
   CHECK(rc == 1);
   CHECK_THAT(text, Catch::Contains("stdout is a terminal; refusing to write an archive to it"));

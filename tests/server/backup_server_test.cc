@@ -334,23 +334,17 @@ TEST_CASE("Server: SIGTERM mid-stream removes the checkpoint and the partial arc
   SandboxServer server;
   LoadSampleSchema(server);
   TempDir work, out;
-  std::string err_path = work / "stderr";
   std::vector<std::string> args = BackupArgs(server, work / "cp");
   args.insert(args.end(), {"--avg_mbytes_per_sec=2", "--output=" + out / "b.tar"});
-  int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  int pid = test::Spawn(args, -1, -1, err_fd);
-  close(err_fd);
+  test::BackgroundProcess backup(args);
   // Wait until it is streaming out of a live checkpoint.
-  for (int i = 0; i < 200 && !fs::exists(work / "cp/1"); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  REQUIRE(fs::exists(work / "cp/1"));
+  REQUIRE(test::WaitForPath(work / "cp/1"));
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   REQUIRE(fs::exists(work / "cp/1"));  // still going (about 10 s of SSTs at 2 MB/s)
-  kill(pid, SIGTERM);
+  kill(backup.pid(), SIGTERM);
   ProcessResult r;
-  r.exit_code = test::Wait(pid);
-  r.stderr_text = test::ReadFile(err_path);
+  r.exit_code = backup.Wait();
+  r.stderr_text = backup.StderrText();
   CHECK(r.exit_code == 128 + SIGTERM);
   ExpectCleanFailure(r, work / "cp", out / "b.tar", "interrupted by SIGTERM");
 }
@@ -361,17 +355,14 @@ TEST_CASE("Server: a reader that goes away stops the backup cleanly", "[server]"
   TempDir work;
   int fds[2];
   REQUIRE(pipe2(fds, O_CLOEXEC) == 0);
-  std::string err_path = work / "stderr";
-  int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  int pid = test::Spawn(BackupArgs(server, work / "cp"), -1, fds[1], err_fd);
-  close(err_fd);
+  test::BackgroundProcess backup(BackupArgs(server, work / "cp"), fds[1]);
   close(fds[1]);
   char buf[4096];
   REQUIRE(read(fds[0], buf, sizeof(buf)) > 0);  // it started streaming...
   close(fds[0]);                                // ...and the reader (ssh, say) died
   ProcessResult r;
-  r.exit_code = test::Wait(pid);
-  r.stderr_text = test::ReadFile(err_path);
+  r.exit_code = backup.Wait();
+  r.stderr_text = backup.StderrText();
   INFO(r.stderr_text);
   CHECK(r.exit_code == 1);
   CHECK(CountErrorLines(r.stderr_text) == 1);
@@ -417,22 +408,16 @@ TEST_CASE("Server: the password from MYSQL_PWD, option files, and -p wiped from 
     CHECK(r.exit_code == 0);
   }
   SECTION("-p is wiped from /proc/<pid>/cmdline") {
-    std::string err_path = work / "stderr";
-    int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int pid = test::Spawn({BinaryPath(), "-u", "backup", "-p", password, "-S", server.socket(),
-                           "-c", work / "cp", "--avg_mbytes_per_sec=4", "--output=" + work / "b.tar"},
-                          -1, -1, err_fd);
-    close(err_fd);
-    for (int i = 0; i < 200 && !fs::exists(work / "cp/1"); ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    std::string cmdline = test::ReadFile("/proc/" + std::to_string(pid) + "/cmdline");
-    int rc = test::Wait(pid);
-    INFO(test::ReadFile(err_path));
+    test::BackgroundProcess backup({BinaryPath(), "-u", "backup", "-p", password, "-S", server.socket(),
+                                    "-c", work / "cp", "--avg_mbytes_per_sec=4", "--output=" + work / "b.tar"});
+    REQUIRE(test::WaitForPath(work / "cp/1"));
+    std::string cmdline = test::ReadFile("/proc/" + std::to_string(backup.pid()) + "/cmdline");
+    int rc = backup.Wait();
+    INFO(backup.StderrText());
     CHECK(rc == 0);
     CHECK_THAT(cmdline, Catch::Contains("backup"));
     CHECK_THAT(cmdline, !Catch::Contains("S3cret"));
-    CHECK_THAT(test::ReadFile(err_path), !Catch::Contains("S3cret"));
+    CHECK_THAT(backup.StderrText(), !Catch::Contains("S3cret"));
   }
 }
 
@@ -462,25 +447,22 @@ TEST_CASE("Server: an .frm changed during the backup aborts it unless -f", "[ser
   for (bool skip_check : {false, true}) {
     CAPTURE(skip_check);
     std::string signal_file = work / ("go" + std::to_string(skip_check));
-    std::string err_path = work / "stderr";
     std::vector<std::string> args = BackupArgs(server, work / "cp");
     args.insert(args.end(), {"--debug_signal_file=" + signal_file, "--output=" + work / "b.tar"});
     if (skip_check) args.push_back("-f");
-    int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    int pid = test::Spawn(args, -1, -1, err_fd);
-    close(err_fd);
+    test::BackgroundProcess backup(args);
     // -D holds the backup between the RocksDB files and the misc files.
-    for (int i = 0; i < 300 && test::ReadFile(err_path).find("Waiting until") == std::string::npos; ++i) {
+    for (int i = 0; i < 300 && backup.StderrText().find("Waiting until") == std::string::npos; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    REQUIRE_THAT(test::ReadFile(err_path), Catch::Contains("Waiting until " + signal_file));
+    REQUIRE_THAT(backup.StderrText(), Catch::Contains("Waiting until " + signal_file));
     // A schema change, as ALTER TABLE would make it.
     std::string frm = server.datadir() + "/shop/customers.frm";
     timespec later[2] = {{time(nullptr) + 5, 0}, {time(nullptr) + 5, 0}};
     REQUIRE(utimensat(AT_FDCWD, frm.c_str(), later, 0) == 0);
     test::WriteFile(signal_file, "");
-    int rc = test::Wait(pid);
-    std::string err = test::ReadFile(err_path);
+    int rc = backup.Wait();
+    std::string err = backup.StderrText();
     INFO(err);
     if (skip_check) {
       CHECK(rc == 0);
@@ -532,50 +514,39 @@ TEST_CASE("Server: a server lost mid-backup fails cleanly at the next round", "[
   SandboxServer server;
   LoadSampleSchema(server);
   TempDir work, out;
-  std::string err_path = work / "stderr";
   std::vector<std::string> args = BackupArgs(server, work / "cp");
   args.insert(args.end(), {"--interval=1", "--avg_mbytes_per_sec=4", "--output=" + out / "b.tar"});
-  int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  int pid = test::Spawn(args, -1, -1, err_fd);
-  close(err_fd);
-  for (int i = 0; i < 200 && !fs::exists(work / "cp/1"); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  REQUIRE(fs::exists(work / "cp/1"));
+  test::BackgroundProcess backup(args);
+  REQUIRE(test::WaitForPath(work / "cp/1"));
   // The server dies hard (OOM killer, power button): no shutdown.
   int server_pid = std::stoi(test::ReadFile(server.dir() + "/mariadbd.pid"));
   REQUIRE(kill(server_pid, SIGKILL) == 0);
   ProcessResult r;
-  r.exit_code = test::Wait(pid);
-  r.stderr_text = test::ReadFile(err_path);
+  r.exit_code = backup.Wait();
+  r.stderr_text = backup.StderrText();
   ExpectCleanFailure(r, work / "cp", out / "b.tar", "cannot connect to MySQL at socket " + server.socket());
 }
 
 TEST_CASE("Server: on a terminal, stderr shows a live progress bar", "[server]") {
-  int master = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-  if (master < 0) {
+  test::PseudoTerminal pty;
+  if (!pty.ok()) {
     WARN("no pseudo-terminals here");
     return;
   }
-  REQUIRE(grantpt(master) == 0);
-  REQUIRE(unlockpt(master) == 0);
-  int tty = open(ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
-  REQUIRE(tty >= 0);
   SandboxServer server;
   LoadSampleSchema(server);
   TempDir work;
   std::vector<std::string> args = BackupArgs(server, work / "cp");
   args.insert(args.end(), {"--avg_mbytes_per_sec=16", "--output=" + work / "b.tar"});
-  int pid = test::Spawn(args, -1, -1, tty);
-  close(tty);
+  int pid = test::Spawn(args, -1, -1, pty.slave());
+  pty.CloseSlave();
   std::string seen;
   char buf[4096];
   for (;;) {
-    ssize_t n = read(master, buf, sizeof(buf));
+    ssize_t n = read(pty.master(), buf, sizeof(buf));
     if (n <= 0) break;  // EIO once the backup closed its end
     seen.append(buf, static_cast<size_t>(n));
   }
-  close(master);
   CHECK(test::Wait(pid) == 0);
   INFO(seen);
   CHECK_THAT(seen, Catch::Contains("\r["));

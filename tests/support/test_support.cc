@@ -3,6 +3,7 @@
 #include "support/test_support.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -136,6 +137,58 @@ int Wait(int pid) {
     if (errno != EINTR) return -1;
   }
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+BackgroundProcess::BackgroundProcess(const std::vector<std::string>& argv, int stdout_fd) {
+  std::string err = dir_ / "stderr";
+  int err_fd = open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (err_fd < 0) throw std::runtime_error("create " + err);
+  try {
+    pid_ = Spawn(argv, -1, stdout_fd, err_fd);
+  } catch (...) {
+    close(err_fd);
+    throw;
+  }
+  close(err_fd);
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (pid_ > 0) {
+    kill(pid_, SIGKILL);
+    test::Wait(pid_);
+  }
+}
+
+int BackgroundProcess::Wait() {
+  int rc = test::Wait(pid_);
+  pid_ = -1;
+  return rc;
+}
+
+std::string BackgroundProcess::StderrText() const { return ReadFile(dir_ / "stderr"); }
+
+bool WaitForPath(const std::string& path, double seconds) {
+  for (double waited = 0; waited < seconds; waited += 0.02) {
+    if (access(path.c_str(), F_OK) == 0) return true;
+    usleep(20000);
+  }
+  return access(path.c_str(), F_OK) == 0;
+}
+
+PseudoTerminal::PseudoTerminal() {
+  master_ = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master_ < 0 || grantpt(master_) != 0 || unlockpt(master_) != 0) return;
+  slave_ = open(ptsname(master_), O_RDWR | O_NOCTTY | O_CLOEXEC);
+}
+
+PseudoTerminal::~PseudoTerminal() {
+  CloseSlave();
+  if (master_ >= 0) close(master_);
+}
+
+void PseudoTerminal::CloseSlave() {
+  if (slave_ >= 0) close(slave_);
+  slave_ = -1;
 }
 
 bool HaveTool(const std::string& name) {

@@ -47,6 +47,42 @@ int Spawn(const std::vector<std::string>& argv, int stdin_fd, int stdout_fd, int
 // Waits for `pid`; returns its exit code, or 128 + signal.
 int Wait(int pid);
 
+// A child started in the background with its stderr captured in a file.
+class BackgroundProcess {
+ public:
+  // stdout goes to `stdout_fd` (-1 = /dev/null).
+  explicit BackgroundProcess(const std::vector<std::string>& argv, int stdout_fd = -1);
+  ~BackgroundProcess();  // kills the child if it was not waited for
+  int pid() const { return pid_; }
+  // Waits; returns the exit code (128 + signal if killed).
+  int Wait();
+  std::string StderrText() const;
+
+ private:
+  TempDir dir_;
+  int pid_ = -1;
+};
+
+// Polls until `path` exists; false after `seconds`.
+bool WaitForPath(const std::string& path, double seconds = 5);
+
+// A pseudo-terminal pair, both ends close-on-exec (so a server started
+// later does not inherit it and keep it open). ok() is false where the
+// sandbox has no ptys.
+class PseudoTerminal {
+ public:
+  PseudoTerminal();
+  ~PseudoTerminal();
+  bool ok() const { return master_ >= 0 && slave_ >= 0; }
+  int master() const { return master_; }
+  int slave() const { return slave_; }
+  void CloseSlave();
+
+ private:
+  int master_ = -1;
+  int slave_ = -1;
+};
+
 // Whether `name` is an executable on PATH.
 bool HaveTool(const std::string& name);
 
