@@ -1,4 +1,6 @@
 // The XBSTREAM encoder against hand-computed bytes and the format's rules.
+#include <zlib.h>
+
 #include <catch2/catch.hpp>
 
 #include "hotbackup/archive_writer.h"
@@ -152,6 +154,30 @@ TEST_CASE("XbstreamWriter: refuses more or fewer bytes than declared", "[unit][x
   REQUIRE(writer2->Append(AsBytes("abc", 3)).ok());
   Status s = writer2->EndFile();
   CHECK_THAT(s.message(), Catch::Contains("ended after 3 of 4 bytes"));
+}
+
+}  // namespace
+}  // namespace hotbackup
+
+namespace hotbackup {
+namespace {
+
+TEST_CASE("Crc32: equals zlib at every length and alignment", "[unit][xbstream]") {
+  const std::string data = test::RandomBytes((1 << 20) + 300, 42);
+  const auto* bytes = reinterpret_cast<const uint8_t*>(data.data());
+  for (size_t offset = 0; offset < 16; ++offset) {
+    for (size_t size = 0; size < 1100; size += (size < 200 ? 1 : 37)) {
+      CAPTURE(offset, size);
+      uint32_t seed = static_cast<uint32_t>(size * 2654435761u);
+      REQUIRE(Crc32(seed, AsBytes(bytes + offset, size)) ==
+              static_cast<uint32_t>(crc32_z(seed, bytes + offset, size)));
+    }
+  }
+  // Large buffers, and chained calls that split them anywhere.
+  REQUIRE(Crc32(0, AsBytes(bytes, data.size())) == static_cast<uint32_t>(crc32_z(0, bytes, data.size())));
+  uint32_t chained = Crc32(0, AsBytes(bytes, 100003));
+  chained = Crc32(chained, AsBytes(bytes + 100003, data.size() - 100003));
+  CHECK(chained == static_cast<uint32_t>(crc32_z(0, bytes, data.size())));
 }
 
 }  // namespace
