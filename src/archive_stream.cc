@@ -1,8 +1,8 @@
 // The read -> encode -> compress -> output pipeline.
 //
-// Each file is read in 1 MiB blocks (4 MiB with O_DIRECT, where there is no
-// kernel read-ahead to hide the device latency) and appended to the
-// encoder. A file is only committed to the archive when it was read to its
+// Each file is read in 1 MiB blocks and appended to the encoder. With
+// O_DIRECT there is no kernel read-ahead to hide the device's latency, so
+// blocks of 4 MiB are read by a ReadAhead pool, kDirectReadDepth at a time. A file is only committed to the archive when it was read to its
 // last byte with an unchanged size; the archive entry header states that
 // size up front, so anything else is an error, not a silent truncation.
 #include "hotbackup/archive_stream.h"
@@ -21,6 +21,7 @@ namespace {
 
 constexpr size_t kBufferedReadSize = 1 << 20;
 constexpr size_t kDirectReadSize = 4 << 20;
+constexpr int kDirectReadDepth = 4;
 
 }  // namespace
 
@@ -53,14 +54,18 @@ Status ArchiveStream::Open(const StreamOptions& options, ByteSink* output,
     archive_sink = s->compressor_.get();
   }
   HOTBACKUP_RETURN_IF_ERROR(NewArchiveWriter(options.format, archive_sink, &s->writer_));
-  s->buffer_ = AlignedBuffer(options.read_mode == ReadMode::kDirect ? kDirectReadSize
-                                                                    : kBufferedReadSize);
-  s->block_size_ = s->buffer_.size();
+  const bool direct = options.read_mode == ReadMode::kDirect;
+  s->block_size_ = direct ? kDirectReadSize : kBufferedReadSize;
   if (options.max_bytes_per_second > 0) {
     s->throttle_ = std::make_unique<Throttle>(options.max_bytes_per_second);
     // About 20 pauses a second keep a throttled stream smooth.
     size_t smooth = options.max_bytes_per_second / 20 / kDirectIoAlignment * kDirectIoAlignment;
-    s->block_size_ = std::clamp(smooth, kDirectIoAlignment, s->buffer_.size());
+    s->block_size_ = std::clamp(smooth, kDirectIoAlignment, s->block_size_);
+  }
+  if (direct) {
+    s->read_ahead_ = std::make_unique<ReadAhead>(s->block_size_, kDirectReadDepth);
+  } else {
+    s->buffer_ = AlignedBuffer(s->block_size_);
   }
   *stream = std::move(s);
   return Status::OK();
@@ -87,19 +92,27 @@ Status ArchiveStream::AddFile(const std::string& source_path, const std::string&
   // stream cannot be continued.
   failed_ = true;
   HOTBACKUP_RETURN_IF_ERROR(writer_->BeginFile(entry));
-  std::span<uint8_t> block = buffer_.span().first(block_size_);
   FileChecksum checksum;
-  for (;;) {
-    size_t n = 0;
-    HOTBACKUP_RETURN_IF_ERROR(reader.Read(block, &n));
-    if (n == 0) break;
-    checksum.Update(AsBytes(block.data(), n));
-    HOTBACKUP_RETURN_IF_ERROR(writer_->Append(AsBytes(block.data(), n)));
-    if (options_.on_progress) options_.on_progress(n);
-    if (throttle_) {
-      HOTBACKUP_RETURN_IF_ERROR(throttle_->Pace(n));
-    } else {
-      HOTBACKUP_RETURN_IF_ERROR(CheckInterrupted());
+  if (read_ahead_) {
+    read_ahead_->Start(&reader);
+    // The pool reads from `reader`: it must be idle before `reader` goes.
+    struct FinishReads {
+      ReadAhead* r;
+      ~FinishReads() { r->Finish(); }
+    } finish_reads{read_ahead_.get()};
+    for (;;) {
+      ByteSpan block;
+      HOTBACKUP_RETURN_IF_ERROR(read_ahead_->Next(&block));
+      if (block.empty()) break;
+      HOTBACKUP_RETURN_IF_ERROR(Consume(block, &checksum));
+    }
+  } else {
+    std::span<uint8_t> block = buffer_.span();
+    for (;;) {
+      size_t n = 0;
+      HOTBACKUP_RETURN_IF_ERROR(reader.Read(block, &n));
+      if (n == 0) break;
+      HOTBACKUP_RETURN_IF_ERROR(Consume(AsBytes(block.data(), n), &checksum));
     }
   }
   HOTBACKUP_RETURN_IF_ERROR(reader.CheckUnchanged());
@@ -110,6 +123,14 @@ Status ArchiveStream::AddFile(const std::string& source_path, const std::string&
   stats_.file_bytes += entry.size;
   files_.push_back({archive_path, entry.size, checksum.Digest()});
   return Status::OK();
+}
+
+Status ArchiveStream::Consume(ByteSpan block, FileChecksum* checksum) {
+  checksum->Update(block);
+  HOTBACKUP_RETURN_IF_ERROR(writer_->Append(block));
+  if (options_.on_progress) options_.on_progress(block.size());
+  if (throttle_) return throttle_->Pace(block.size());
+  return CheckInterrupted();
 }
 
 Status ArchiveStream::AddManifest(Manifest manifest) {

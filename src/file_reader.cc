@@ -97,6 +97,28 @@ Status FileReader::Read(std::span<uint8_t> buffer, size_t* n) {
   return Status::OK();
 }
 
+Status FileReader::ReadAt(uint64_t offset, std::span<uint8_t> buffer, size_t* n) const {
+  for (;;) {
+    ssize_t got = pread(fd_.get(), buffer.data(), buffer.size(), static_cast<off_t>(offset));
+    if (got >= 0) {
+      *n = static_cast<size_t>(got);
+      return Status::OK();
+    }
+    if (errno == EINTR) continue;
+    if (errno == EINVAL && direct_) {
+      // Refused mid-file (an odd device): buffered from here on, for all threads.
+      int flags = fcntl(fd_.get(), F_GETFL);
+      if (flags >= 0 && (flags & O_DIRECT) && fcntl(fd_.get(), F_SETFL, flags & ~O_DIRECT) == 0) {
+        if (!g_fallback_logged.exchange(true)) {
+          HB_LOG_WARN("O_DIRECT read of %s failed (EINVAL); using buffered reads", path_.c_str());
+        }
+        continue;
+      }
+    }
+    return Status::IOError("read " + path_, errno);
+  }
+}
+
 Status FileReader::CheckUnchanged() const {
   struct stat now;
   if (fstat(fd_.get(), &now) != 0) return Status::IOError("stat " + path_, errno);

@@ -22,8 +22,10 @@
 #include "hotbackup/aligned_buffer.h"
 #include "hotbackup/archive_writer.h"
 #include "hotbackup/byte_sink.h"
+#include "hotbackup/checksum.h"
 #include "hotbackup/file_reader.h"
 #include "hotbackup/manifest.h"
+#include "hotbackup/read_ahead.h"
 #include "hotbackup/throttle.h"
 #include "hotbackup/zstd_sink.h"
 
@@ -74,12 +76,15 @@ class ArchiveStream {
 
  private:
   ArchiveStream() = default;
+  // Checksums, encodes, reports and paces one block of the current file.
+  Status Consume(ByteSpan block, FileChecksum* checksum);
 
   StreamOptions options_;
   std::unique_ptr<ByteSink> compressor_;  // null without compression
   std::unique_ptr<ArchiveWriter> writer_;
-  AlignedBuffer buffer_;
-  size_t block_size_ = 0;  // bytes per read, at most buffer_.size()
+  AlignedBuffer buffer_;    // buffered mode
+  std::unique_ptr<ReadAhead> read_ahead_;  // direct mode
+  size_t block_size_ = 0;  // bytes per read
   std::unique_ptr<Throttle> throttle_;
   StreamStats stats_;
   std::vector<ManifestFile> files_;

@@ -53,8 +53,15 @@ class FileReader {
   // kChanged if the file turns out longer or shorter than at Open.
   Status Read(std::span<uint8_t> buffer, size_t* n);
 
+  // Reads up to buffer.size() bytes at `offset` without moving the reader's
+  // position; may be called from several threads at once (pread). Same
+  // alignment rules as Read. No change detection: see ReadAhead.
+  Status ReadAt(uint64_t offset, std::span<uint8_t> buffer, size_t* n) const;
+
   // After the last Read: fails with kChanged if the size differs from Open.
   Status CheckUnchanged() const;
+
+  GrowthPolicy growth() const { return growth_; }
 
   const std::string& path() const { return path_; }
 

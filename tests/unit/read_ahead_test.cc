@@ -1,0 +1,115 @@
+// ReadAhead: several direct reads in flight, blocks still in order, and the
+// same change detection as FileReader.
+#include "hotbackup/read_ahead.h"
+
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+
+#include "support/test_support.h"
+
+namespace hotbackup {
+namespace {
+
+using test::RandomBytes;
+using test::TempDir;
+using test::WriteFile;
+
+Status ReadAll(ReadAhead& ahead, const FileReader& file, std::string* out) {
+  ahead.Start(&file);
+  for (;;) {
+    ByteSpan block;
+    Status s = ahead.Next(&block);
+    if (!s.ok()) {
+      ahead.Finish();
+      return s;
+    }
+    if (block.empty()) break;
+    out->append(reinterpret_cast<const char*>(block.data()), block.size());
+  }
+  ahead.Finish();
+  return file.CheckUnchanged();
+}
+
+TEST_CASE("ReadAhead: exact contents around block and alignment sizes", "[unit][reader]") {
+  TempDir dir;
+  const size_t kBlock = 64 * 1024;
+  ReadAhead ahead(kBlock, 3);
+  for (ReadMode mode : {ReadMode::kDirect, ReadMode::kBuffered}) {
+    for (size_t size : {size_t{0}, size_t{1}, size_t{4095}, size_t{4096}, size_t{4097}, kBlock - 1, kBlock,
+                        kBlock + 1, 3 * kBlock, 3 * kBlock + 5, 10 * kBlock + 4097}) {
+      CAPTURE(size, mode == ReadMode::kDirect);
+      std::string path = dir / ("f" + std::to_string(size));
+      std::string contents = RandomBytes(size, static_cast<uint32_t>(size));
+      WriteFile(path, contents);
+      FileReader file;
+      REQUIRE(file.Open(path, mode).ok());
+      std::string got;
+      Status s = ReadAll(ahead, file, &got);  // the same pool, file after file
+      INFO(s.message());
+      REQUIRE(s.ok());
+      CHECK(got == contents);
+    }
+  }
+}
+
+TEST_CASE("ReadAhead: a file that grows or shrinks is a change", "[unit][reader]") {
+  TempDir dir;
+  const size_t kBlock = 64 * 1024;
+  ReadAhead ahead(kBlock, 4);
+  for (size_t size : {size_t{5000}, kBlock * 2}) {  // also a multiple of the block
+    CAPTURE(size);
+    std::string path = dir / "f";
+    WriteFile(path, RandomBytes(size, 1));
+    FileReader grow;
+    REQUIRE(grow.Open(path, ReadMode::kDirect).ok());
+    WriteFile(path, RandomBytes(size + 100, 1));
+    std::string got;
+    Status s = ReadAll(ahead, grow, &got);
+    CHECK(s.code() == Status::Code::kChanged);
+    CHECK_THAT(s.message(), Catch::Contains("grew"));
+
+    // Growth is tolerated where the policy says so: the prefix is read.
+    WriteFile(path, RandomBytes(size, 1));
+    FileReader tolerant;
+    REQUIRE(tolerant.Open(path, ReadMode::kDirect, GrowthPolicy::kReadSizeAtOpen).ok());
+    WriteFile(path, RandomBytes(size + 100, 1));
+    got.clear();
+    REQUIRE(ReadAll(ahead, tolerant, &got).ok());
+    CHECK(got == RandomBytes(size + 100, 1).substr(0, size));
+
+    WriteFile(path, RandomBytes(size, 1));
+    FileReader shrink;
+    REQUIRE(shrink.Open(path, ReadMode::kDirect).ok());
+    REQUIRE(truncate(path.c_str(), 100) == 0);
+    got.clear();
+    s = ReadAll(ahead, shrink, &got);
+    CHECK(s.code() == Status::Code::kChanged);
+    CHECK_THAT(s.message(), Catch::Contains("shrank"));
+  }
+}
+
+TEST_CASE("ReadAhead: stopping mid-file leaves the pool reusable", "[unit][reader]") {
+  TempDir dir;
+  const size_t kBlock = 4096;
+  std::string contents = RandomBytes(kBlock * 50, 3);
+  WriteFile(dir / "f", contents);
+  ReadAhead ahead(kBlock, 4);
+  {
+    FileReader file;
+    REQUIRE(file.Open(dir / "f", ReadMode::kDirect).ok());
+    ahead.Start(&file);
+    ByteSpan block;
+    REQUIRE(ahead.Next(&block).ok());
+    REQUIRE(block.size() == kBlock);
+    ahead.Finish();  // as on an error: the file may now go away
+  }
+  FileReader again;
+  REQUIRE(again.Open(dir / "f", ReadMode::kDirect).ok());
+  std::string got;
+  REQUIRE(ReadAll(ahead, again, &got).ok());
+  CHECK(got == contents);
+}
+
+}  // namespace
+}  // namespace hotbackup
