@@ -16,12 +16,14 @@
 #include "hotbackup/archive_stream.h"
 #include "hotbackup/checkpoint.h"
 #include "hotbackup/client_config.h"
+#include "hotbackup/file_io.h"
 #include "hotbackup/interrupt.h"
 #include "hotbackup/log.h"
 #include "hotbackup/misc_files.h"
 #include "hotbackup/mysql_connection.h"
 #include "hotbackup/output_file.h"
 #include "hotbackup/progress.h"
+#include "hotbackup/rocksdb_files.h"
 
 namespace hotbackup {
 namespace {
@@ -31,12 +33,6 @@ using Clock = std::chrono::steady_clock;
 
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 
-bool IsSst(const std::string& name) { return name.ends_with(".sst"); }
-bool IsWal(const std::string& name) { return name.ends_with(".log"); }
-bool IsManifest(const std::string& name) {
-  return name.starts_with("MANIFEST") || name.starts_with("CURRENT") ||
-         name.starts_with("OPTIONS");
-}
 
 struct CheckpointListing {
   std::map<std::string, uint64_t> ssts;  // name -> size, sorted by name
@@ -48,13 +44,13 @@ Status ListCheckpoint(const std::string& dir, CheckpointListing* listing) {
   std::error_code ec;
   for (const fs::directory_entry& e : fs::directory_iterator(dir, ec)) {
     std::string name = e.path().filename().string();
-    if (IsSst(name)) {
+    if (IsSstFileName(name)) {
       uint64_t size = e.file_size(ec);
       if (ec) return Status::IOError("stat " + e.path().string(), ec.value());
       listing->ssts[name] = size;
-    } else if (IsManifest(name)) {
+    } else if (IsMetadataFileName(name)) {
       listing->manifest.push_back(name);
-    } else if (IsWal(name)) {
+    } else if (IsWalFileName(name)) {
       listing->wal.push_back(name);
     }
   }
@@ -69,11 +65,6 @@ std::string ResolveAgainst(const std::string& datadir, const std::string& path) 
   if (path.empty() || path[0] == '/') return path;
   std::string rel = path.starts_with("./") ? path.substr(2) : path;
   return datadir + "/" + rel;
-}
-
-std::string StripTrailingSlashes(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  return path;
 }
 
 class BackupRun {

@@ -11,29 +11,13 @@
 #include <filesystem>
 
 #include "hotbackup/archive_stream.h"
+#include "hotbackup/file_io.h"
 #include "hotbackup/log.h"
 
 namespace hotbackup {
 namespace fs = std::filesystem;
 
 namespace {
-
-Status WriteAll(int fd, ByteSpan data, const std::string& path) {
-  while (!data.empty()) {
-    ssize_t n = write(fd, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return Status::IOError("write " + path, errno);
-    }
-    data = data.subspan(static_cast<size_t>(n));
-  }
-  return Status::OK();
-}
-
-std::string StripTrailingSlashes(std::string path) {
-  while (path.size() > 1 && path.back() == '/') path.pop_back();
-  return path;
-}
 
 }  // namespace
 
@@ -139,7 +123,7 @@ Status ExtractTarget::Write(const std::string& path, ByteSpan data) {
   if (path == kManifestPath) {
     file.contents.append(reinterpret_cast<const char*>(data.data()), data.size());
   }
-  if (file.fd.valid()) HOTBACKUP_RETURN_IF_ERROR(WriteAll(file.fd.get(), data, path));
+  if (file.fd.valid()) HOTBACKUP_RETURN_IF_ERROR(WriteFully(file.fd.get(), data, path));
   return Status::OK();
 }
 

@@ -12,8 +12,9 @@
 #include <set>
 #include <vector>
 
-#include "hotbackup/byte_sink.h"
+#include "hotbackup/file_io.h"
 #include "hotbackup/log.h"
+#include "hotbackup/rocksdb_files.h"
 #include "hotbackup/unique_fd.h"
 
 namespace hotbackup {
@@ -21,10 +22,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-bool IsRocksDbDataName(const std::string& name) {
-  return name.ends_with(".sst") || name.starts_with("MANIFEST") ||
-         name.starts_with("CURRENT") || name.starts_with("OPTIONS");
-}
 
 Status CheckAbsentOrEmpty(const std::string& dir, const char* option) {
   std::error_code ec;
@@ -74,13 +71,7 @@ Status CopyFile(const std::string& from, const std::string& to, uint64_t* bytes)
     } else {
       n = read(in.get(), buffer.data(), std::min<size_t>(buffer.size(), static_cast<size_t>(left)));
       if (n > 0) {
-        ByteSpan data = AsBytes(buffer.data(), static_cast<size_t>(n));
-        while (!data.empty()) {
-          ssize_t w = write(out.get(), data.data(), data.size());
-          if (w < 0 && errno == EINTR) continue;
-          if (w < 0) return Status::IOError("write " + to, errno);
-          data = data.subspan(static_cast<size_t>(w));
-        }
+        HOTBACKUP_RETURN_IF_ERROR(WriteFully(out.get(), AsBytes(buffer.data(), static_cast<size_t>(n)), to));
       }
     }
     if (n < 0 && errno == EINTR) continue;
@@ -136,11 +127,6 @@ Status FsyncDirectory(const std::string& dir) {
 
 }  // namespace
 
-bool IsRocksDbWalName(const std::string& name) {
-  if (!name.ends_with(".log") || name.size() == 4) return false;
-  return std::all_of(name.begin(), name.end() - 4, ::isdigit);
-}
-
 Status RunMoveBack(const Options& o) {
   if (o.datadir.empty() || o.rocksdb_datadir.empty() || o.rocksdb_waldir.empty() ||
       o.backup_dir.empty()) {
@@ -172,9 +158,9 @@ Status RunMoveBack(const Options& o) {
     struct stat st;
     if (lstat(from.c_str(), &st) != 0) return Status::IOError("stat " + from, errno);
     if (S_ISREG(st.st_mode)) {
-      if (IsRocksDbWalName(name)) {
+      if (IsWalFileName(name)) {
         moves.push_back({from, o.rocksdb_waldir, name});
-      } else if (IsRocksDbDataName(name)) {
+      } else if (IsSstFileName(name) || IsMetadataFileName(name)) {
         moves.push_back({from, o.rocksdb_datadir, name});
       } else {
         moves.push_back({from, o.datadir, name});

@@ -12,7 +12,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "hotbackup/interrupt.h"
+#include "hotbackup/file_io.h"
 #include "hotbackup/log.h"
 
 namespace hotbackup {
@@ -110,7 +110,7 @@ Status OutputFile::Write(ByteSpan data) {
     return Status::OK();
   }
   HOTBACKUP_RETURN_IF_ERROR(Flush());
-  if (data.size() >= buffer_.size()) return WriteAll(data);
+  if (data.size() >= buffer_.size()) return WriteFully(fd_, data, name_);
   std::memcpy(buffer_.data(), data.data(), data.size());
   buffered_ = data.size();
   return Status::OK();
@@ -118,27 +118,9 @@ Status OutputFile::Write(ByteSpan data) {
 
 Status OutputFile::Flush() {
   if (buffered_ == 0) return Status::OK();
-  Status s = WriteAll(AsBytes(buffer_.data(), buffered_));
+  Status s = WriteFully(fd_, AsBytes(buffer_.data(), buffered_), name_);
   buffered_ = 0;
   return s;
-}
-
-Status OutputFile::WriteAll(ByteSpan data) {
-  while (!data.empty()) {
-    ssize_t n = write(fd_, data.data(), data.size());
-    if (n < 0) {
-      if (errno == EINTR) {
-        HOTBACKUP_RETURN_IF_ERROR(CheckInterrupted());
-        continue;
-      }
-      if (errno == EPIPE) {
-        return Status::IOError("write to " + name_ + " (the reading side went away)", EPIPE);
-      }
-      return Status::IOError("write to " + name_, errno);
-    }
-    data = data.subspan(static_cast<size_t>(n));
-  }
-  return Status::OK();
 }
 
 Status OutputFile::Finish() {

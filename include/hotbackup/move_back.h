@@ -20,10 +20,6 @@ namespace hotbackup {
 
 Status RunMoveBack(const Options& options);
 
-// Whether `name` is a RocksDB WAL file name (digits, then ".log"), as
-// opposed to server files such as tc.log or ddl_recovery.log.
-bool IsRocksDbWalName(const std::string& name);
-
 }  // namespace hotbackup
 
 #endif  // HOTBACKUP_MOVE_BACK_H_

@@ -55,7 +55,6 @@ class OutputFile final : public ByteSink {
   OutputFile(int fd, std::string name);
   Status Prepare();
   Status Flush();
-  Status WriteAll(ByteSpan data);
 
   int fd_;
   UniqueFd owned_fd_;  // set when the OutputFile opened the file itself

@@ -1,0 +1,23 @@
+// Small helpers shared by everything that writes through a descriptor or
+// handles paths.
+#ifndef HOTBACKUP_FILE_IO_H_
+#define HOTBACKUP_FILE_IO_H_
+
+#include <string>
+
+#include "hotbackup/byte_sink.h"
+#include "hotbackup/status.h"
+
+namespace hotbackup {
+
+// Writes all of `data` to `fd`, retrying short writes and EINTR (unless a
+// signal asked us to stop: kAborted). `name` appears in errors; EPIPE is
+// reported as the reading side having gone away.
+Status WriteFully(int fd, ByteSpan data, const std::string& name);
+
+// "/a/b//" -> "/a/b"; "/" stays "/".
+std::string StripTrailingSlashes(std::string path);
+
+}  // namespace hotbackup
+
+#endif  // HOTBACKUP_FILE_IO_H_
