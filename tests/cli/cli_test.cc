@@ -106,24 +106,36 @@ TEST_CASE("CLI: --move_back without its directories says which are needed", "[cl
              Catch::Contains("--move_back needs --datadir, --rocksdb_datadir, --rocksdb_waldir and --backup_dir"));
 }
 
+// Every file under `root` with its contents, to compare a tree before and after.
+std::map<std::string, std::string> Snapshot(const std::string& root) {
+  std::map<std::string, std::string> files;
+  for (const std::string& f : test::ListFiles(root)) files[f] = test::ReadFile(root + "/" + f);
+  return files;
+}
+
 TEST_CASE("CLI: --move_back refuses a non-empty target and moves nothing", "[cli]") {
   TempDir dir;
   std::string backup = dir / "backup";
   std::filesystem::create_directories(backup + "/shop");
-  test::WriteFile(backup + "/000001.sst", "sst");
+  test::WriteFile(backup + "/000001.sst", test::RandomBytes(100000, 1));
   test::WriteFile(backup + "/000002.log", "wal");
   test::WriteFile(backup + "/shop/t.frm", "frm");
   std::filesystem::create_directories(dir / "wal");
   test::WriteFile(dir / "wal/leftover", "x");
-  ProcessResult r = Run({BinaryPath(), "--move_back", "--datadir=" + dir / "data",
-                         "--rocksdb_datadir=" + dir / "rocks", "--rocksdb_waldir=" + dir / "wal",
-                         "--backup_dir=" + backup});
-  INFO(r.stderr_text);
-  CHECK(r.exit_code == 1);
-  CHECK_THAT(r.stderr_text, Catch::Contains("--rocksdb_waldir " + dir / "wal" + " is not empty"));
-  CHECK(test::ListFiles(backup) == std::vector<std::string>{"000001.sst", "000002.log", "shop/t.frm"});
-  CHECK_FALSE(std::filesystem::exists(dir / "data"));
-  CHECK_FALSE(std::filesystem::exists(dir / "rocks"));
+  const auto backup_before = Snapshot(backup);
+  const auto wal_before = Snapshot(dir / "wal");
+  for (const char* mode : {"--move_back", "--copy_back"}) {
+    ProcessResult r = Run({BinaryPath(), mode, "--datadir=" + dir / "data",
+                           "--rocksdb_datadir=" + dir / "rocks", "--rocksdb_waldir=" + dir / "wal",
+                           "--backup_dir=" + backup});
+    INFO(mode << ": " << r.stderr_text);
+    CHECK(r.exit_code == 1);
+    CHECK_THAT(r.stderr_text, Catch::Contains("--rocksdb_waldir " + dir / "wal" + " is not empty"));
+    CHECK(Snapshot(backup) == backup_before);
+    CHECK(Snapshot(dir / "wal") == wal_before);
+    CHECK_FALSE(std::filesystem::exists(dir / "data"));
+    CHECK_FALSE(std::filesystem::exists(dir / "rocks"));
+  }
 }
 
 TEST_CASE("CLI: --move_back sends only RocksDB WAL files to the WAL directory", "[cli]") {
