@@ -62,11 +62,9 @@ Status ArchiveStream::Open(const StreamOptions& options, ByteSink* output,
     size_t smooth = options.max_bytes_per_second / 20 / kDirectIoAlignment * kDirectIoAlignment;
     s->block_size_ = std::clamp(smooth, kDirectIoAlignment, s->block_size_);
   }
-  if (direct) {
-    s->read_ahead_ = std::make_unique<ReadAhead>(s->block_size_, kDirectReadDepth);
-  } else {
-    s->buffer_ = AlignedBuffer(s->block_size_);
-  }
+  // Small files are read buffered even in direct mode (see FileReader).
+  s->buffer_ = AlignedBuffer(std::min(s->block_size_, kBufferedReadSize));
+  if (direct) s->read_ahead_ = std::make_unique<ReadAhead>(s->block_size_, kDirectReadDepth);
   *stream = std::move(s);
   return Status::OK();
 }
@@ -93,7 +91,7 @@ Status ArchiveStream::AddFile(const std::string& source_path, const std::string&
   failed_ = true;
   HOTBACKUP_RETURN_IF_ERROR(writer_->BeginFile(entry));
   FileChecksum checksum;
-  if (read_ahead_) {
+  if (reader.direct()) {
     read_ahead_->Start(&reader);
     // The pool reads from `reader`: it must be idle before `reader` goes.
     struct FinishReads {
@@ -104,15 +102,18 @@ Status ArchiveStream::AddFile(const std::string& source_path, const std::string&
       ByteSpan block;
       HOTBACKUP_RETURN_IF_ERROR(read_ahead_->Next(&block));
       if (block.empty()) break;
-      HOTBACKUP_RETURN_IF_ERROR(Consume(block, &checksum));
+      HOTBACKUP_RETURN_IF_ERROR(Consume(block, false, &checksum));
     }
   } else {
-    std::span<uint8_t> block = buffer_.span();
     for (;;) {
+      // Straight into the encoder's chunk where it has one: a copy saved.
+      std::span<uint8_t> into = writer_->AppendBuffer(buffer_.size());
+      const bool in_place = !into.empty();
+      if (!in_place) into = buffer_.span();
       size_t n = 0;
-      HOTBACKUP_RETURN_IF_ERROR(reader.Read(block, &n));
+      HOTBACKUP_RETURN_IF_ERROR(reader.Read(into, &n));
       if (n == 0) break;
-      HOTBACKUP_RETURN_IF_ERROR(Consume(AsBytes(block.data(), n), &checksum));
+      HOTBACKUP_RETURN_IF_ERROR(Consume(AsBytes(into.data(), n), in_place, &checksum));
     }
   }
   HOTBACKUP_RETURN_IF_ERROR(reader.CheckUnchanged());
@@ -125,9 +126,9 @@ Status ArchiveStream::AddFile(const std::string& source_path, const std::string&
   return Status::OK();
 }
 
-Status ArchiveStream::Consume(ByteSpan block, FileChecksum* checksum) {
+Status ArchiveStream::Consume(ByteSpan block, bool in_place, FileChecksum* checksum) {
   checksum->Update(block);
-  HOTBACKUP_RETURN_IF_ERROR(writer_->Append(block));
+  HOTBACKUP_RETURN_IF_ERROR(in_place ? writer_->CommitAppend(block.size()) : writer_->Append(block));
   if (options_.on_progress) options_.on_progress(block.size());
   if (throttle_) return throttle_->Pace(block.size());
   return CheckInterrupted();

@@ -27,19 +27,24 @@ Status FileReader::Open(const std::string& path, ReadMode mode, GrowthPolicy gro
   growth_ = growth;
   offset_ = 0;
   direct_ = mode == ReadMode::kDirect;
-  int flags = O_RDONLY | O_CLOEXEC | O_NOCTTY;
-  fd_ = UniqueFd(open(path.c_str(), flags | (direct_ ? O_DIRECT : 0)));
-  if (!fd_.valid() && direct_ && errno == EINVAL) {
-    direct_ = false;
-    if (!g_fallback_logged.exchange(true)) {
-      HB_LOG_WARN("O_DIRECT refused by the filesystem of %s; using buffered reads", path.c_str());
-    }
-    fd_ = UniqueFd(open(path.c_str(), flags));
-  }
+  fd_ = UniqueFd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!fd_.valid()) return Status::IOError("open " + path, errno);
   if (fstat(fd_.get(), &stat_) != 0) return Status::IOError("stat " + path, errno);
   if (!S_ISREG(stat_.st_mode)) return Status::InvalidArgument(path + " is not a regular file");
-  if (!direct_) posix_fadvise(fd_.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  direct_ = direct_ && size() >= kDirectIoMinFileSize;
+  if (direct_) {
+    // Switched on once the size is known; a filesystem without O_DIRECT
+    // (tmpfs before Linux 6.6, ramfs, some FUSE) refuses it here.
+    int flags = fcntl(fd_.get(), F_GETFL);
+    if (flags < 0 || fcntl(fd_.get(), F_SETFL, flags | O_DIRECT) != 0) {
+      if (errno != EINVAL) return Status::IOError("fcntl O_DIRECT " + path, errno);
+      direct_ = false;
+      if (!g_fallback_logged.exchange(true)) {
+        HB_LOG_WARN("O_DIRECT refused by the filesystem of %s; using buffered reads", path.c_str());
+      }
+    }
+  }
+  if (!direct_ && size() > (1 << 20)) posix_fadvise(fd_.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
   return Status::OK();
 }
 

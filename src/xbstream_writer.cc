@@ -5,6 +5,7 @@
 // gathered into one chunk-sized buffer (bounded memory: 10 MiB whatever the
 // file size) and each full buffer becomes one 'P' chunk. The CRC is computed
 // as bytes arrive, while they are still in cache.
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -54,6 +55,21 @@ class XbstreamWriter final : public ArchiveWriter {
       data = data.subspan(take);
       if (pending_ == payload_.size()) HOTBACKUP_RETURN_IF_ERROR(EmitPayload());
     }
+    return Status::OK();
+  }
+
+  std::span<uint8_t> AppendBuffer(size_t max) override {
+    // Never empty: a full chunk is emitted as soon as it fills.
+    return {payload_.data() + pending_, std::min(max, payload_.size() - pending_)};
+  }
+
+  Status CommitAppend(size_t n) override {
+    if (n > payload_.size() - pending_ || file_offset_ + pending_ + n > expected_size_) {
+      return Status::InvalidArgument("xbstream: more bytes than the declared size of " + path_);
+    }
+    pending_crc_ = Crc32(pending_crc_, AsBytes(payload_.data() + pending_, n));
+    pending_ += n;
+    if (pending_ == payload_.size()) return EmitPayload();
     return Status::OK();
   }
 

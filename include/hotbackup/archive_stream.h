@@ -76,14 +76,15 @@ class ArchiveStream {
 
  private:
   ArchiveStream() = default;
-  // Checksums, encodes, reports and paces one block of the current file.
-  Status Consume(ByteSpan block, FileChecksum* checksum);
+  // Checksums, encodes, reports and paces one block of the current file;
+  // `in_place`: the block was read into the writer's AppendBuffer.
+  Status Consume(ByteSpan block, bool in_place, FileChecksum* checksum);
 
   StreamOptions options_;
   std::unique_ptr<ByteSink> compressor_;  // null without compression
   std::unique_ptr<ArchiveWriter> writer_;
-  AlignedBuffer buffer_;    // buffered mode
-  std::unique_ptr<ReadAhead> read_ahead_;  // direct mode
+  AlignedBuffer buffer_;                   // buffered reads
+  std::unique_ptr<ReadAhead> read_ahead_;  // direct reads (direct mode only)
   size_t block_size_ = 0;  // bytes per read
   std::unique_ptr<Throttle> throttle_;
   StreamStats stats_;

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <ctime>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "hotbackup/byte_sink.h"
@@ -38,6 +39,16 @@ class ArchiveWriter {
 
   virtual Status BeginFile(const FileEntry& entry) = 0;
   virtual Status Append(ByteSpan data) = 0;
+
+  // Zero-copy appending, for writers that gather data in a buffer of their
+  // own (XBSTREAM's chunk): up to `max` next bytes of the current file may be
+  // read straight into the returned span, then committed with CommitAppend.
+  // Empty where the writer has no such buffer; then use Append. The span is
+  // valid until the next call on the writer.
+  virtual std::span<uint8_t> AppendBuffer(size_t /*max*/) { return {}; }
+  virtual Status CommitAppend(size_t /*n*/) {
+    return Status::InvalidArgument("this archive writer has no append buffer");
+  }
   virtual Status EndFile() = 0;
   // Writes the archive trailer, if the format has one, then finishes the sink.
   virtual Status Finish() = 0;

@@ -60,7 +60,7 @@ TEST_CASE("FileReader: direct mode really bypasses the cache where it can",
           "[unit][reader]") {
   TempDir dir;
   std::string path = dir / "f";
-  WriteFile(path, RandomBytes(10000, 3));
+  WriteFile(path, RandomBytes(kDirectIoMinFileSize, 3));
   FileReader reader;
   REQUIRE(reader.Open(path, ReadMode::kDirect).ok());
   // /tmp is on ext4 on these machines; if it ever is not, this says so.
@@ -68,6 +68,11 @@ TEST_CASE("FileReader: direct mode really bypasses the cache where it can",
   FileReader buffered;
   REQUIRE(buffered.Open(path, ReadMode::kBuffered).ok());
   CHECK_FALSE(buffered.direct());
+  // A small file is read through the page cache even in direct mode.
+  WriteFile(dir / "small", RandomBytes(kDirectIoMinFileSize - 1, 3));
+  FileReader small;
+  REQUIRE(small.Open(dir / "small", ReadMode::kDirect).ok());
+  CHECK_FALSE(small.direct());
 }
 
 // ramfs refuses O_DIRECT at open (EINVAL); tmpfs accepts it since Linux 6.6.
@@ -112,10 +117,11 @@ TEST_CASE("FileReader: a file that grows while read is a change", "[unit][reader
   for (ReadMode mode : {ReadMode::kBuffered, ReadMode::kDirect}) {
     TempDir dir;
     std::string path = dir / "f";
-    WriteFile(path, RandomBytes(5000, 1));
+    WriteFile(path, RandomBytes(kDirectIoMinFileSize + 5000, 1));
     FileReader reader;
     REQUIRE(reader.Open(path, mode).ok());
-    WriteFile(path, RandomBytes(9000, 1));  // same inode, longer
+    CHECK(reader.direct() == (mode == ReadMode::kDirect));
+    WriteFile(path, RandomBytes(kDirectIoMinFileSize + 9000, 1));  // same inode, longer
     std::string got;
     Status s = ReadAll(reader, 1 << 20, &got);
     CHECK(s.code() == Status::Code::kChanged);
@@ -127,9 +133,10 @@ TEST_CASE("FileReader: a file that shrinks while read is a change", "[unit][read
   for (ReadMode mode : {ReadMode::kBuffered, ReadMode::kDirect}) {
     TempDir dir;
     std::string path = dir / "f";
-    WriteFile(path, RandomBytes(50000, 1));
+    WriteFile(path, RandomBytes(kDirectIoMinFileSize + 50000, 1));
     FileReader reader;
     REQUIRE(reader.Open(path, mode).ok());
+    CHECK(reader.direct() == (mode == ReadMode::kDirect));
     REQUIRE(truncate(path.c_str(), 1000) == 0);
     std::string got;
     Status s = ReadAll(reader, 4096, &got);
@@ -177,9 +184,10 @@ TEST_CASE("FileReader: clear errors for missing files and directories", "[unit][
 
 TEST_CASE("FileReader: direct reads refuse unaligned buffers", "[unit][reader]") {
   TempDir dir;
-  WriteFile(dir / "f", "abc");
+  WriteFile(dir / "f", RandomBytes(kDirectIoMinFileSize, 1));
   FileReader reader;
   REQUIRE(reader.Open(dir / "f", ReadMode::kDirect).ok());
+  REQUIRE(reader.direct());
   AlignedBuffer buffer(8192);
   size_t n = 0;
   Status s = reader.Read(std::span<uint8_t>(buffer.data() + 1, 4096), &n);
