@@ -7,6 +7,7 @@
 // size up front, so anything else is an error, not a silent truncation.
 #include "hotbackup/archive_stream.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -14,6 +15,7 @@
 #include <string_view>
 
 #include "hotbackup/checksum.h"
+#include "hotbackup/file_io.h"
 #include "hotbackup/interrupt.h"
 
 namespace hotbackup {
@@ -22,6 +24,7 @@ namespace {
 constexpr size_t kBufferedReadSize = 1 << 20;
 constexpr size_t kDirectReadSize = 4 << 20;
 constexpr int kDirectReadDepth = 4;
+constexpr size_t kManifestBufferSize = 256 << 10;
 
 }  // namespace
 
@@ -122,7 +125,22 @@ Status ArchiveStream::AddFile(const std::string& source_path, const std::string&
 
   stats_.files += 1;
   stats_.file_bytes += entry.size;
-  files_.push_back({archive_path, entry.size, checksum.Digest()});
+  return RecordInManifest({archive_path, entry.size, checksum.Digest()});
+}
+
+Status ArchiveStream::RecordInManifest(const ManifestFile& file) {
+  manifest_lines_ += ManifestFileLine(file, stats_.files == 1);
+  if (manifest_lines_.size() < kManifestBufferSize) return Status::OK();
+  if (!manifest_spill_.valid()) {
+    const char* tmp = getenv("TMPDIR");
+    std::string dir = tmp && *tmp ? tmp : "/tmp";
+    manifest_spill_ = UniqueFd(open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+    if (!manifest_spill_.valid()) return Status::IOError("create a temporary file in " + dir, errno);
+  }
+  HOTBACKUP_RETURN_IF_ERROR(WriteFully(manifest_spill_.get(), AsBytes(manifest_lines_.data(), manifest_lines_.size()),
+                                       "the manifest's temporary file"));
+  manifest_spilled_ += manifest_lines_.size();
+  manifest_lines_.clear();
   return Status::OK();
 }
 
@@ -134,20 +152,30 @@ Status ArchiveStream::Consume(ByteSpan block, bool in_place, FileChecksum* check
   return CheckInterrupted();
 }
 
-Status ArchiveStream::AddManifest(Manifest manifest) {
+Status ArchiveStream::AddManifest(const Manifest& manifest) {
   if (failed_) return Status::InvalidArgument("archive stream used after an error");
-  manifest.files = files_;
-  std::string json = SerializeManifest(manifest);
+  const std::string header = ManifestHeader(manifest);
+  const std::string trailer = ManifestTrailer(stats_.files > 0);
   FileEntry entry;
   entry.archive_path = kManifestPath;
-  entry.size = json.size();
+  entry.size = header.size() + manifest_spilled_ + manifest_lines_.size() + trailer.size();
   entry.permissions = 0640;
   clock_gettime(CLOCK_REALTIME, &entry.mtime);
   entry.uid = getuid();
   entry.gid = getgid();
   failed_ = true;
   HOTBACKUP_RETURN_IF_ERROR(writer_->BeginFile(entry));
-  HOTBACKUP_RETURN_IF_ERROR(writer_->Append(AsBytes(json.data(), json.size())));
+  HOTBACKUP_RETURN_IF_ERROR(writer_->Append(AsBytes(header.data(), header.size())));
+  for (uint64_t offset = 0; offset < manifest_spilled_;) {
+    ssize_t n = pread(manifest_spill_.get(), buffer_.data(),
+                      std::min<uint64_t>(buffer_.size(), manifest_spilled_ - offset), static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Status::IOError("read the manifest's temporary file", n < 0 ? errno : EIO);
+    HOTBACKUP_RETURN_IF_ERROR(writer_->Append(AsBytes(buffer_.data(), static_cast<size_t>(n))));
+    offset += static_cast<uint64_t>(n);
+  }
+  HOTBACKUP_RETURN_IF_ERROR(writer_->Append(AsBytes(manifest_lines_.data(), manifest_lines_.size())));
+  HOTBACKUP_RETURN_IF_ERROR(writer_->Append(AsBytes(trailer.data(), trailer.size())));
   HOTBACKUP_RETURN_IF_ERROR(writer_->EndFile());
   failed_ = false;
   return Status::OK();

@@ -23,7 +23,7 @@ std::string FormatUtcTime(time_t t) {
   return buf;
 }
 
-std::string SerializeManifest(const Manifest& m) {
+std::string ManifestHeader(const Manifest& m) {
   nlohmann::ordered_json j;
   j["format"] = kFormatName;
   j["version"] = m.version;
@@ -34,34 +34,26 @@ std::string SerializeManifest(const Manifest& m) {
   j["start_time"] = m.start_time;
   j["end_time"] = m.end_time;
   j["checksum"] = kChecksumName;
-  nlohmann::ordered_json files = nlohmann::ordered_json::array();
-  for (const ManifestFile& f : m.files) {
-    nlohmann::ordered_json e;
-    e["path"] = f.path;
-    e["size"] = f.size;
-    e["xxh3"] = FormatChecksum(f.xxh3);
-    files.push_back(std::move(e));
-  }
-  j["files"] = std::move(files);
-  // One file per line: readable, and diffable between backups.
   std::string out = "{\n";
-  bool first = true;
   for (auto it = j.begin(); it != j.end(); ++it) {
-    if (!first) out += ",\n";
-    first = false;
-    out += "  " + nlohmann::json(it.key()).dump() + ": ";
-    if (it.key() == "files") {
-      out += "[";
-      for (size_t i = 0; i < it->size(); ++i) {
-        out += (i ? ",\n    " : "\n    ") + (*it)[i].dump();
-      }
-      out += it->empty() ? "]" : "\n  ]";
-    } else {
-      out += it->dump();
-    }
+    out += "  " + nlohmann::json(it.key()).dump() + ": " + it->dump() + ",\n";
   }
-  out += "\n}\n";
+  out += "  \"files\": [";
   return out;
+}
+
+// One file per line: readable, and diffable between backups.
+std::string ManifestFileLine(const ManifestFile& f, bool first) {
+  return std::string(first ? "\n    " : ",\n    ") + "{\"path\":" + nlohmann::json(f.path).dump() +
+         ",\"size\":" + std::to_string(f.size) + ",\"xxh3\":\"" + FormatChecksum(f.xxh3) + "\"}";
+}
+
+std::string ManifestTrailer(bool any_files) { return any_files ? "\n  ]\n}\n" : "]\n}\n"; }
+
+std::string SerializeManifest(const Manifest& m) {
+  std::string out = ManifestHeader(m);
+  for (size_t i = 0; i < m.files.size(); ++i) out += ManifestFileLine(m.files[i], i == 0);
+  return out + ManifestTrailer(!m.files.empty());
 }
 
 Status ParseManifest(std::string_view json, Manifest* m) {

@@ -26,6 +26,7 @@
 #include "hotbackup/file_reader.h"
 #include "hotbackup/manifest.h"
 #include "hotbackup/read_ahead.h"
+#include "hotbackup/unique_fd.h"
 #include "hotbackup/throttle.h"
 #include "hotbackup/zstd_sink.h"
 
@@ -64,18 +65,21 @@ class ArchiveStream {
                  GrowthPolicy growth = GrowthPolicy::kFail);
 
   // Appends the manifest as the archive's last entry (kManifestPath): the
-  // given fields, plus every file added so far with its size and checksum.
-  Status AddManifest(Manifest manifest);
+  // given fields (manifest.files is ignored), plus every file added so far
+  // with its size and checksum. The file list is kept in an unlinked
+  // temporary file, not in memory, so memory stays flat whatever the number
+  // of files.
+  Status AddManifest(const Manifest& manifest);
 
   // Completes the archive and the output.
   Status Finish();
 
   const StreamStats& stats() const { return stats_; }
-  // Every file added so far, with the checksum computed while streaming it.
-  const std::vector<ManifestFile>& files() const { return files_; }
 
  private:
   ArchiveStream() = default;
+  // Adds a file's line to the manifest's list (memory, then the spill file).
+  Status RecordInManifest(const ManifestFile& file);
   // Checksums, encodes, reports and paces one block of the current file;
   // `in_place`: the block was read into the writer's AppendBuffer.
   Status Consume(ByteSpan block, bool in_place, FileChecksum* checksum);
@@ -88,7 +92,10 @@ class ArchiveStream {
   size_t block_size_ = 0;  // bytes per read
   std::unique_ptr<Throttle> throttle_;
   StreamStats stats_;
-  std::vector<ManifestFile> files_;
+  // The manifest's file lines: buffered here, spilled to manifest_spill_.
+  std::string manifest_lines_;
+  UniqueFd manifest_spill_;
+  uint64_t manifest_spilled_ = 0;
   bool failed_ = false;
 };
 

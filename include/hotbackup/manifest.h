@@ -49,6 +49,15 @@ struct Manifest {
 };
 
 std::string SerializeManifest(const Manifest& manifest);
+
+// SerializeManifest in pieces, so that a backup can stream the manifest
+// without holding its file list in memory: the header (every field but the
+// files, then the opening of "files"), one line per file (the first with
+// first = true), and the trailer. Header + lines + trailer is exactly
+// SerializeManifest's output.
+std::string ManifestHeader(const Manifest& manifest);
+std::string ManifestFileLine(const ManifestFile& file, bool first);
+std::string ManifestTrailer(bool any_files);
 // kCorruption for malformed JSON, a missing field or an unknown version.
 Status ParseManifest(std::string_view json, Manifest* manifest);
 
