@@ -109,10 +109,7 @@ class BackupRun {
   }
 
  private:
-  Status Connect() {
-    HOTBACKUP_RETURN_IF_ERROR(connection_.Connect(connection_config_));
-    return Status::OK();
-  }
+  Status Connect() { return connection_.Connect(connection_config_); }
 
   Status InspectServer() {
     HB_LOG_INFO("Connected to MySQL %s at %s", connection_.server_version().c_str(),
