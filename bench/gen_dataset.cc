@@ -213,7 +213,7 @@ struct Generator {
     }
     for (uint32_t r : restarts) PutFixed32(block, r);
     PutFixed32(block, static_cast<uint32_t>(restarts.size()));
-    block->push_back('\0');                                  // compression type
+    block->push_back('\0');                                // compression type
     PutFixed32(block, static_cast<uint32_t>(rng.Next()));  // checksum
   }
 
