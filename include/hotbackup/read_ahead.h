@@ -32,8 +32,6 @@ class ReadAhead {
   ReadAhead(const ReadAhead&) = delete;
   ReadAhead& operator=(const ReadAhead&) = delete;
 
-  size_t block_size() const { return block_size_; }
-
   // Starts reading `file` from its beginning (after Finish of any previous file).
   void Start(const FileReader* file);
   // The next block; empty at the end of the file. Valid until the next call.
