@@ -172,8 +172,10 @@ hotbackup::Status Run(const DriverOptions& options) {
   HOTBACKUP_RETURN_IF_ERROR(hotbackup::OutputFile::OpenStdout(&output));
   std::unique_ptr<hotbackup::ArchiveStream> stream;
   HOTBACKUP_RETURN_IF_ERROR(hotbackup::ArchiveStream::Open(options.stream, output.get(), &stream));
-  for (const Source& s : sources) {
-    HOTBACKUP_RETURN_IF_ERROR(stream->AddFile(s.path, s.archive_path));
+  for (size_t i = 0; i < sources.size(); ++i) {
+    // As the binary does for SSTs and WAL: the next file's reads start early.
+    if (i + 1 < sources.size()) stream->HintNextFile(sources[i + 1].path);
+    HOTBACKUP_RETURN_IF_ERROR(stream->AddFile(sources[i].path, sources[i].archive_path));
   }
   hotbackup::Manifest manifest;
   manifest.tool_version = HOTBACKUP_VERSION;

@@ -2,9 +2,11 @@
 //
 // Each file is read in 1 MiB blocks and appended to the encoder. With
 // O_DIRECT there is no kernel read-ahead to hide the device's latency, so
-// blocks of 4 MiB are read by a ReadAhead pool, kDirectReadDepth at a time. A file is only committed to the archive when it was read to its
-// last byte with an unchanged size; the archive entry header states that
-// size up front, so anything else is an error, not a silent truncation.
+// blocks of 4 MiB are read by a ReadAhead pool, kDirectReadDepth at a time,
+// and the next file (see HintNextFile) joins the pool's queue before the
+// current one ends. A file is only committed to the archive when it was read
+// to its last byte with an unchanged size; the archive entry header states
+// that size up front, so anything else is an error, not a silent truncation.
 #include "hotbackup/archive_stream.h"
 
 #include <fcntl.h>
@@ -72,18 +74,63 @@ Status ArchiveStream::Open(const StreamOptions& options, ByteSink* output,
   return Status::OK();
 }
 
+void ArchiveStream::HintNextFile(const std::string& source_path, GrowthPolicy growth) {
+  if (!read_ahead_) return;  // only direct reads gain from it
+  hint_path_ = source_path;
+  hint_growth_ = growth;
+}
+
+void ArchiveStream::DropPrefetch() {
+  if (!prefetched_) return;
+  // Between files only the prefetched file can be queued.
+  read_ahead_->Finish();
+  prefetched_.reset();
+}
+
+Status ArchiveStream::OpenReader(const std::string& source_path, GrowthPolicy growth,
+                                 std::unique_ptr<FileReader>* reader) {
+  if (prefetched_ && prefetched_->path() == source_path && prefetched_->growth() == growth) {
+    *reader = std::move(prefetched_);
+    return Status::OK();
+  }
+  DropPrefetch();
+  auto r = std::make_unique<FileReader>();
+  HOTBACKUP_RETURN_IF_ERROR(r->Open(source_path, options_.read_mode, growth));
+  if (r->direct()) read_ahead_->Add(r.get());
+  *reader = std::move(r);
+  return Status::OK();
+}
+
+void ArchiveStream::Prefetch(const std::string& source_path, GrowthPolicy growth) {
+  if (source_path.empty()) return;
+  auto r = std::make_unique<FileReader>();
+  // A failure is left for the AddFile of that file to report.
+  if (r->Open(source_path, options_.read_mode, growth).ok()) {
+    if (r->direct()) read_ahead_->Add(r.get());
+    prefetched_ = std::move(r);
+  }
+}
+
+ArchiveStream::~ArchiveStream() {
+  // Reads may be in flight into a prefetched file's reader.
+  if (read_ahead_) read_ahead_->Finish();
+}
+
 Status ArchiveStream::AddFile(const std::string& source_path, const std::string& archive_path,
                               GrowthPolicy growth) {
   if (failed_) return Status::InvalidArgument("archive stream used after an error");
   HOTBACKUP_RETURN_IF_ERROR(ValidateArchivePath(archive_path));
 
-  FileReader reader;
   HOTBACKUP_RETURN_IF_ERROR(CheckInterrupted());
-  HOTBACKUP_RETURN_IF_ERROR(reader.Open(source_path, options_.read_mode, growth));
-  const struct stat& st = reader.stat_at_open();
+  const std::string next_path = std::move(hint_path_);
+  hint_path_.clear();
+  std::unique_ptr<FileReader> reader;
+  HOTBACKUP_RETURN_IF_ERROR(OpenReader(source_path, growth, &reader));
+  Prefetch(next_path, hint_growth_);
+  const struct stat& st = reader->stat_at_open();
   FileEntry entry;
   entry.archive_path = archive_path;
-  entry.size = reader.size();
+  entry.size = reader->size();
   entry.permissions = st.st_mode & 07777;
   entry.mtime = st.st_mtim;
   entry.uid = st.st_uid;
@@ -92,34 +139,38 @@ Status ArchiveStream::AddFile(const std::string& source_path, const std::string&
   // From the header on, a failure leaves a partial entry in the archive: the
   // stream cannot be continued.
   failed_ = true;
-  HOTBACKUP_RETURN_IF_ERROR(writer_->BeginFile(entry));
   FileChecksum checksum;
-  if (reader.direct()) {
-    read_ahead_->Start(&reader);
-    // The pool reads from `reader`: it must be idle before `reader` goes.
-    struct FinishReads {
+  if (reader->direct()) {
+    // The pool reads from the readers: it must be idle before they go.
+    struct FinishReadsOnError {
       ReadAhead* r;
-      ~FinishReads() { r->Finish(); }
-    } finish_reads{read_ahead_.get()};
+      bool done = false;
+      ~FinishReadsOnError() {
+        if (!done) r->Finish();
+      }
+    } guard{read_ahead_.get()};
+    HOTBACKUP_RETURN_IF_ERROR(writer_->BeginFile(entry));
     for (;;) {
       ByteSpan block;
       HOTBACKUP_RETURN_IF_ERROR(read_ahead_->Next(&block));
       if (block.empty()) break;
       HOTBACKUP_RETURN_IF_ERROR(Consume(block, false, &checksum));
     }
+    guard.done = true;
   } else {
-    for (;;) {
+    HOTBACKUP_RETURN_IF_ERROR(writer_->BeginFile(entry));
+    while (!reader->at_end()) {
       // Straight into the encoder's chunk where it has one: a copy saved.
       std::span<uint8_t> into = writer_->AppendBuffer(buffer_.size());
       const bool in_place = !into.empty();
       if (!in_place) into = buffer_.span();
       size_t n = 0;
-      HOTBACKUP_RETURN_IF_ERROR(reader.Read(into, &n));
+      HOTBACKUP_RETURN_IF_ERROR(reader->Read(into, &n));
       if (n == 0) break;
       HOTBACKUP_RETURN_IF_ERROR(Consume(AsBytes(into.data(), n), in_place, &checksum));
     }
   }
-  HOTBACKUP_RETURN_IF_ERROR(reader.CheckUnchanged());
+  HOTBACKUP_RETURN_IF_ERROR(reader->CheckUnchanged());
   HOTBACKUP_RETURN_IF_ERROR(writer_->EndFile());
   failed_ = false;
 
@@ -154,6 +205,8 @@ Status ArchiveStream::Consume(ByteSpan block, bool in_place, FileChecksum* check
 
 Status ArchiveStream::AddManifest(const Manifest& manifest) {
   if (failed_) return Status::InvalidArgument("archive stream used after an error");
+  hint_path_.clear();
+  DropPrefetch();
   const std::string header = ManifestHeader(manifest);
   const std::string trailer = ManifestTrailer(stats_.files > 0);
   FileEntry entry;
@@ -183,6 +236,8 @@ Status ArchiveStream::AddManifest(const Manifest& manifest) {
 
 Status ArchiveStream::Finish() {
   if (failed_) return Status::InvalidArgument("archive stream used after an error");
+  hint_path_.clear();
+  DropPrefetch();
   failed_ = true;
   HOTBACKUP_RETURN_IF_ERROR(writer_->Finish());
   failed_ = false;

@@ -194,7 +194,14 @@ class BackupRun {
 
     Clock::time_point round_start = Clock::now();
     size_t sent_this_round = 0;
-    for (const auto& [name, size] : targets) {
+    for (size_t i = 0; i < targets.size(); ++i) {
+      const std::string& name = targets[i].first;
+      const uint64_t size = targets[i].second;
+      // With O_DIRECT the next file's first blocks are read while this one ends.
+      const std::string next = i + 1 < targets.size() ? targets[i + 1].first
+                                : !listing.wal.empty() ? listing.wal.front()
+                                                       : std::string();
+      if (!next.empty()) stream_->HintNextFile(path + "/" + next);
       sending_sst_ = true;
       HOTBACKUP_RETURN_IF_ERROR(SendAndUnlink(path, name));
       sending_sst_ = false;
@@ -212,7 +219,10 @@ class BackupRun {
 
     progress_.Clear();
     HB_LOG_INFO("Backup WAL..");
-    for (const std::string& name : listing.wal) HOTBACKUP_RETURN_IF_ERROR(SendAndUnlink(path, name));
+    for (size_t i = 0; i < listing.wal.size(); ++i) {
+      if (i + 1 < listing.wal.size()) stream_->HintNextFile(path + "/" + listing.wal[i + 1]);
+      HOTBACKUP_RETURN_IF_ERROR(SendAndUnlink(path, listing.wal[i]));
+    }
     HB_LOG_INFO("Backup Manifest..");
     for (const std::string& name : listing.manifest) {
       HOTBACKUP_RETURN_IF_ERROR(SendAndUnlink(path, name));

@@ -26,6 +26,7 @@ Status FileReader::Open(const std::string& path, ReadMode mode, GrowthPolicy gro
   path_ = path;
   growth_ = growth;
   offset_ = 0;
+  at_end_ = false;
   direct_ = mode == ReadMode::kDirect;
   fd_ = UniqueFd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!fd_.valid()) return Status::IOError("open " + path, errno);
@@ -85,6 +86,9 @@ Status FileReader::Read(std::span<uint8_t> buffer, size_t* n) {
     return Status::IOError("read " + path_, errno);
   }
 
+  // A short read of a regular file is its end; reaching the size that way
+  // saves the caller the read that would return 0 (a syscall per small file).
+  const bool short_read = static_cast<size_t>(got) < want;
   if (static_cast<uint64_t>(got) > remaining) {
     if (growth_ == GrowthPolicy::kReadSizeAtOpen) {
       got = static_cast<ssize_t>(remaining);  // keep the prefix that existed at open
@@ -99,6 +103,7 @@ Status FileReader::Read(std::span<uint8_t> buffer, size_t* n) {
   }
   offset_ += static_cast<uint64_t>(got);
   *n = static_cast<size_t>(got);
+  at_end_ = offset_ == size && (short_read || growth_ == GrowthPolicy::kReadSizeAtOpen);
   return Status::OK();
 }
 

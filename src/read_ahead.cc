@@ -1,7 +1,11 @@
-// A fixed pool of pread workers over a ring of aligned buffers. Block b of
-// the file always lands in slot b % depth, so the consumer finds the blocks
-// in order and a slot is reissued only once the caller has moved past it.
+// A fixed pool of pread workers over a ring of aligned buffers. Block n of
+// the sequence always lands in slot n % depth, so the consumer finds the
+// blocks in order and a slot is reissued only once the caller has moved past
+// it. The sequence runs across files, which keeps the device busy from the
+// last block of one file to the first of the next.
 #include "hotbackup/read_ahead.h"
+
+#include <algorithm>
 
 namespace hotbackup {
 
@@ -27,10 +31,11 @@ void ReadAhead::WorkerLoop() {
     if (stopping_) return;
     Slot& slot = slots_[queue_.front()];
     queue_.pop_front();
-    const FileReader* file = file_;
+    const FileReader* file = slot.file;
+    const uint64_t offset = slot.offset;
     lock.unlock();
     size_t got = 0;
-    Status s = file->ReadAt(slot.offset, slot.buffer.span(), &got);
+    Status s = file->ReadAt(offset, slot.buffer.span(), &got);
     lock.lock();
     slot.got = got;
     slot.status = s;
@@ -40,57 +45,81 @@ void ReadAhead::WorkerLoop() {
   }
 }
 
-void ReadAhead::Issue(size_t block) {
-  Slot& slot = slots_[block % slots_.size()];
-  slot.offset = static_cast<uint64_t>(block) * block_size_;
-  slot.done = false;
-  slot.got = 0;
-  ++in_flight_;
-  queue_.push_back(block % slots_.size());
-  work_ready_.notify_one();
+void ReadAhead::TopUp() {
+  // Slots in use: the caller's block (if out) and blocks issued but not returned.
+  const uint64_t held = returned_ ? 1 : 0;
+  while (issued_ < end_ && issued_ - next_ + held < slots_.size()) {
+    auto job = std::find_if(jobs_.begin(), jobs_.end(),
+                            [&](const Job& j) { return issued_ < j.first + j.blocks; });
+    const size_t index = issued_ % slots_.size();
+    Slot& slot = slots_[index];
+    slot.file = job->file;
+    slot.offset = (issued_ - job->first) * block_size_;
+    slot.done = false;
+    slot.got = 0;
+    ++in_flight_;
+    queue_.push_back(index);
+    ++issued_;
+  }
+  work_ready_.notify_all();
 }
 
-void ReadAhead::Start(const FileReader* file) {
-  Finish();
+void ReadAhead::Add(const FileReader* file) {
   std::lock_guard<std::mutex> lock(mu_);
-  file_ = file;
-  size_ = file->size();
-  blocks_ = static_cast<size_t>((size_ + block_size_ - 1) / block_size_);
-  // One block more than the size needs, so growth shows when the size is a
-  // multiple of the block: that read must come back empty.
-  if (size_ % block_size_ == 0) blocks_ += 1;
-  next_block_ = 0;
-  returned_ = false;
-  for (size_t b = 0; b < blocks_ && b < slots_.size(); ++b) Issue(b);
+  const uint64_t size = file->size();
+  // One block more than the size needs when the size is a multiple of the
+  // block (or zero), so growth shows: that read must come back empty.
+  uint64_t blocks = (size + block_size_ - 1) / block_size_;
+  if (size % block_size_ == 0) blocks += 1;
+  jobs_.push_back({file, end_, blocks});
+  end_ += blocks;
+  TopUp();
+}
+
+bool ReadAhead::Queued(const FileReader* file) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return std::any_of(jobs_.begin(), jobs_.end(), [&](const Job& j) { return j.file == file; });
 }
 
 Status ReadAhead::Next(ByteSpan* block) {
   std::unique_lock<std::mutex> lock(mu_);
   if (returned_) {
-    // The caller is done with the previous block: reuse its slot.
+    // The caller is done with the previous block: its slot is free.
     returned_ = false;
-    size_t reuse = next_block_ - 1 + slots_.size();
-    if (reuse < blocks_) Issue(reuse);
+    TopUp();
   }
   *block = {};
-  if (next_block_ >= blocks_) return Status::OK();
-  Slot& slot = slots_[next_block_ % slots_.size()];
+  if (jobs_.empty()) return Status::OK();
+  const Job& job = jobs_.front();
+  if (next_ == job.first + job.blocks) {
+    jobs_.pop_front();
+    return Status::OK();
+  }
+  Slot& slot = slots_[next_ % slots_.size()];
   slot_done_.wait(lock, [&] { return slot.done; });
   HOTBACKUP_RETURN_IF_ERROR(slot.status);
 
-  const uint64_t expected = slot.offset >= size_ ? 0 : std::min<uint64_t>(block_size_, size_ - slot.offset);
-  const std::string& path = file_->path();
+  const FileReader& file = *job.file;
+  const uint64_t size = file.size();
+  const uint64_t expected = slot.offset >= size ? 0 : std::min<uint64_t>(block_size_, size - slot.offset);
   if (slot.got < expected) {
-    return Status::Changed(path + " shrank while it was being read (ended at " +
-                           std::to_string(slot.offset + slot.got) + " of " + std::to_string(size_) +
+    return Status::Changed(file.path() + " shrank while it was being read (ended at " +
+                           std::to_string(slot.offset + slot.got) + " of " + std::to_string(size) +
                            " bytes)");
   }
-  if (slot.got > expected && file_->growth() == GrowthPolicy::kFail) {
-    return Status::Changed(path + " grew while it was being read (size was " + std::to_string(size_) +
-                           " bytes)");
+  if (slot.got > expected && file.growth() == GrowthPolicy::kFail) {
+    return Status::Changed(file.path() + " grew while it was being read (size was " +
+                           std::to_string(size) + " bytes)");
+  }
+  ++next_;
+  if (expected == 0) {
+    // The block past a size that is a multiple of the block size came back
+    // empty, as it should: that is the end of the file.
+    jobs_.pop_front();
+    TopUp();
+    return Status::OK();
   }
   *block = AsBytes(slot.buffer.data(), static_cast<size_t>(expected));
-  ++next_block_;
   returned_ = true;
   return Status::OK();
 }
@@ -104,9 +133,9 @@ void ReadAhead::Finish() {
   }
   queue_.clear();
   slot_done_.wait(lock, [this] { return in_flight_ == 0; });
-  file_ = nullptr;
+  jobs_.clear();
+  end_ = issued_ = next_ = 0;
   returned_ = false;
-  next_block_ = blocks_ = 0;
 }
 
 }  // namespace hotbackup

@@ -52,6 +52,10 @@ struct StreamStats {
 
 class ArchiveStream {
  public:
+  ~ArchiveStream();
+  ArchiveStream(const ArchiveStream&) = delete;
+  ArchiveStream& operator=(const ArchiveStream&) = delete;
+
   // Fails with kInvalidArgument for options the encoders refuse.
   static Status Open(const StreamOptions& options, ByteSink* output,
                      std::unique_ptr<ArchiveStream>* stream);
@@ -63,6 +67,13 @@ class ArchiveStream {
   // kAborted on SIGINT/SIGTERM/SIGHUP (see interrupt.h).
   Status AddFile(const std::string& source_path, const std::string& archive_path,
                  GrowthPolicy growth = GrowthPolicy::kFail);
+
+  // Announces the file the next AddFile will add (same source path and
+  // growth policy). In direct mode its first blocks are then read while the
+  // current file is still being encoded, so the device does not wait between
+  // files. Optional; a hint that turns out wrong only costs a few reads, and
+  // errors opening the hinted file are reported by the AddFile that adds it.
+  void HintNextFile(const std::string& source_path, GrowthPolicy growth = GrowthPolicy::kFail);
 
   // Appends the manifest as the archive's last entry (kManifestPath): the
   // given fields (manifest.files is ignored), plus every file added so far
@@ -78,6 +89,14 @@ class ArchiveStream {
 
  private:
   ArchiveStream() = default;
+  // The reader for `source_path`: the prefetched one if it matches, else a
+  // new one (any other prefetch is dropped). Queues it for direct reads.
+  Status OpenReader(const std::string& source_path, GrowthPolicy growth,
+                    std::unique_ptr<FileReader>* reader);
+  // Opens the hinted next file and queues its direct reads (none if empty).
+  void Prefetch(const std::string& source_path, GrowthPolicy growth);
+  // Drops a prefetched file and its reads in flight.
+  void DropPrefetch();
   // Adds a file's line to the manifest's list (memory, then the spill file).
   Status RecordInManifest(const ManifestFile& file);
   // Checksums, encodes, reports and paces one block of the current file;
@@ -89,6 +108,10 @@ class ArchiveStream {
   std::unique_ptr<ArchiveWriter> writer_;
   AlignedBuffer buffer_;                   // buffered reads
   std::unique_ptr<ReadAhead> read_ahead_;  // direct reads (direct mode only)
+  // The file HintNextFile announced, opened (and its reads queued) early.
+  std::string hint_path_;
+  GrowthPolicy hint_growth_ = GrowthPolicy::kFail;
+  std::unique_ptr<FileReader> prefetched_;
   size_t block_size_ = 0;  // bytes per read
   std::unique_ptr<Throttle> throttle_;
   StreamStats stats_;

@@ -58,6 +58,11 @@ class FileReader {
   // kChanged if the file turns out longer or shorter than at Open.
   Status Read(std::span<uint8_t> buffer, size_t* n);
 
+  // Whether the last Read reached the end of the file: the size known at
+  // Open was read and the file ended there (or grew, under kReadSizeAtOpen).
+  // The next Read would return 0; the caller may skip it.
+  bool at_end() const { return at_end_; }
+
   // Reads up to buffer.size() bytes at `offset` without moving the reader's
   // position; may be called from several threads at once (pread). Same
   // alignment rules as Read. No change detection: see ReadAhead.
@@ -78,6 +83,7 @@ class FileReader {
   struct stat stat_ {};
   uint64_t offset_ = 0;
   bool direct_ = false;
+  bool at_end_ = false;
   GrowthPolicy growth_ = GrowthPolicy::kFail;
 };
 

@@ -1,15 +1,19 @@
-// ReadAhead: keeps several reads of one file in flight, for O_DIRECT.
+// ReadAhead: keeps several reads in flight over a queue of files, for O_DIRECT.
 //
 // Direct reads get no kernel read-ahead, so a single reader waits for the
 // device on every block. ReadAhead owns `depth` aligned buffers of
 // `block_size` bytes and as many worker threads; while the caller encodes
-// block i, blocks i+1 .. i+depth-1 are being read. Blocks come out in file
-// order. Memory is depth x block_size whatever the file size.
+// one block, the next depth-1 are being read. Files are queued with Add and
+// read one after the other as one sequence, so the first blocks of the next
+// file are already on their way while the last blocks of the current one are
+// consumed: the device does not idle at file boundaries. Blocks come out in
+// order. Memory is depth x block_size whatever the file sizes or count.
 //
 // It checks what FileReader::Read checks: a block short of the size known at
 // open means the file shrank (kChanged); bytes past it mean it grew (kChanged,
 // or ignored under GrowthPolicy::kReadSizeAtOpen). Not thread-safe: one
-// caller; the FileReader must stay open until Finish or the next Start.
+// caller. A queued FileReader must stay open until Next has returned the end
+// of that file, or until Finish.
 #ifndef HOTBACKUP_READ_AHEAD_H_
 #define HOTBACKUP_READ_AHEAD_H_
 
@@ -32,40 +36,53 @@ class ReadAhead {
   ReadAhead(const ReadAhead&) = delete;
   ReadAhead& operator=(const ReadAhead&) = delete;
 
-  // Starts reading `file` from its beginning (after Finish of any previous file).
-  void Start(const FileReader* file);
-  // The next block; empty at the end of the file. Valid until the next call.
+  // Queues `file` (read from its beginning) after the files already queued.
+  void Add(const FileReader* file);
+  // The next block of the oldest queued file. Empty at the end of that
+  // file, which leaves the queue; the next call continues with the next
+  // file. A block is valid until the next call. After an error, call Finish.
   Status Next(ByteSpan* block);
-  // Waits for reads still in flight; call before the FileReader goes away.
+  // Drops every queued file and waits for the reads still in flight.
   void Finish();
+  // Whether `file` is queued.
+  bool Queued(const FileReader* file) const;
 
  private:
   struct Slot {
     AlignedBuffer buffer;
+    const FileReader* file = nullptr;
     uint64_t offset = 0;
     size_t got = 0;
     Status status;
-    bool done = false;
+    bool done = true;
+  };
+  // A queued file's blocks are numbered first .. first + blocks - 1 in one
+  // sequence over all files; block n lives in slot n % depth.
+  struct Job {
+    const FileReader* file;
+    uint64_t first;
+    uint64_t blocks;
   };
 
-  void Issue(size_t block);
+  // Issues reads into every free slot. Requires mu_.
+  void TopUp();
   void WorkerLoop();
 
   const size_t block_size_;
   std::vector<Slot> slots_;
   std::vector<std::thread> workers_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable work_ready_;
   std::condition_variable slot_done_;
   std::deque<size_t> queue_;  // slot indices to read
   size_t in_flight_ = 0;
   bool stopping_ = false;
 
-  const FileReader* file_ = nullptr;
-  uint64_t size_ = 0;
-  size_t blocks_ = 0;      // in the file
-  size_t next_block_ = 0;  // the next one Next returns
-  bool returned_ = false;  // a block is out with the caller
+  std::deque<Job> jobs_;   // queued files, oldest first
+  uint64_t end_ = 0;       // one past the last block of the last queued file
+  uint64_t issued_ = 0;    // blocks issued so far
+  uint64_t next_ = 0;      // the block Next returns next
+  bool returned_ = false;  // block next_ - 1 is out with the caller
 };
 
 }  // namespace hotbackup

@@ -194,5 +194,37 @@ TEST_CASE("FileReader: direct reads refuse unaligned buffers", "[unit][reader]")
   CHECK(s.code() == Status::Code::kInvalidArgument);
 }
 
+TEST_CASE("FileReader: a short read at the size is the end, without another read",
+          "[unit][reader]") {
+  TempDir dir;
+  std::string contents = RandomBytes(5000, 9);
+  WriteFile(dir / "f", contents);
+  for (GrowthPolicy growth : {GrowthPolicy::kFail, GrowthPolicy::kReadSizeAtOpen}) {
+    FileReader r;
+    REQUIRE(r.Open(dir / "f", ReadMode::kBuffered, growth).ok());
+    CHECK_FALSE(r.at_end());
+    std::string buffer(65536, '\0');
+    size_t n = 0;
+    REQUIRE(r.Read(std::span<uint8_t>(reinterpret_cast<uint8_t*>(buffer.data()), 4096), &n).ok());
+    CHECK(n == 4096);
+    CHECK_FALSE(r.at_end());  // a full read says nothing about the end
+    REQUIRE(r.Read(std::span<uint8_t>(reinterpret_cast<uint8_t*>(buffer.data()), buffer.size()), &n).ok());
+    CHECK(n == 904);
+    CHECK(r.at_end());
+    REQUIRE(r.Read(std::span<uint8_t>(reinterpret_cast<uint8_t*>(buffer.data()), buffer.size()), &n).ok());
+    CHECK(n == 0);  // what the skipped read would have said
+    CHECK(r.CheckUnchanged().ok());
+  }
+  // A file that grew past its size is not at its end: it is a change.
+  FileReader grow;
+  REQUIRE(grow.Open(dir / "f", ReadMode::kBuffered).ok());
+  WriteFile(dir / "f", contents + "more");
+  std::string buffer(65536, '\0');
+  size_t n = 0;
+  Status s = grow.Read(std::span<uint8_t>(reinterpret_cast<uint8_t*>(buffer.data()), buffer.size()), &n);
+  CHECK(s.code() == Status::Code::kChanged);
+  CHECK_FALSE(grow.at_end());
+}
+
 }  // namespace
 }  // namespace hotbackup

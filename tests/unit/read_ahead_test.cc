@@ -16,7 +16,7 @@ using test::TempDir;
 using test::WriteFile;
 
 Status ReadAll(ReadAhead& ahead, const FileReader& file, std::string* out) {
-  ahead.Start(&file);
+  ahead.Add(&file);
   for (;;) {
     ByteSpan block;
     Status s = ahead.Next(&block);
@@ -98,11 +98,106 @@ TEST_CASE("ReadAhead: stopping mid-file leaves the pool reusable", "[unit][reade
   {
     FileReader file;
     REQUIRE(file.Open(dir / "f", ReadMode::kDirect).ok());
-    ahead.Start(&file);
+    ahead.Add(&file);
     ByteSpan block;
     REQUIRE(ahead.Next(&block).ok());
     REQUIRE(block.size() == kBlock);
     ahead.Finish();  // as on an error: the file may now go away
+  }
+  FileReader again;
+  REQUIRE(again.Open(dir / "f", ReadMode::kDirect).ok());
+  std::string got;
+  REQUIRE(ReadAll(ahead, again, &got).ok());
+  CHECK(got == contents);
+}
+
+TEST_CASE("ReadAhead: queued files come out in order, each with its own end", "[unit][reader]") {
+  TempDir dir;
+  const size_t kBlock = 4096 * 4;
+  ReadAhead ahead(kBlock, 3);
+  // Sizes around the block, and files shorter than the pool's depth, so
+  // reads of several files are in flight at once.
+  const std::vector<size_t> sizes = {3 * kBlock, 1, kBlock, 0, 2 * kBlock + 7, kBlock - 1, 5 * kBlock};
+  std::vector<std::unique_ptr<FileReader>> files;
+  std::vector<std::string> contents;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    std::string path = dir / ("f" + std::to_string(i));
+    contents.push_back(RandomBytes(sizes[i], static_cast<uint32_t>(i + 7)));
+    WriteFile(path, contents.back());
+    files.push_back(std::make_unique<FileReader>());
+    REQUIRE(files.back()->Open(path, ReadMode::kDirect).ok());
+  }
+  // Half queued up front, the rest while the first files are being consumed.
+  for (size_t i = 0; i < 4; ++i) ahead.Add(files[i].get());
+  for (size_t i = 0; i < files.size(); ++i) {
+    CAPTURE(i, sizes[i]);
+    if (i + 4 < files.size()) ahead.Add(files[i + 4].get());
+    CHECK(ahead.Queued(files[i].get()));
+    std::string got;
+    for (;;) {
+      ByteSpan block;
+      Status s = ahead.Next(&block);
+      INFO(s.message());
+      REQUIRE(s.ok());
+      if (block.empty()) break;
+      got.append(reinterpret_cast<const char*>(block.data()), block.size());
+    }
+    CHECK(got == contents[i]);
+    CHECK_FALSE(ahead.Queued(files[i].get()));  // the reader may go now
+    files[i].reset();
+  }
+  ByteSpan block;
+  REQUIRE(ahead.Next(&block).ok());
+  CHECK(block.empty());  // nothing queued
+}
+
+TEST_CASE("ReadAhead: a change in a queued file shows when that file is read", "[unit][reader]") {
+  TempDir dir;
+  const size_t kBlock = 4096;
+  std::string first = RandomBytes(kBlock * 2 + 1, 1);
+  WriteFile(dir / "a", first);
+  WriteFile(dir / "b", RandomBytes(kBlock * 8, 2));
+  FileReader a, b;
+  REQUIRE(a.Open(dir / "a", ReadMode::kDirect).ok());
+  REQUIRE(b.Open(dir / "b", ReadMode::kDirect).ok());
+  REQUIRE(truncate((dir / "b").c_str(), kBlock * 6) == 0);  // b shrinks after open
+  ReadAhead ahead(kBlock, 4);
+  ahead.Add(&a);
+  ahead.Add(&b);
+  std::string got;
+  ByteSpan block;
+  for (;;) {
+    REQUIRE(ahead.Next(&block).ok());  // a is intact
+    if (block.empty()) break;
+    got.append(reinterpret_cast<const char*>(block.data()), block.size());
+  }
+  CHECK(got == first);
+  Status s;
+  do {
+    s = ahead.Next(&block);
+  } while (s.ok() && !block.empty());
+  CHECK(s.code() == Status::Code::kChanged);
+  CHECK_THAT(s.message(), Catch::Contains("shrank") && Catch::Contains("/b"));
+  ahead.Finish();
+}
+
+TEST_CASE("ReadAhead: Finish drops every queued file", "[unit][reader]") {
+  TempDir dir;
+  const size_t kBlock = 4096;
+  std::string contents = RandomBytes(kBlock * 9, 4);
+  WriteFile(dir / "f", contents);
+  ReadAhead ahead(kBlock, 4);
+  {
+    FileReader a, b;
+    REQUIRE(a.Open(dir / "f", ReadMode::kDirect).ok());
+    REQUIRE(b.Open(dir / "f", ReadMode::kDirect).ok());
+    ahead.Add(&a);
+    ahead.Add(&b);
+    ByteSpan block;
+    REQUIRE(ahead.Next(&block).ok());
+    ahead.Finish();
+    CHECK_FALSE(ahead.Queued(&a));
+    CHECK_FALSE(ahead.Queued(&b));
   }
   FileReader again;
   REQUIRE(again.Open(dir / "f", ReadMode::kDirect).ok());
