@@ -180,7 +180,7 @@ Status ArchiveStream::AddFile(const std::string& source_path, const std::string&
 }
 
 Status ArchiveStream::RecordInManifest(const ManifestFile& file) {
-  manifest_lines_ += ManifestFileLine(file, stats_.files == 1);
+  AppendManifestFileLine(file, stats_.files == 1, &manifest_lines_);
   if (manifest_lines_.size() < kManifestBufferSize) return Status::OK();
   if (!manifest_spill_.valid()) {
     const char* tmp = getenv("TMPDIR");

@@ -1,9 +1,17 @@
 // Manifest (de)serialization with nlohmann::json. Parsing is strict: a
 // manifest that cannot be trusted must not be half-used.
+//
+// A backup writes one file line per archived file, tens of thousands of them
+// for a server with many tables, so that line is spelled by hand: a path of
+// printable ASCII needs no JSON escaping and is copied as is; any other path
+// goes through nlohmann, so the bytes are always exactly what nlohmann writes.
 #include "hotbackup/manifest.h"
 
+#include <algorithm>
+#include <charconv>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <string_view>
 
 #include "hotbackup/checksum.h"
 
@@ -12,6 +20,17 @@ namespace {
 
 constexpr char kFormatName[] = "myrocks_hotbackup manifest";
 constexpr char kChecksumName[] = "xxh3-64";
+
+// True when `s` goes between JSON quotes as it is: printable ASCII other than
+// '"' and '\\'. Anything else (control bytes, DEL, UTF-8) is left to nlohmann,
+// whose escaping and UTF-8 check define the output.
+bool IsPlainJsonString(std::string_view s) {
+  for (char c : s) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7e || u == '"' || u == '\\') return false;
+  }
+  return true;
+}
 
 }  // namespace
 
@@ -43,16 +62,53 @@ std::string ManifestHeader(const Manifest& m) {
 }
 
 // One file per line: readable, and diffable between backups.
+void AppendManifestFileLine(const ManifestFile& f, bool first, std::string* out) {
+  // Escaped before anything is appended, so that a throw leaves *out as it was.
+  const bool plain = IsPlainJsonString(f.path);
+  const std::string escaped = plain ? std::string() : nlohmann::json(f.path).dump();
+  const std::string_view open = first ? "\n    {\"path\":" : ",\n    {\"path\":";
+  constexpr std::string_view kSize = ",\"size\":";
+  constexpr std::string_view kXxh3 = ",\"xxh3\":\"";
+  constexpr std::string_view kClose = "\"}";
+  char digits[20];  // UINT64_MAX has 20 decimal digits
+  const size_t digit_count =
+      static_cast<size_t>(std::to_chars(digits, digits + sizeof(digits), f.size).ptr - digits);
+  const size_t path_size = plain ? f.path.size() + 2 : escaped.size();
+
+  // Sized once, then filled: one capacity check instead of one per piece.
+  const size_t start = out->size();
+  out->resize(start + open.size() + path_size + kSize.size() + digit_count + kXxh3.size() + 16 +
+              kClose.size());
+  char* p = out->data() + start;
+  auto put = [&p](std::string_view piece) { p = std::copy(piece.begin(), piece.end(), p); };
+  put(open);
+  if (plain) {
+    *p++ = '"';
+    put(f.path);
+    *p++ = '"';
+  } else {
+    put(escaped);
+  }
+  put(kSize);
+  put(std::string_view(digits, digit_count));
+  put(kXxh3);
+  // FormatChecksum's spelling, 16 lowercase hex digits, without snprintf.
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int shift = 60; shift >= 0; shift -= 4) *p++ = kHex[(f.xxh3 >> shift) & 0xf];
+  put(kClose);
+}
+
 std::string ManifestFileLine(const ManifestFile& f, bool first) {
-  return std::string(first ? "\n    " : ",\n    ") + "{\"path\":" + nlohmann::json(f.path).dump() +
-         ",\"size\":" + std::to_string(f.size) + ",\"xxh3\":\"" + FormatChecksum(f.xxh3) + "\"}";
+  std::string line;
+  AppendManifestFileLine(f, first, &line);
+  return line;
 }
 
 std::string ManifestTrailer(bool any_files) { return any_files ? "\n  ]\n}\n" : "]\n}\n"; }
 
 std::string SerializeManifest(const Manifest& m) {
   std::string out = ManifestHeader(m);
-  for (size_t i = 0; i < m.files.size(); ++i) out += ManifestFileLine(m.files[i], i == 0);
+  for (size_t i = 0; i < m.files.size(); ++i) AppendManifestFileLine(m.files[i], i == 0, &out);
   return out + ManifestTrailer(!m.files.empty());
 }
 

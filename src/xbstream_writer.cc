@@ -1,10 +1,15 @@
 // XBSTREAM encoder (format in include/hotbackup/xbstream_format.h).
 //
 // The CRC of a payload sits in the chunk header, before the payload, so a
-// chunk cannot be emitted until its last byte is known: appended bytes are
+// chunk cannot be emitted until its last byte is known. Small appends are
 // gathered into one chunk-sized buffer (bounded memory: 10 MiB whatever the
-// file size) and each full buffer becomes one 'P' chunk. The CRC is computed
-// as bytes arrive, while they are still in cache.
+// file size) and each full buffer becomes one 'P' chunk; the CRC is computed
+// as bytes arrive, while they are still in cache. A large append (at least
+// kXbstreamDirectAppendSize) is already whole in the caller's memory: it is
+// emitted from there as chunks of its own, at most 10 MiB each, CRC first,
+// and never copied: for O_DIRECT reads that saves a copy of every byte.
+// Anything gathered before it goes out first, as a shorter chunk. Readers
+// take chunks of any size; they only check that offsets follow each other.
 #include <algorithm>
 #include <cstring>
 #include <string>
@@ -47,13 +52,23 @@ class XbstreamWriter final : public ArchiveWriter {
     if (file_offset_ + pending_ + data.size() > expected_size_) {
       return Status::InvalidArgument("xbstream: more bytes than the declared size of " + path_);
     }
+    if (data.size() >= kXbstreamDirectAppendSize) {
+      // Flushed rather than topped up from `data`: the span is never copied.
+      if (pending_ > 0) HOTBACKUP_RETURN_IF_ERROR(EmitPending());
+      while (!data.empty()) {
+        ByteSpan piece = data.first(std::min(data.size(), xbstream::kChunkPayloadSize));
+        HOTBACKUP_RETURN_IF_ERROR(EmitChunk(piece, Crc32(0, piece)));
+        data = data.subspan(piece.size());
+      }
+      return Status::OK();
+    }
     while (!data.empty()) {
       size_t take = std::min(data.size(), payload_.size() - pending_);
       std::memcpy(payload_.data() + pending_, data.data(), take);
       pending_crc_ = Crc32(pending_crc_, data.first(take));
       pending_ += take;
       data = data.subspan(take);
-      if (pending_ == payload_.size()) HOTBACKUP_RETURN_IF_ERROR(EmitPayload());
+      if (pending_ == payload_.size()) HOTBACKUP_RETURN_IF_ERROR(EmitPending());
     }
     return Status::OK();
   }
@@ -69,12 +84,12 @@ class XbstreamWriter final : public ArchiveWriter {
     }
     pending_crc_ = Crc32(pending_crc_, AsBytes(payload_.data() + pending_, n));
     pending_ += n;
-    if (pending_ == payload_.size()) return EmitPayload();
+    if (pending_ == payload_.size()) return EmitPending();
     return Status::OK();
   }
 
   Status EndFile() override {
-    if (pending_ > 0) HOTBACKUP_RETURN_IF_ERROR(EmitPayload());
+    if (pending_ > 0) HOTBACKUP_RETURN_IF_ERROR(EmitPending());
     if (file_offset_ != expected_size_) {
       return Status::InvalidArgument("xbstream: " + path_ + " ended after " +
                                      std::to_string(file_offset_) + " of " +
@@ -96,20 +111,27 @@ class XbstreamWriter final : public ArchiveWriter {
     PutLittleEndian(out + 10, path_.size(), 4);
   }
 
-  Status EmitPayload() {
-    // Prefix, path and payload fields go out in one write, then the payload.
+  // One 'P' chunk at the current offset: prefix, path and payload fields go
+  // out in one write, then the payload from wherever it is.
+  Status EmitChunk(ByteSpan payload, uint32_t crc) {
     header_.resize(xbstream::kChunkPrefixSize + path_.size() + xbstream::kPayloadFieldsSize);
     uint8_t* out = header_.data();
     PutPrefix(out, xbstream::kTypePayload);
     out += xbstream::kChunkPrefixSize;
     std::memcpy(out, path_.data(), path_.size());
     out += path_.size();
-    PutLittleEndian(out, pending_, 8);
+    PutLittleEndian(out, payload.size(), 8);
     PutLittleEndian(out + 8, file_offset_, 8);
-    PutLittleEndian(out + 16, pending_crc_, 4);
+    PutLittleEndian(out + 16, crc, 4);
     HOTBACKUP_RETURN_IF_ERROR(sink_->Write(header_));
-    HOTBACKUP_RETURN_IF_ERROR(sink_->Write(AsBytes(payload_.data(), pending_)));
-    file_offset_ += pending_;
+    HOTBACKUP_RETURN_IF_ERROR(sink_->Write(payload));
+    file_offset_ += payload.size();
+    return Status::OK();
+  }
+
+  // The gathered bytes as one chunk.
+  Status EmitPending() {
+    HOTBACKUP_RETURN_IF_ERROR(EmitChunk(AsBytes(payload_.data(), pending_), pending_crc_));
     pending_ = 0;
     pending_crc_ = 0;
     return Status::OK();

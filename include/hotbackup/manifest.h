@@ -56,6 +56,12 @@ std::string SerializeManifest(const Manifest& manifest);
 // first = true), and the trailer. Header + lines + trailer is exactly
 // SerializeManifest's output.
 std::string ManifestHeader(const Manifest& manifest);
+// Appends the line of `file` to *out (no allocation beyond *out's growth for
+// a path of printable ASCII). A path that is not valid UTF-8 cannot be
+// written as JSON: then nlohmann::json::type_error is thrown and *out is left
+// unchanged.
+void AppendManifestFileLine(const ManifestFile& file, bool first, std::string* out);
+// The same line as a string.
 std::string ManifestFileLine(const ManifestFile& file, bool first);
 std::string ManifestTrailer(bool any_files);
 // kCorruption for malformed JSON, a missing field or an unknown version.

@@ -2,6 +2,7 @@
 #include <zlib.h>
 
 #include <catch2/catch.hpp>
+#include <cstring>
 
 #include "hotbackup/archive_writer.h"
 #include "hotbackup/crc32.h"
@@ -24,10 +25,12 @@ std::string Encode(const std::vector<std::pair<std::string, std::string>>& files
     e.archive_path = path;
     e.size = contents.size();
     REQUIRE(writer->BeginFile(e).ok());
-    // Feed in uneven pieces, so chunking does not depend on the caller's sizes.
+    // Feed in uneven pieces, all gathered in the chunk buffer (an Append of
+    // kXbstreamDirectAppendSize or more becomes chunks of its own): chunking
+    // must not depend on the sizes of these pieces.
     size_t pos = 0, step = 1;
     while (pos < contents.size()) {
-      size_t n = std::min(step, contents.size() - pos);
+      size_t n = std::min({step, contents.size() - pos, kXbstreamDirectAppendSize - 1});
       REQUIRE(writer->Append(AsBytes(contents.data() + pos, n)).ok());
       pos += n;
       step = step * 7 + 3;
@@ -112,6 +115,153 @@ TEST_CASE("XbstreamWriter: payloads split at exactly 10 MiB", "[unit][xbstream]"
     CHECK(chunks.back().type == 'E');
     CHECK(joined == contents);
   }
+}
+
+// A sink that counts its writes, to tell what went out when.
+class CountingSink final : public ByteSink {
+ public:
+  Status Write(ByteSpan data) override {
+    writes_ += 1;
+    return inner_.Write(data);
+  }
+  Status Finish() override { return inner_.Finish(); }
+  const std::string& contents() const { return inner_.contents(); }
+  int writes() const { return writes_; }
+
+ private:
+  StringSink inner_;
+  int writes_ = 0;
+};
+
+// Appends `pieces` of `contents` in turn as one file, then parses the stream.
+std::vector<test::XbstreamChunk> EncodeInPieces(const std::string& contents,
+                                                const std::vector<size_t>& pieces) {
+  StringSink sink;
+  std::unique_ptr<ArchiveWriter> writer = NewXbstreamWriter(&sink);
+  FileEntry e;
+  e.archive_path = "db/big.sst";
+  e.size = contents.size();
+  REQUIRE(writer->BeginFile(e).ok());
+  size_t pos = 0;
+  for (size_t n : pieces) {
+    REQUIRE(writer->Append(AsBytes(contents.data() + pos, n)).ok());
+    pos += n;
+  }
+  REQUIRE(pos == contents.size());
+  REQUIRE(writer->EndFile().ok());
+  REQUIRE(writer->Finish().ok());
+  return ParseXbstream(sink.contents());
+}
+
+// Checks every 'P' chunk's path, offset and CRC, the sizes of the chunks, the
+// final 'E' chunk, and that the payloads add up to `contents`.
+void CheckChunks(const std::vector<test::XbstreamChunk>& chunks, const std::string& contents,
+                 const std::vector<size_t>& sizes) {
+  REQUIRE(chunks.size() == sizes.size() + 1);
+  uint64_t offset = 0;
+  std::string joined;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    CAPTURE(i);
+    CHECK(chunks[i].type == 'P');
+    CHECK(chunks[i].path == "db/big.sst");
+    CHECK(chunks[i].payload.size() == sizes[i]);
+    CHECK(chunks[i].payload_offset == offset);
+    CHECK(chunks[i].checksum ==
+          Crc32(0, AsBytes(chunks[i].payload.data(), chunks[i].payload.size())));
+    offset += chunks[i].payload.size();
+    joined += chunks[i].payload;
+  }
+  CHECK(chunks.back().type == 'E');
+  CHECK(chunks.back().path == "db/big.sst");
+  CHECK(joined == contents);
+}
+
+TEST_CASE("XbstreamWriter: large appends become chunks of their own, at most 10 MiB",
+          "[unit][xbstream]") {
+  constexpr size_t kMiB = 1 << 20;
+  // As O_DIRECT reads arrive: whole blocks, a short tail; then one span
+  // larger than two chunks. The 100 gathered bytes go out before it.
+  const std::vector<size_t> pieces = {4 * kMiB, 3 * kMiB, 100, 25 * kMiB};
+  const std::string contents = RandomBytes(32 * kMiB + 100, 3);
+  CheckChunks(EncodeInPieces(contents, pieces), contents,
+              {4 * kMiB, 3 * kMiB, 100, kChunk, kChunk, 5 * kMiB});
+}
+
+TEST_CASE("XbstreamWriter: the direct threshold, exactly", "[unit][xbstream]") {
+  constexpr size_t kDirect = kXbstreamDirectAppendSize;
+  SECTION("one byte short of it is gathered") {
+    const std::string contents = RandomBytes(2 * (kDirect - 1), 4);
+    CheckChunks(EncodeInPieces(contents, {kDirect - 1, kDirect - 1}), contents,
+                {2 * (kDirect - 1)});
+  }
+  SECTION("at it, each append is a chunk") {
+    const std::string contents = RandomBytes(2 * kDirect, 5);
+    CheckChunks(EncodeInPieces(contents, {kDirect, kDirect}), contents, {kDirect, kDirect});
+  }
+  SECTION("exactly 10 MiB, and one byte more") {
+    const std::string contents = RandomBytes(2 * kChunk + 1, 6);
+    CheckChunks(EncodeInPieces(contents, {kChunk, kChunk + 1}), contents, {kChunk, kChunk, 1});
+  }
+}
+
+TEST_CASE("XbstreamWriter: small and large appends mixed in one file", "[unit][xbstream]") {
+  constexpr size_t kMiB = 1 << 20;
+  // Gathered bytes are flushed as a short chunk before a large append, never
+  // topped up from it: a large span is not copied, whatever came before.
+  const std::string contents = RandomBytes(10 + 2 * kMiB + 7 + 11 * kMiB + 3, 7);
+  CheckChunks(EncodeInPieces(contents, {4, 6, 2 * kMiB, 7, 11 * kMiB, 1, 2}), contents,
+              {10, 2 * kMiB, 7, kChunk, kMiB, 3});
+
+  // And with the in-place path before a large append.
+  StringSink sink;
+  std::unique_ptr<ArchiveWriter> writer = NewXbstreamWriter(&sink);
+  FileEntry e;
+  e.archive_path = "db/big.sst";
+  const std::string data = RandomBytes(500 + 3 * kMiB, 8);
+  e.size = data.size();
+  REQUIRE(writer->BeginFile(e).ok());
+  std::span<uint8_t> into = writer->AppendBuffer(500);
+  REQUIRE(into.size() == 500);
+  std::memcpy(into.data(), data.data(), 500);
+  REQUIRE(writer->CommitAppend(500).ok());
+  REQUIRE(writer->Append(AsBytes(data.data() + 500, 3 * kMiB)).ok());
+  REQUIRE(writer->EndFile().ok());
+  CheckChunks(ParseXbstream(sink.contents()), data, {500, 3 * kMiB});
+}
+
+TEST_CASE("XbstreamWriter: a large append past the declared size writes nothing",
+          "[unit][xbstream]") {
+  constexpr size_t kMiB = 1 << 20;
+  const std::string data = RandomBytes(5 * kMiB, 9);
+  CountingSink sink;
+  std::unique_ptr<ArchiveWriter> writer = NewXbstreamWriter(&sink);
+  FileEntry e;
+  e.archive_path = "db/big.sst";
+  e.size = 4 * kMiB;
+  REQUIRE(writer->BeginFile(e).ok());
+  REQUIRE(writer->Append(AsBytes(data.data(), 2 * kMiB)).ok());
+  REQUIRE(writer->Append(AsBytes(data.data(), 10)).ok());  // gathered, not yet written
+  const std::string before = sink.contents();
+  const int writes = sink.writes();
+  // 2 MiB + 10 + 2 MiB is 10 bytes too many: refused, and the 10 gathered
+  // bytes are not flushed either.
+  Status s = writer->Append(AsBytes(data.data(), 2 * kMiB));
+  CHECK(s.code() == Status::Code::kInvalidArgument);
+  CHECK_THAT(s.message(), Catch::Contains("more bytes than the declared size of db/big.sst"));
+  CHECK(sink.writes() == writes);
+  CHECK(sink.contents() == before);
+  // The bytes already accepted are still consistent: completing the file works.
+  REQUIRE(writer->Append(AsBytes(data.data() + 10, 2 * kMiB - 10)).ok());
+  REQUIRE(writer->EndFile().ok());
+  auto chunks = ParseXbstream(sink.contents());
+  REQUIRE(chunks.size() == 4);
+  CHECK(chunks[0].payload_offset == 0);
+  CHECK(chunks[0].payload.size() == 2 * kMiB);
+  CHECK(chunks[1].payload_offset == 2 * kMiB);
+  CHECK(chunks[1].payload.size() == 10);
+  CHECK(chunks[2].payload_offset == 2 * kMiB + 10);
+  CHECK(chunks[2].payload.size() == 2 * kMiB - 10);
+  CHECK(chunks[3].type == 'E');
 }
 
 TEST_CASE("XbstreamWriter: several files keep their own offsets", "[unit][xbstream]") {
