@@ -1,30 +1,46 @@
-// tar encoder over libarchive, POSIX pax in its "restricted" flavour: a file
-// gets a plain ustar header unless it needs more (a path over 100 bytes, a
-// size of 8 GiB or more), and then a pax extended header that GNU tar and
-// bsdtar both read without flags. All files go into ONE archive; the
-// original tool concatenated one archive per file, which forced `tar -i`.
+// tar encoder, POSIX pax in libarchive's "restricted" flavour: a file gets a
+// plain ustar header unless it needs more (a path that does not fit ustar's
+// name and prefix, a size of 8 GiB or more), and then a pax extended header
+// that GNU tar and bsdtar both read without flags. All files go into ONE
+// archive; the original tool concatenated one archive per file, which forced
+// `tar -i`.
 //
-// libarchive's own blocking is turned off so data passes straight through to
-// the sink without a copy into 10 KiB blocks; Finish pads the archive to a
-// whole 10 KiB record itself, as tar(1) does.
+// Two encoders share the archive. An entry whose header is plain ustar (the
+// common case: short ASCII path, ordinary size and owner) is written here:
+// ustar_format.cc builds the same 512 bytes libarchive would, the data goes
+// straight to the sink, then the zero padding. Every other entry goes through
+// libarchive, whose archive_write_header costs ~18,000 instructions and
+// several mallocs per entry; on many small files that made tar 0.77x GNU tar.
+//
+// Interleaving is sound because, between entries, libarchive holds nothing
+// we could bypass (checked in libarchive's archive_write.c and
+// archive_write_set_format_pax.c): with bytes_per_block 0 its output filter
+// has no block buffer and passes each write straight to WriteCallback;
+// archive_write_finish_entry leaves the pax writer with no pending padding,
+// data or sparse list, and it formats each header from its entry alone.
+// Its close writes the two zero end blocks and, unbuffered, pads nothing;
+// Finish pads the whole archive to a 10 KiB record itself, as tar(1) does.
 #include <archive.h>
 #include <archive_entry.h>
 #include <grp.h>
 #include <pwd.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <map>
 #include <string>
-#include <vector>
 
 #include "hotbackup/archive_writer.h"
 #include "hotbackup/log.h"
+#include "hotbackup/ustar_format.h"
 #include "scoped_utf8_locale.h"
 
 namespace hotbackup {
 namespace {
 
 constexpr size_t kTarRecordSize = 10240;
+constexpr uint8_t kZeros[ustar::kBlockSize] = {};
+static_assert(kTarRecordSize % ustar::kBlockSize == 0);
 
 struct ArchiveDeleter {
   void operator()(archive* a) const { archive_write_free(a); }
@@ -61,6 +77,19 @@ class TarWriter final : public ArchiveWriter {
 
   Status BeginFile(const FileEntry& entry) override {
     if (entry.archive_path.empty()) return Status::InvalidArgument("tar: empty archive path");
+    if (!sink_status_.ok()) return sink_status_;  // the sink is unusable after an error
+    // Close an entry left open, as libarchive would, but never short.
+    if (state_ != State::kBetweenEntries) HOTBACKUP_RETURN_IF_ERROR(EndFile());
+    const std::string& uname = UserName(entry.uid);
+    const std::string& gname = GroupName(entry.gid);
+    path_ = entry.archive_path;  // reuses its capacity: no allocation per file
+    remaining_ = entry.size;
+    if (ustar::EncodePlainHeader(entry, uname, gname, header_)) {
+      state_ = State::kInPlainEntry;
+      padding_ = (ustar::kBlockSize - entry.size % ustar::kBlockSize) % ustar::kBlockSize;
+      return WriteToSink(header_);
+    }
+
     ScopedUtf8Locale utf8;
     archive_entry* e = entry_.get();
     archive_entry_clear(e);
@@ -71,10 +100,9 @@ class TarWriter final : public ArchiveWriter {
     archive_entry_set_mtime(e, entry.mtime.tv_sec, entry.mtime.tv_nsec);
     archive_entry_set_uid(e, entry.uid);
     archive_entry_set_gid(e, entry.gid);
-    archive_entry_set_uname(e, UserName(entry.uid));
-    archive_entry_set_gname(e, GroupName(entry.gid));
-    path_ = entry.archive_path;
-    remaining_ = entry.size;
+    archive_entry_set_uname(e, uname.empty() ? nullptr : uname.c_str());
+    archive_entry_set_gname(e, gname.empty() ? nullptr : gname.c_str());
+    state_ = State::kInLibarchiveEntry;
     int rc = archive_write_header(archive_.get(), e);
     if (rc == ARCHIVE_WARN) {
       // e.g. a name that is not valid in the locale's charset; stored as is.
@@ -86,8 +114,15 @@ class TarWriter final : public ArchiveWriter {
   }
 
   Status Append(ByteSpan data) override {
+    if (!sink_status_.ok()) return sink_status_;
     if (data.size() > remaining_) {
       return Status::InvalidArgument("tar: more bytes than the declared size of " + path_);
+    }
+    if (state_ == State::kInPlainEntry) {
+      if (data.empty()) return Status::OK();
+      HOTBACKUP_RETURN_IF_ERROR(WriteToSink(data));
+      remaining_ -= data.size();
+      return Status::OK();
     }
     while (!data.empty()) {
       la_ssize_t n = archive_write_data(archive_.get(), data.data(), data.size());
@@ -99,11 +134,18 @@ class TarWriter final : public ArchiveWriter {
   }
 
   Status EndFile() override {
+    if (!sink_status_.ok()) return sink_status_;
     // libarchive would silently pad a short file with zeros; refuse instead.
     if (remaining_ != 0) {
       return Status::InvalidArgument("tar: " + path_ + " ended " + std::to_string(remaining_) +
                                      " bytes short of its declared size");
     }
+    if (state_ == State::kInPlainEntry) {
+      state_ = State::kBetweenEntries;
+      if (padding_ == 0) return Status::OK();
+      return WriteToSink(AsBytes(kZeros, padding_));
+    }
+    state_ = State::kBetweenEntries;
     if (archive_write_finish_entry(archive_.get()) != ARCHIVE_OK) {
       return LibarchiveError("tar: finish entry " + path_);
     }
@@ -111,20 +153,38 @@ class TarWriter final : public ArchiveWriter {
   }
 
   Status Finish() override {
+    if (!sink_status_.ok()) return sink_status_;
     if (remaining_ != 0) return Status::InvalidArgument("tar: finished inside entry " + path_);
+    if (state_ == State::kInPlainEntry) HOTBACKUP_RETURN_IF_ERROR(EndFile());
+    // Finishes an open libarchive entry, then writes the two zero end blocks.
     if (archive_write_close(archive_.get()) != ARCHIVE_OK) {
       return LibarchiveError("tar: close archive");
     }
     HOTBACKUP_RETURN_IF_ERROR(sink_status_);
     size_t tail = bytes_written_ % kTarRecordSize;
-    if (tail != 0) {
-      std::vector<uint8_t> zeros(kTarRecordSize - tail, 0);
-      HOTBACKUP_RETURN_IF_ERROR(sink_->Write(zeros));
+    for (size_t pad = tail == 0 ? 0 : kTarRecordSize - tail; pad > 0;) {
+      size_t n = std::min(pad, sizeof(kZeros));
+      HOTBACKUP_RETURN_IF_ERROR(WriteToSink(AsBytes(kZeros, n)));
+      pad -= n;
     }
     return sink_->Finish();
   }
 
  private:
+  enum class State { kBetweenEntries, kInPlainEntry, kInLibarchiveEntry };
+
+  // Every byte of the archive, ours or libarchive's, goes through here, so
+  // bytes_written_ counts them all for Finish's padding.
+  Status WriteToSink(ByteSpan data) {
+    Status s = sink_->Write(data);
+    if (!s.ok()) {
+      sink_status_ = s;
+      return s;
+    }
+    bytes_written_ += data.size();
+    return Status::OK();
+  }
+
   static la_ssize_t WriteCallback(archive* a, void* client_data, const void* buffer,
                                   size_t length) {
     TarWriter* self = static_cast<TarWriter*>(client_data);
@@ -132,13 +192,11 @@ class TarWriter final : public ArchiveWriter {
       archive_set_error(a, ECANCELED, "archive abandoned");
       return -1;
     }
-    Status s = self->sink_->Write(AsBytes(buffer, length));
+    Status s = self->WriteToSink(AsBytes(buffer, length));
     if (!s.ok()) {
-      self->sink_status_ = s;
       archive_set_error(a, s.errno_value() ? s.errno_value() : EIO, "%s", s.message().c_str());
       return -1;
     }
-    self->bytes_written_ += length;
     return static_cast<la_ssize_t>(length);
   }
 
@@ -152,28 +210,32 @@ class TarWriter final : public ArchiveWriter {
   }
 
   // Name lookups are cached: a backup holds thousands of files of one owner.
-  const char* UserName(uid_t uid) {
+  // "" when the id has no name.
+  const std::string& UserName(uid_t uid) {
     auto [it, inserted] = user_names_.try_emplace(uid);
     if (inserted) {
       passwd pw, *result = nullptr;
       char buf[1024];
       if (getpwuid_r(uid, &pw, buf, sizeof(buf), &result) == 0 && result) it->second = pw.pw_name;
     }
-    return it->second.empty() ? nullptr : it->second.c_str();
+    return it->second;
   }
-  const char* GroupName(gid_t gid) {
+  const std::string& GroupName(gid_t gid) {
     auto [it, inserted] = group_names_.try_emplace(gid);
     if (inserted) {
       group gr, *result = nullptr;
       char buf[1024];
       if (getgrgid_r(gid, &gr, buf, sizeof(buf), &result) == 0 && result) it->second = gr.gr_name;
     }
-    return it->second.empty() ? nullptr : it->second.c_str();
+    return it->second;
   }
 
   ByteSink* const sink_;
   std::unique_ptr<archive, ArchiveDeleter> archive_;
   std::unique_ptr<archive_entry, EntryDeleter> entry_;
+  State state_ = State::kBetweenEntries;
+  uint8_t header_[ustar::kBlockSize];
+  size_t padding_ = 0;  // zeros owed after a plain entry's data
   std::string path_;
   uint64_t remaining_ = 0;  // bytes still owed to the current entry
   uint64_t bytes_written_ = 0;

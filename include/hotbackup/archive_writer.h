@@ -55,9 +55,11 @@ class ArchiveWriter {
   virtual Status Finish() = 0;
 };
 
-// POSIX pax (restricted) tar through libarchive: plain ustar headers where
-// they suffice, pax extended headers for paths over 100 bytes or sizes of
-// 8 GiB and more. The archive is padded to 10 KiB records, as tar(1) writes.
+// POSIX pax (restricted) tar, as libarchive writes it: plain ustar headers
+// where they suffice, pax extended headers for paths that do not fit ustar's
+// name and prefix, non-ASCII paths or sizes of 8 GiB and more. Plain headers
+// are written without libarchive (see ustar_format.h), byte for byte the
+// same. The archive is padded to 10 KiB records, as tar(1) writes.
 Status NewTarWriter(ByteSink* sink, std::unique_ptr<ArchiveWriter>* writer);
 
 // XBSTREAM (see xbstream_format.h): readable by `xbstream -x` and `mbstream -x`.
