@@ -42,6 +42,37 @@ std::string FormatUtcTime(time_t t) {
   return buf;
 }
 
+namespace {
+
+std::string HexBytes(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += kHex[c >> 4];
+    out += kHex[c & 0xf];
+  }
+  return out;
+}
+
+bool UnhexBytes(std::string_view hex, std::string* bytes) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) return false;
+  bytes->clear();
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    *bytes += static_cast<char>(hi << 4 | lo);
+  }
+  return true;
+}
+
+}  // namespace
+
 std::string ManifestHeader(const Manifest& m) {
   nlohmann::ordered_json j;
   j["format"] = kFormatName;
@@ -63,10 +94,22 @@ std::string ManifestHeader(const Manifest& m) {
 
 // One file per line: readable, and diffable between backups.
 void AppendManifestFileLine(const ManifestFile& f, bool first, std::string* out) {
-  // Escaped before anything is appended, so that a throw leaves *out as it was.
   const bool plain = IsPlainJsonString(f.path);
-  const std::string escaped = plain ? std::string() : nlohmann::json(f.path).dump();
-  const std::string_view open = first ? "\n    {\"path\":" : ",\n    {\"path\":";
+  std::string escaped;
+  bool hex = false;
+  if (!plain) {
+    try {
+      escaped = nlohmann::json(f.path).dump();
+    } catch (const nlohmann::json::type_error&) {
+      // Not UTF-8 (a Latin-1 name left in a datadir): JSON strings cannot
+      // hold it, so the bytes go out in hex, losslessly.
+      escaped = "\"" + HexBytes(f.path) + "\"";
+      hex = true;
+    }
+  }
+  const std::string_view open = hex     ? (first ? "\n    {\"path_hex\":" : ",\n    {\"path_hex\":")
+                                : first ? "\n    {\"path\":"
+                                        : ",\n    {\"path\":";
   constexpr std::string_view kSize = ",\"size\":";
   constexpr std::string_view kXxh3 = ",\"xxh3\":\"";
   constexpr std::string_view kClose = "\"}";
@@ -136,7 +179,13 @@ Status ParseManifest(std::string_view json, Manifest* m) {
     m->files.clear();
     for (const nlohmann::json& e : j.at("files")) {
       ManifestFile f;
-      f.path = e.at("path").get<std::string>();
+      if (e.contains("path_hex")) {
+        if (!UnhexBytes(e.at("path_hex").get<std::string>(), &f.path)) {
+          return Status::Corruption("manifest: bad path_hex " + e.at("path_hex").dump());
+        }
+      } else {
+        f.path = e.at("path").get<std::string>();
+      }
       f.size = e.at("size").get<uint64_t>();
       if (!ParseChecksum(e.at("xxh3").get<std::string>(), &f.xxh3)) {
         return Status::Corruption("manifest: bad checksum for " + f.path);

@@ -15,7 +15,8 @@
 //     "files": [ {"path": "000012.sst", "size": 15157254, "xxh3": "0123456789abcdef"}, ... ]
 //   }
 // "files" lists every other entry of the archive in archive order; the
-// checksum covers the file's bytes as stored.
+// checksum covers the file's bytes as stored. A path that is not UTF-8 is
+// written as "path_hex" (its bytes in lowercase hex) instead of "path".
 #ifndef HOTBACKUP_MANIFEST_H_
 #define HOTBACKUP_MANIFEST_H_
 
@@ -57,9 +58,9 @@ std::string SerializeManifest(const Manifest& manifest);
 // SerializeManifest's output.
 std::string ManifestHeader(const Manifest& manifest);
 // Appends the line of `file` to *out (no allocation beyond *out's growth for
-// a path of printable ASCII). A path that is not valid UTF-8 cannot be
-// written as JSON: then nlohmann::json::type_error is thrown and *out is left
-// unchanged.
+// a path of printable ASCII). A path that is not valid UTF-8 cannot be a
+// JSON string: it is written as "path_hex" (its bytes in lowercase hex)
+// instead of "path", and ParseManifest reads either.
 void AppendManifestFileLine(const ManifestFile& file, bool first, std::string* out);
 // The same line as a string.
 std::string ManifestFileLine(const ManifestFile& file, bool first);

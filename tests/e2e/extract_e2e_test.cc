@@ -112,6 +112,39 @@ TEST_CASE("Extract: every format x compression, same as GNU tar and mbstream", "
 
 // ---- damaged archives ----
 
+TEST_CASE("Extract: file names that are not UTF-8 keep their bytes", "[e2e][extract]") {
+  // A Latin-1 name left in a datadir: JSON cannot hold it, the manifest
+  // records it in hex, and every reader gets the same bytes back.
+  TempDir work;
+  const std::string src = work / "src";
+  fs::create_directories(src + "/db");
+  const std::vector<std::string> paths = {"db/latin1-\xe9t\xe9.frm", "db/ok.frm", "\xff\xfe"};
+  for (size_t i = 0; i < paths.size(); ++i) test::WriteFile(src + "/" + paths[i], std::string(i + 3, 'a' + i));
+  for (ArchiveFormat format : {ArchiveFormat::kTar, ArchiveFormat::kXbstream}) {
+    const bool tar = format == ArchiveFormat::kTar;
+    CAPTURE(tar);
+    const std::string archive = work / (tar ? "a.tar" : "a.xbs");
+    MakeArchive(format, Compression::kNone, src, paths, archive);
+    const std::string ours = work / (tar ? "ours-tar" : "ours-xbs");
+    ProcessResult r = Extract(archive, ours);
+    INFO(r.stderr_text);
+    REQUIRE(r.exit_code == 0);
+    CHECK_THAT(test::ReadFile(ours + "/" + kManifestPath),
+               Catch::Contains("\"path_hex\":\"64622f6c6174696e312de974e92e66726d\""));
+    const std::string theirs = work / (tar ? "theirs-tar" : "theirs-xbs");
+    fs::create_directories(theirs + "/db");
+    if (tar) {
+      REQUIRE(Run({"tar", "-xf", archive, "-C", theirs}).exit_code == 0);
+    } else {
+      REQUIRE(Run({"mbstream", "-x", "-C", theirs}, archive).exit_code == 0);
+    }
+    for (const std::string& p : paths) {
+      CHECK(test::ReadFile(ours + "/" + p) == test::ReadFile(src + "/" + p));
+      CHECK(test::ReadFile(theirs + "/" + p) == test::ReadFile(src + "/" + p));
+    }
+  }
+}
+
 std::string LittleEndian(uint64_t v, size_t n) {
   std::string s;
   for (size_t i = 0; i < n; ++i) s += static_cast<char>(v >> (8 * i));

@@ -138,9 +138,10 @@ TEST_CASE("Manifest: random paths give nlohmann's file lines", "[unit][manifest]
   }
 }
 
-TEST_CASE("Manifest: a path that is not UTF-8 throws as nlohmann always did", "[unit][manifest]") {
-  // JSON cannot carry such a path. nlohmann's dump() throws, and so did the
-  // file line from the start; the fast path must not quietly write it instead.
+TEST_CASE("Manifest: a path that is not UTF-8 goes out in hex and parses back", "[unit][manifest]") {
+  // JSON strings cannot carry such a path (nlohmann's dump() throws); a stray
+  // Latin-1 name in a datadir must not stop a backup nor lose its bytes.
+  Manifest m = Sample(0);
   for (const std::string& path :
        {std::string("\xff"), std::string("db/trunc\xc3"), std::string("overlong\xc0\xaf"),
         std::string("surrogate\xed\xa0\x80"), std::string("latin1-\xe9t\xe9.frm")}) {
@@ -148,8 +149,26 @@ TEST_CASE("Manifest: a path that is not UTF-8 throws as nlohmann always did", "[
     ManifestFile f{path, 1, 2};
     CHECK_THROWS_AS(ReferenceFileLine(f, false), nlohmann::json::type_error);
     std::string out = "kept";
-    CHECK_THROWS_AS(AppendManifestFileLine(f, false, &out), nlohmann::json::type_error);
-    CHECK(out == "kept");
+    AppendManifestFileLine(f, false, &out);
+    CHECK_THAT(out, Catch::StartsWith("kept,\n    {\"path_hex\":\""));
+    m.files.push_back(f);
+  }
+  m.files.push_back({"plain.frm", 3, 4});
+  Manifest back;
+  Status s = ParseManifest(SerializeManifest(m), &back);
+  INFO(s.message());
+  REQUIRE(s.ok());
+  REQUIRE(back.files.size() == m.files.size());
+  for (size_t i = 0; i < m.files.size(); ++i) CHECK(back.files[i].path == m.files[i].path);
+  CHECK_THAT(SerializeManifest(m), Catch::Contains("\"path_hex\":\"6c6174696e312de974e92e66726d\""));
+
+  // A damaged hex path is refused, not half-read.
+  for (const char* bad : {"\"abc\"", "\"zz\"", "\"4G\""}) {
+    std::string text = SerializeManifest(m);
+    size_t at = text.find("\"path_hex\":") + 11;
+    text.replace(at, text.find(',', at) - at, bad);
+    CAPTURE(bad);
+    CHECK(ParseManifest(text, &back).code() == Status::Code::kCorruption);
   }
 }
 
