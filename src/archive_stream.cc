@@ -95,7 +95,9 @@ Status ArchiveStream::OpenReader(const std::string& source_path, GrowthPolicy gr
   }
   DropPrefetch();
   auto r = std::make_unique<FileReader>();
-  HOTBACKUP_RETURN_IF_ERROR(r->Open(source_path, options_.read_mode, growth));
+  const char* name;
+  const int dir_fd = directories_.Resolve(source_path, &name);
+  HOTBACKUP_RETURN_IF_ERROR(r->OpenAt(dir_fd, name, source_path, options_.read_mode, growth));
   if (r->direct()) read_ahead_->Add(r.get());
   *reader = std::move(r);
   return Status::OK();
@@ -105,7 +107,9 @@ void ArchiveStream::Prefetch(const std::string& source_path, GrowthPolicy growth
   if (source_path.empty()) return;
   auto r = std::make_unique<FileReader>();
   // A failure is left for the AddFile of that file to report.
-  if (r->Open(source_path, options_.read_mode, growth).ok()) {
+  const char* name;
+  const int dir_fd = directories_.Resolve(source_path, &name);
+  if (r->OpenAt(dir_fd, name, source_path, options_.read_mode, growth).ok()) {
     if (r->direct()) read_ahead_->Add(r.get());
     prefetched_ = std::move(r);
   }

@@ -23,6 +23,7 @@
 #include "hotbackup/archive_writer.h"
 #include "hotbackup/byte_sink.h"
 #include "hotbackup/checksum.h"
+#include "hotbackup/directory_cache.h"
 #include "hotbackup/file_reader.h"
 #include "hotbackup/manifest.h"
 #include "hotbackup/read_ahead.h"
@@ -107,6 +108,7 @@ class ArchiveStream {
   std::unique_ptr<ByteSink> compressor_;  // null without compression
   std::unique_ptr<ArchiveWriter> writer_;
   AlignedBuffer buffer_;                   // buffered reads
+  DirectoryCache directories_;             // files are opened relative to their directory
   std::unique_ptr<ReadAhead> read_ahead_;  // direct reads (direct mode only)
   // The file HintNextFile announced, opened (and its reads queued) early.
   std::string hint_path_;

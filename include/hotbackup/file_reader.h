@@ -46,6 +46,11 @@ class FileReader {
   Status Open(const std::string& path, ReadMode mode,
               GrowthPolicy growth = GrowthPolicy::kFail);
 
+  // As Open, for the file `name` relative to the directory `dir_fd` (or
+  // AT_FDCWD), as openat(2); `path` names it in messages.
+  Status OpenAt(int dir_fd, const char* name, const std::string& path, ReadMode mode,
+                GrowthPolicy growth = GrowthPolicy::kFail);
+
   // The file's metadata as of Open.
   const struct stat& stat_at_open() const { return stat_; }
   uint64_t size() const { return static_cast<uint64_t>(stat_.st_size); }
@@ -69,6 +74,8 @@ class FileReader {
   Status ReadAt(uint64_t offset, std::span<uint8_t> buffer, size_t* n) const;
 
   // After the last Read: fails with kChanged if the size differs from Open.
+  // Without a system call when a single Read returned the whole file and
+  // reached its end (at_end()): that read saw the size unchanged.
   Status CheckUnchanged() const;
 
   GrowthPolicy growth() const { return growth_; }
@@ -84,6 +91,7 @@ class FileReader {
   uint64_t offset_ = 0;
   bool direct_ = false;
   bool at_end_ = false;
+  uint64_t reads_ = 0;  // successful Read calls
   GrowthPolicy growth_ = GrowthPolicy::kFail;
 };
 

@@ -226,5 +226,39 @@ TEST_CASE("FileReader: a short read at the size is the end, without another read
   CHECK_FALSE(grow.at_end());
 }
 
+TEST_CASE("FileReader: a change after the last read shows unless one read saw it all",
+          "[unit][reader]") {
+  TempDir dir;
+  std::string contents = RandomBytes(5000, 9);
+  std::string buffer(65536, '\0');
+  auto span = [&](size_t n) { return std::span<uint8_t>(reinterpret_cast<uint8_t*>(buffer.data()), n); };
+  size_t n = 0;
+  // Two reads: the size is checked again afterwards.
+  WriteFile(dir / "f", contents);
+  FileReader twice;
+  REQUIRE(twice.Open(dir / "f", ReadMode::kBuffered).ok());
+  REQUIRE(twice.Read(span(4096), &n).ok());
+  REQUIRE(twice.Read(span(buffer.size()), &n).ok());
+  REQUIRE(twice.at_end());
+  WriteFile(dir / "f", contents + "more");
+  CHECK(twice.CheckUnchanged().code() == Status::Code::kChanged);
+  // One read that ended at the size: that read is the whole observation.
+  WriteFile(dir / "f", contents);
+  FileReader once;
+  REQUIRE(once.Open(dir / "f", ReadMode::kBuffered).ok());
+  REQUIRE(once.Read(span(buffer.size()), &n).ok());
+  REQUIRE(n == contents.size());
+  REQUIRE(once.at_end());
+  WriteFile(dir / "f", contents + "more");
+  CHECK(once.CheckUnchanged().ok());
+  // A single read that stopped before the size says nothing about the end.
+  WriteFile(dir / "f", contents);
+  FileReader partial;
+  REQUIRE(partial.Open(dir / "f", ReadMode::kBuffered).ok());
+  REQUIRE(partial.Read(span(100), &n).ok());
+  REQUIRE(truncate((dir / "f").c_str(), 100) == 0);
+  CHECK(partial.CheckUnchanged().code() == Status::Code::kChanged);
+}
+
 }  // namespace
 }  // namespace hotbackup

@@ -1,0 +1,35 @@
+// DirectoryCache: opens files relative to a descriptor of their directory.
+//
+// A backup opens thousands of files in a handful of directories (a schema's
+// .frm files, a checkpoint's SSTs). Resolving each full path walks every
+// component again; openat(2) on a kept directory descriptor resolves one.
+// The cache holds the directory of the last path seen, which suits files
+// that come grouped by directory. A directory renamed or replaced after it
+// was cached is still the one used until the next directory change; the
+// directories a backup reads (checkpoints, database directories) are not
+// renamed while it runs. Not thread-safe.
+#ifndef HOTBACKUP_DIRECTORY_CACHE_H_
+#define HOTBACKUP_DIRECTORY_CACHE_H_
+
+#include <string>
+
+#include "hotbackup/unique_fd.h"
+
+namespace hotbackup {
+
+class DirectoryCache {
+ public:
+  // The (dir_fd, name) pair to pass to openat(2) for `path`: a descriptor of
+  // path's directory and its last component, or AT_FDCWD and the whole path
+  // (no directory part, or the directory cannot be opened: the open of the
+  // file itself then reports the problem). `name` points into `path`.
+  int Resolve(const std::string& path, const char** name);
+
+ private:
+  std::string dir_;  // the cached directory, as spelled in the paths
+  UniqueFd fd_;
+};
+
+}  // namespace hotbackup
+
+#endif  // HOTBACKUP_DIRECTORY_CACHE_H_
