@@ -1,6 +1,6 @@
 // The read -> encode -> compress -> output pipeline.
 //
-// Each file is read in 1 MiB blocks and appended to the encoder. With
+// Each file is read in 256 KiB blocks and appended to the encoder. With
 // O_DIRECT there is no kernel read-ahead to hide the device's latency, so
 // blocks of 4 MiB are read by a ReadAhead pool, kDirectReadDepth at a time,
 // and the next file (see HintNextFile) joins the pool's queue before the
@@ -23,7 +23,11 @@
 namespace hotbackup {
 namespace {
 
-constexpr size_t kBufferedReadSize = 1 << 20;
+// Buffered reads of 256 KiB: a block read, checksummed and written into the
+// pipe while it is still in the L2 cache. 1 MiB blocks measured 20-25 %
+// slower from the page cache (the block and the pipe's pages no longer fit).
+constexpr size_t kBufferedReadSize = 256 << 10;
+// Direct reads: the device's latency is hidden by depth, not block size.
 constexpr size_t kDirectReadSize = 4 << 20;
 constexpr int kDirectReadDepth = 4;
 constexpr size_t kManifestBufferSize = 256 << 10;
@@ -158,20 +162,16 @@ Status ArchiveStream::AddFile(const std::string& source_path, const std::string&
       ByteSpan block;
       HOTBACKUP_RETURN_IF_ERROR(read_ahead_->Next(&block));
       if (block.empty()) break;
-      HOTBACKUP_RETURN_IF_ERROR(Consume(block, false, &checksum));
+      HOTBACKUP_RETURN_IF_ERROR(Consume(block, &checksum));
     }
     guard.done = true;
   } else {
     HOTBACKUP_RETURN_IF_ERROR(writer_->BeginFile(entry));
     while (!reader->at_end()) {
-      // Straight into the encoder's chunk where it has one: a copy saved.
-      std::span<uint8_t> into = writer_->AppendBuffer(buffer_.size());
-      const bool in_place = !into.empty();
-      if (!in_place) into = buffer_.span();
       size_t n = 0;
-      HOTBACKUP_RETURN_IF_ERROR(reader->Read(into, &n));
+      HOTBACKUP_RETURN_IF_ERROR(reader->Read(buffer_.span(), &n));
       if (n == 0) break;
-      HOTBACKUP_RETURN_IF_ERROR(Consume(AsBytes(into.data(), n), in_place, &checksum));
+      HOTBACKUP_RETURN_IF_ERROR(Consume(AsBytes(buffer_.data(), n), &checksum));
     }
   }
   HOTBACKUP_RETURN_IF_ERROR(reader->CheckUnchanged());
@@ -199,9 +199,9 @@ Status ArchiveStream::RecordInManifest(const ManifestFile& file) {
   return Status::OK();
 }
 
-Status ArchiveStream::Consume(ByteSpan block, bool in_place, FileChecksum* checksum) {
+Status ArchiveStream::Consume(ByteSpan block, FileChecksum* checksum) {
   checksum->Update(block);
-  HOTBACKUP_RETURN_IF_ERROR(in_place ? writer_->CommitAppend(block.size()) : writer_->Append(block));
+  HOTBACKUP_RETURN_IF_ERROR(writer_->Append(block));
   if (options_.on_progress) options_.on_progress(block.size());
   if (throttle_) return throttle_->Pace(block.size());
   return CheckInterrupted();

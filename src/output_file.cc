@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdlib>
 #include <cstring>
 
@@ -109,8 +110,14 @@ Status OutputFile::Write(ByteSpan data) {
     buffered_ += data.size();
     return Status::OK();
   }
+  if (data.size() >= buffer_.size()) {
+    // Large data goes out from the caller's memory, after what is buffered
+    // (a header, typically) in the same system call.
+    std::array<ByteSpan, 2> pieces = {AsBytes(buffer_.data(), buffered_), data};
+    buffered_ = 0;
+    return WriteVectorFully(fd_, pieces, name_);
+  }
   HOTBACKUP_RETURN_IF_ERROR(Flush());
-  if (data.size() >= buffer_.size()) return WriteFully(fd_, data, name_);
   std::memcpy(buffer_.data(), data.data(), data.size());
   buffered_ = data.size();
   return Status::OK();

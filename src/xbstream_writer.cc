@@ -7,7 +7,7 @@
 // as bytes arrive, while they are still in cache. A large append (at least
 // kXbstreamDirectAppendSize) is already whole in the caller's memory: it is
 // emitted from there as chunks of its own, at most 10 MiB each, CRC first,
-// and never copied: for O_DIRECT reads that saves a copy of every byte.
+// and never copied: the pipeline's reads all go out that way.
 // Anything gathered before it goes out first, as a shorter chunk. Readers
 // take chunks of any size; they only check that offsets follow each other.
 #include <algorithm>
@@ -70,21 +70,6 @@ class XbstreamWriter final : public ArchiveWriter {
       data = data.subspan(take);
       if (pending_ == payload_.size()) HOTBACKUP_RETURN_IF_ERROR(EmitPending());
     }
-    return Status::OK();
-  }
-
-  std::span<uint8_t> AppendBuffer(size_t max) override {
-    // Never empty: a full chunk is emitted as soon as it fills.
-    return {payload_.data() + pending_, std::min(max, payload_.size() - pending_)};
-  }
-
-  Status CommitAppend(size_t n) override {
-    if (n > payload_.size() - pending_ || file_offset_ + pending_ + n > expected_size_) {
-      return Status::InvalidArgument("xbstream: more bytes than the declared size of " + path_);
-    }
-    pending_crc_ = Crc32(pending_crc_, AsBytes(payload_.data() + pending_, n));
-    pending_ += n;
-    if (pending_ == payload_.size()) return EmitPending();
     return Status::OK();
   }
 

@@ -100,9 +100,8 @@ class ArchiveStream {
   void DropPrefetch();
   // Adds a file's line to the manifest's list (memory, then the spill file).
   Status RecordInManifest(const ManifestFile& file);
-  // Checksums, encodes, reports and paces one block of the current file;
-  // `in_place`: the block was read into the writer's AppendBuffer.
-  Status Consume(ByteSpan block, bool in_place, FileChecksum* checksum);
+  // Checksums, encodes, reports and paces one block of the current file.
+  Status Consume(ByteSpan block, FileChecksum* checksum);
 
   StreamOptions options_;
   std::unique_ptr<ByteSink> compressor_;  // null without compression

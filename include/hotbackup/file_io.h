@@ -3,6 +3,7 @@
 #ifndef HOTBACKUP_FILE_IO_H_
 #define HOTBACKUP_FILE_IO_H_
 
+#include <span>
 #include <string>
 
 #include "hotbackup/byte_sink.h"
@@ -14,6 +15,9 @@ namespace hotbackup {
 // signal asked us to stop: kAborted). `name` appears in errors; EPIPE is
 // reported as the reading side having gone away.
 Status WriteFully(int fd, ByteSpan data, const std::string& name);
+// The same for several pieces in order, with writev(2): one system call
+// where the descriptor takes everything at once. Empty pieces are allowed.
+Status WriteVectorFully(int fd, std::span<const ByteSpan> pieces, const std::string& name);
 
 // "/a/b//" -> "/a/b"; "/" stays "/".
 std::string StripTrailingSlashes(std::string path);

@@ -212,21 +212,6 @@ TEST_CASE("XbstreamWriter: small and large appends mixed in one file", "[unit][x
   CheckChunks(EncodeInPieces(contents, {4, 6, 2 * kMiB, 7, 11 * kMiB, 1, 2}), contents,
               {10, 2 * kMiB, 7, kChunk, kMiB, 3});
 
-  // And with the in-place path before a large append.
-  StringSink sink;
-  std::unique_ptr<ArchiveWriter> writer = NewXbstreamWriter(&sink);
-  FileEntry e;
-  e.archive_path = "db/big.sst";
-  const std::string data = RandomBytes(500 + 3 * kMiB, 8);
-  e.size = data.size();
-  REQUIRE(writer->BeginFile(e).ok());
-  std::span<uint8_t> into = writer->AppendBuffer(500);
-  REQUIRE(into.size() == 500);
-  std::memcpy(into.data(), data.data(), 500);
-  REQUIRE(writer->CommitAppend(500).ok());
-  REQUIRE(writer->Append(AsBytes(data.data() + 500, 3 * kMiB)).ok());
-  REQUIRE(writer->EndFile().ok());
-  CheckChunks(ParseXbstream(sink.contents()), data, {500, 3 * kMiB});
 }
 
 TEST_CASE("XbstreamWriter: a large append past the declared size writes nothing",
