@@ -10,6 +10,15 @@
 
 namespace hotbackup {
 
+namespace {
+
+Status WriteError(const std::string& name, int err) {
+  if (err == EPIPE) return Status::IOError("write to " + name + " (the reading side went away)", EPIPE);
+  return Status::IOError("write to " + name, err);
+}
+
+}  // namespace
+
 Status WriteFully(int fd, ByteSpan data, const std::string& name) {
   while (!data.empty()) {
     ssize_t n = write(fd, data.data(), data.size());
@@ -18,10 +27,7 @@ Status WriteFully(int fd, ByteSpan data, const std::string& name) {
         HOTBACKUP_RETURN_IF_ERROR(CheckInterrupted());
         continue;
       }
-      if (errno == EPIPE) {
-        return Status::IOError("write to " + name + " (the reading side went away)", EPIPE);
-      }
-      return Status::IOError("write to " + name, errno);
+      return WriteError(name, errno);
     }
     data = data.subspan(static_cast<size_t>(n));
   }
@@ -47,10 +53,7 @@ Status WriteVectorFully(int fd, std::span<const ByteSpan> pieces, const std::str
         HOTBACKUP_RETURN_IF_ERROR(CheckInterrupted());
         continue;
       }
-      if (errno == EPIPE) {
-        return Status::IOError("write to " + name + " (the reading side went away)", EPIPE);
-      }
-      return Status::IOError("write to " + name, errno);
+      return WriteError(name, errno);
     }
     // Skip what was written: whole pieces, then part of the next one.
     size_t done = static_cast<size_t>(n);
