@@ -273,6 +273,14 @@ TEST_CASE("Server: with rocksdb_use_direct_reads=ON, O_DIRECT backups restore", 
   SandboxServer server(settings);
   REQUIRE(server.Sql("SELECT @@global.rocksdb_use_direct_reads") == "1\n");
   LoadSampleSchema(server);
+  // Several SSTs of a few MB each, so that direct reads run from one file
+  // into the next (ArchiveStream::HintNextFile).
+  server.Sql("CREATE TABLE shop.bulk (id INT PRIMARY KEY, v VARBINARY(200)) ENGINE=ROCKSDB");
+  for (int part = 0; part < 4; ++part) {
+    server.Sql("USE shop; INSERT INTO bulk SELECT seq, RANDOM_BYTES(200) FROM seq_" +
+               std::to_string(part * 20000 + 1) + "_to_" + std::to_string(part * 20000 + 20000) +
+               "; SET GLOBAL rocksdb_force_flush_memtable_now = 1");
+  }
   const std::string before = server.ChecksumRocksDbTables();
   TempDir work;
   for (Format format : {Format{"xbstream", false}, Format{"tar", true}}) {
