@@ -91,6 +91,19 @@ void ArchiveStream::DropPrefetch() {
   prefetched_.reset();
 }
 
+Status ArchiveStream::OpenInDirectory(const std::string& source_path, GrowthPolicy growth,
+                                      FileReader* reader) {
+  const char* name;
+  const int dir_fd = directories_.Resolve(source_path, &name);
+  Status s = reader->OpenAt(dir_fd, name, source_path, options_.read_mode, growth);
+  if (!s.ok() && dir_fd != AT_FDCWD && (s.errno_value() == ENOENT || s.errno_value() == ENOTDIR)) {
+    // The cached directory may be gone while the path names a new one.
+    directories_.Forget();
+    s = reader->Open(source_path, options_.read_mode, growth);
+  }
+  return s;
+}
+
 Status ArchiveStream::OpenReader(const std::string& source_path, GrowthPolicy growth,
                                  std::unique_ptr<FileReader>* reader) {
   if (prefetched_ && prefetched_->path() == source_path && prefetched_->growth() == growth) {
@@ -99,9 +112,7 @@ Status ArchiveStream::OpenReader(const std::string& source_path, GrowthPolicy gr
   }
   DropPrefetch();
   auto r = std::make_unique<FileReader>();
-  const char* name;
-  const int dir_fd = directories_.Resolve(source_path, &name);
-  HOTBACKUP_RETURN_IF_ERROR(r->OpenAt(dir_fd, name, source_path, options_.read_mode, growth));
+  HOTBACKUP_RETURN_IF_ERROR(OpenInDirectory(source_path, growth, r.get()));
   if (r->direct()) read_ahead_->Add(r.get());
   *reader = std::move(r);
   return Status::OK();
@@ -111,9 +122,7 @@ void ArchiveStream::Prefetch(const std::string& source_path, GrowthPolicy growth
   if (source_path.empty()) return;
   auto r = std::make_unique<FileReader>();
   // A failure is left for the AddFile of that file to report.
-  const char* name;
-  const int dir_fd = directories_.Resolve(source_path, &name);
-  if (r->OpenAt(dir_fd, name, source_path, options_.read_mode, growth).ok()) {
+  if (OpenInDirectory(source_path, growth, r.get()).ok()) {
     if (r->direct()) read_ahead_->Add(r.get());
     prefetched_ = std::move(r);
   }
@@ -180,7 +189,10 @@ Status ArchiveStream::AddFile(const std::string& source_path, const std::string&
 
   stats_.files += 1;
   stats_.file_bytes += entry.size;
-  return RecordInManifest({archive_path, entry.size, checksum.Digest()});
+  Status recorded = RecordInManifest({archive_path, entry.size, checksum.Digest()});
+  // The file is in the archive but not in its manifest: nothing can follow.
+  if (!recorded.ok()) failed_ = true;
+  return recorded;
 }
 
 Status ArchiveStream::RecordInManifest(const ManifestFile& file) {

@@ -265,9 +265,12 @@ class BackupRun {
     std::vector<MiscFile> files;
     HOTBACKUP_RETURN_IF_ERROR(ListMiscFiles(scan, &files));
     for (const MiscFile& f : files) {
-      Status s = stream_->AddFile(datadir_ + "/" + f.relative_path, f.relative_path,
+      const std::string path = datadir_ + "/" + f.relative_path;
+      Status s = stream_->AddFile(path, f.relative_path,
                                   f.top_level ? GrowthPolicy::kReadSizeAtOpen : GrowthPolicy::kFail);
-      if (s.code() == Status::Code::kIoError && s.errno_value() == ENOENT && f.top_level) {
+      // Skipped only if the file is really gone (not for another ENOENT).
+      if (s.code() == Status::Code::kIoError && s.errno_value() == ENOENT && f.top_level &&
+          access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
         HB_LOG_WARN("%s vanished before it could be copied; skipped", f.relative_path.c_str());
         continue;
       }

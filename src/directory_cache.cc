@@ -23,4 +23,9 @@ int DirectoryCache::Resolve(const std::string& path, const char** name) {
   return fd_.get();
 }
 
+void DirectoryCache::Forget() {
+  fd_ = UniqueFd();
+  dir_.clear();
+}
+
 }  // namespace hotbackup

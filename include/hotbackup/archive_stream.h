@@ -70,10 +70,12 @@ class ArchiveStream {
                  GrowthPolicy growth = GrowthPolicy::kFail);
 
   // Announces the file the next AddFile will add (same source path and
-  // growth policy). In direct mode its first blocks are then read while the
-  // current file is still being encoded, so the device does not wait between
-  // files. Optional; a hint that turns out wrong only costs a few reads, and
-  // errors opening the hinted file are reported by the AddFile that adds it.
+  // growth policy). In direct mode it is opened (and its size taken) by the
+  // next AddFile, and its first blocks are read while that file is still
+  // being encoded, so the device does not wait between files. For files that
+  // do not change while the backup runs (a checkpoint's). Optional; a hint
+  // that turns out wrong only costs a few reads, and errors opening the
+  // hinted file are reported by the AddFile that adds it.
   void HintNextFile(const std::string& source_path, GrowthPolicy growth = GrowthPolicy::kFail);
 
   // Appends the manifest as the archive's last entry (kManifestPath): the
@@ -90,6 +92,9 @@ class ArchiveStream {
 
  private:
   ArchiveStream() = default;
+  // Opens `reader` through the directory cache (retrying by the whole path
+  // if the cached directory turns out to be stale).
+  Status OpenInDirectory(const std::string& source_path, GrowthPolicy growth, FileReader* reader);
   // The reader for `source_path`: the prefetched one if it matches, else a
   // new one (any other prefetch is dropped). Queues it for direct reads.
   Status OpenReader(const std::string& source_path, GrowthPolicy growth,

@@ -5,9 +5,9 @@
 // component again; openat(2) on a kept directory descriptor resolves one.
 // The cache holds the directory of the last path seen, which suits files
 // that come grouped by directory. A directory renamed or replaced after it
-// was cached is still the one used until the next directory change; the
-// directories a backup reads (checkpoints, database directories) are not
-// renamed while it runs. Not thread-safe.
+// was cached is still the one used until the next directory change or
+// Forget: a caller whose open through the cache fails with ENOENT or ENOTDIR
+// forgets it and tries once more. Not thread-safe.
 #ifndef HOTBACKUP_DIRECTORY_CACHE_H_
 #define HOTBACKUP_DIRECTORY_CACHE_H_
 
@@ -24,6 +24,11 @@ class DirectoryCache {
   // (no directory part, or the directory cannot be opened: the open of the
   // file itself then reports the problem). `name` points into `path`.
   int Resolve(const std::string& path, const char** name);
+
+  // Drops the cached directory: the next Resolve opens it again. For a
+  // failed open through it, since the directory may have been replaced
+  // (a database dropped and created again while the backup ran).
+  void Forget();
 
  private:
   std::string dir_;  // the cached directory, as spelled in the paths

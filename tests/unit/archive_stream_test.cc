@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <map>
 
 #include <catch2/catch.hpp>
@@ -105,6 +106,12 @@ TEST_CASE("ArchiveStream: hinted next files, right or wrong, change nothing in t
     contents.push_back(RandomBytes(sizes[i], static_cast<uint32_t>(i + 1)));
     WriteFile(dir / ("f" + std::to_string(i)), contents.back());
   }
+  {
+    // Otherwise the direct half below would not exercise the read-ahead queue.
+    FileReader probe;
+    REQUIRE(probe.Open(dir / "f0", ReadMode::kDirect).ok());
+    CHECK(probe.direct());
+  }
   for (ReadMode mode : {ReadMode::kDirect, ReadMode::kBuffered}) {
     CAPTURE(mode == ReadMode::kDirect);
     StringSink sink;
@@ -155,6 +162,60 @@ TEST_CASE("ArchiveStream: a stream dropped with a prefetch in flight cleans up",
   Status s = stream->AddFile(dir / "gone", "gone");
   CHECK(s.code() == Status::Code::kIoError);
   CHECK_THAT(s.message(), Catch::Contains("gone"));
+}
+
+TEST_CASE("ArchiveStream: a directory dropped and created again between files", "[unit][stream]") {
+  // As when a database is dropped and created again during the misc phase:
+  // the cached directory descriptor is stale, the path names the new one.
+  TempDir dir;
+  std::filesystem::create_directories(dir / "db");
+  WriteFile(dir / "db/t1.frm", "old");
+  StringSink sink;
+  std::unique_ptr<ArchiveStream> stream;
+  StreamOptions options;
+  options.format = ArchiveFormat::kXbstream;
+  REQUIRE(ArchiveStream::Open(options, &sink, &stream).ok());
+  REQUIRE(stream->AddFile(dir / "db/t1.frm", "db/t1.frm").ok());
+  std::filesystem::remove_all(dir / "db");
+  std::filesystem::create_directories(dir / "db");
+  WriteFile(dir / "db/t2.frm", "new");
+  Status s = stream->AddFile(dir / "db/t2.frm", "db/t2.frm");
+  INFO(s.message());
+  REQUIRE(s.ok());
+  // A file that is really gone is still an error.
+  CHECK(stream->AddFile(dir / "db/t3.frm", "db/t3.frm").code() == Status::Code::kIoError);
+  REQUIRE(stream->Finish().ok());
+  std::map<std::string, std::string> files;
+  for (const auto& chunk : ParseXbstream(sink.contents())) files[chunk.path] += chunk.payload;
+  CHECK(files["db/t1.frm"] == "old");
+  CHECK(files["db/t2.frm"] == "new");
+}
+
+TEST_CASE("ArchiveStream: a manifest list that cannot be spilled ends the stream", "[unit][stream]") {
+  TempDir dir;
+  WriteFile(dir / "f", "x");
+  const char* old_tmpdir = getenv("TMPDIR");
+  const std::string saved = old_tmpdir ? old_tmpdir : "";
+  setenv("TMPDIR", (dir / "missing").c_str(), 1);
+  StringSink sink;
+  std::unique_ptr<ArchiveStream> stream;
+  StreamOptions options;
+  options.format = ArchiveFormat::kXbstream;
+  REQUIRE(ArchiveStream::Open(options, &sink, &stream).ok());
+  Status s;
+  // Long names fill the in-memory part of the list (256 KiB) quickly.
+  for (int i = 0; i < 2000 && s.ok(); ++i) {
+    s = stream->AddFile(dir / "f", "d/" + std::string(400, 'n') + std::to_string(i));
+  }
+  if (old_tmpdir) {
+    setenv("TMPDIR", saved.c_str(), 1);
+  } else {
+    unsetenv("TMPDIR");
+  }
+  CHECK(s.code() == Status::Code::kIoError);
+  CHECK_THAT(s.message(), Catch::Contains("temporary file"));
+  // The file went into the archive but not into its list: no more files.
+  CHECK(stream->AddFile(dir / "f", "g").code() == Status::Code::kInvalidArgument);
 }
 
 }  // namespace

@@ -55,6 +55,23 @@ TEST_CASE("DirectoryCache: opens the file the path names, one descriptor per dir
   CHECK(ReadThrough(cache, dir / "a/1/x", &fd) == "<Not a directory>");
 }
 
+TEST_CASE("DirectoryCache: Forget drops a directory that was replaced", "[unit][reader]") {
+  TempDir dir;
+  std::filesystem::create_directories(dir / "a");
+  WriteFile(dir / "a/1", "old");
+  DirectoryCache cache;
+  int fd;
+  CHECK(ReadThrough(cache, dir / "a/1", &fd) == "old");
+  std::filesystem::remove_all(dir / "a");
+  std::filesystem::create_directories(dir / "a");
+  WriteFile(dir / "a/2", "new");
+  // The kept descriptor names the removed directory...
+  CHECK(ReadThrough(cache, dir / "a/2", &fd) == "<No such file or directory>");
+  // ...until forgotten.
+  cache.Forget();
+  CHECK(ReadThrough(cache, dir / "a/2", &fd) == "new");
+}
+
 TEST_CASE("DirectoryCache: paths without a directory part, or at the root", "[unit][reader]") {
   TempDir dir;
   WriteFile(dir / "f", "top");
