@@ -48,6 +48,7 @@ void ReadAhead::WorkerLoop() {
 void ReadAhead::TopUp() {
   // Slots in use: the caller's block (if out) and blocks issued but not returned.
   const uint64_t held = returned_ ? 1 : 0;
+  size_t added = 0;
   while (issued_ < end_ && issued_ - next_ + held < slots_.size()) {
     auto job = std::find_if(jobs_.begin(), jobs_.end(),
                             [&](const Job& j) { return issued_ < j.first + j.blocks; });
@@ -60,8 +61,15 @@ void ReadAhead::TopUp() {
     ++in_flight_;
     queue_.push_back(index);
     ++issued_;
+    ++added;
   }
-  work_ready_.notify_all();
+  // One worker per new read: waking idle ones for nothing costs a context
+  // switch each, and under a hypervisor a wake-up is not cheap.
+  if (added == 1) {
+    work_ready_.notify_one();
+  } else if (added > 1) {
+    work_ready_.notify_all();
+  }
 }
 
 void ReadAhead::Add(const FileReader* file) {
