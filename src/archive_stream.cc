@@ -91,17 +91,21 @@ void ArchiveStream::DropPrefetch() {
   prefetched_.reset();
 }
 
-Status ArchiveStream::OpenInDirectory(const std::string& source_path, GrowthPolicy growth,
-                                      FileReader* reader) {
+Status ArchiveStream::OpenAndQueue(const std::string& source_path, GrowthPolicy growth,
+                                   std::unique_ptr<FileReader>* reader) {
+  auto r = std::make_unique<FileReader>();
   const char* name;
   const int dir_fd = directories_.Resolve(source_path, &name);
-  Status s = reader->OpenAt(dir_fd, name, source_path, options_.read_mode, growth);
+  Status s = r->OpenAt(dir_fd, name, source_path, options_.read_mode, growth);
   if (!s.ok() && dir_fd != AT_FDCWD && (s.errno_value() == ENOENT || s.errno_value() == ENOTDIR)) {
     // The cached directory may be gone while the path names a new one.
     directories_.Forget();
-    s = reader->Open(source_path, options_.read_mode, growth);
+    s = r->Open(source_path, options_.read_mode, growth);
   }
-  return s;
+  HOTBACKUP_RETURN_IF_ERROR(s);
+  if (r->direct()) read_ahead_->Add(r.get());
+  *reader = std::move(r);
+  return Status::OK();
 }
 
 Status ArchiveStream::OpenReader(const std::string& source_path, GrowthPolicy growth,
@@ -111,21 +115,14 @@ Status ArchiveStream::OpenReader(const std::string& source_path, GrowthPolicy gr
     return Status::OK();
   }
   DropPrefetch();
-  auto r = std::make_unique<FileReader>();
-  HOTBACKUP_RETURN_IF_ERROR(OpenInDirectory(source_path, growth, r.get()));
-  if (r->direct()) read_ahead_->Add(r.get());
-  *reader = std::move(r);
-  return Status::OK();
+  return OpenAndQueue(source_path, growth, reader);
 }
 
 void ArchiveStream::Prefetch(const std::string& source_path, GrowthPolicy growth) {
   if (source_path.empty()) return;
-  auto r = std::make_unique<FileReader>();
   // A failure is left for the AddFile of that file to report.
-  if (OpenInDirectory(source_path, growth, r.get()).ok()) {
-    if (r->direct()) read_ahead_->Add(r.get());
-    prefetched_ = std::move(r);
-  }
+  Status ignored = OpenAndQueue(source_path, growth, &prefetched_);
+  (void)ignored;
 }
 
 ArchiveStream::~ArchiveStream() {

@@ -92,9 +92,11 @@ class ArchiveStream {
 
  private:
   ArchiveStream() = default;
-  // Opens `reader` through the directory cache (retrying by the whole path
-  // if the cached directory turns out to be stale).
-  Status OpenInDirectory(const std::string& source_path, GrowthPolicy growth, FileReader* reader);
+  // Opens a reader through the directory cache (retrying by the whole path
+  // if the cached directory turns out to be stale) and queues its direct
+  // reads. *reader is left as it was on failure.
+  Status OpenAndQueue(const std::string& source_path, GrowthPolicy growth,
+                      std::unique_ptr<FileReader>* reader);
   // The reader for `source_path`: the prefetched one if it matches, else a
   // new one (any other prefetch is dropped). Queues it for direct reads.
   Status OpenReader(const std::string& source_path, GrowthPolicy growth,

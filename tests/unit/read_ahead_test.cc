@@ -15,19 +15,21 @@ using test::RandomBytes;
 using test::TempDir;
 using test::WriteFile;
 
-Status ReadAll(ReadAhead& ahead, const FileReader& file, std::string* out) {
-  ahead.Add(&file);
+// The blocks of the oldest queued file, up to its end (or an error).
+Status ReadQueuedFile(ReadAhead& ahead, std::string* out) {
   for (;;) {
     ByteSpan block;
-    Status s = ahead.Next(&block);
-    if (!s.ok()) {
-      ahead.Finish();
-      return s;
-    }
-    if (block.empty()) break;
+    HOTBACKUP_RETURN_IF_ERROR(ahead.Next(&block));
+    if (block.empty()) return Status::OK();
     out->append(reinterpret_cast<const char*>(block.data()), block.size());
   }
+}
+
+Status ReadAll(ReadAhead& ahead, const FileReader& file, std::string* out) {
+  ahead.Add(&file);
+  Status s = ReadQueuedFile(ahead, out);
   ahead.Finish();
+  HOTBACKUP_RETURN_IF_ERROR(s);
   return file.CheckUnchanged();
 }
 
@@ -134,14 +136,9 @@ TEST_CASE("ReadAhead: queued files come out in order, each with its own end", "[
     if (i + 4 < files.size()) ahead.Add(files[i + 4].get());
     CHECK(ahead.Queued(files[i].get()));
     std::string got;
-    for (;;) {
-      ByteSpan block;
-      Status s = ahead.Next(&block);
-      INFO(s.message());
-      REQUIRE(s.ok());
-      if (block.empty()) break;
-      got.append(reinterpret_cast<const char*>(block.data()), block.size());
-    }
+    Status s = ReadQueuedFile(ahead, &got);
+    INFO(s.message());
+    REQUIRE(s.ok());
     CHECK(got == contents[i]);
     CHECK_FALSE(ahead.Queued(files[i].get()));  // the reader may go now
     files[i].reset();
@@ -165,17 +162,10 @@ TEST_CASE("ReadAhead: a change in a queued file shows when that file is read", "
   ahead.Add(&a);
   ahead.Add(&b);
   std::string got;
-  ByteSpan block;
-  for (;;) {
-    REQUIRE(ahead.Next(&block).ok());  // a is intact
-    if (block.empty()) break;
-    got.append(reinterpret_cast<const char*>(block.data()), block.size());
-  }
+  REQUIRE(ReadQueuedFile(ahead, &got).ok());  // a is intact
   CHECK(got == first);
-  Status s;
-  do {
-    s = ahead.Next(&block);
-  } while (s.ok() && !block.empty());
+  got.clear();
+  Status s = ReadQueuedFile(ahead, &got);
   CHECK(s.code() == Status::Code::kChanged);
   CHECK_THAT(s.message(), Catch::Contains("shrank") && Catch::Contains("/b"));
   ahead.Finish();
