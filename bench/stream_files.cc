@@ -30,10 +30,10 @@
 #include <utility>
 #include <vector>
 
-#include "hotbackup/archive_stream.h"
-#include "hotbackup/manifest.h"
-#include "hotbackup/output_file.h"
-#include "hotbackup/status.h"
+#include "hotbackup/archive/archive_stream.h"
+#include "hotbackup/archive/manifest.h"
+#include "hotbackup/io/output_file.h"
+#include "hotbackup/util/status.h"
 
 namespace {
 

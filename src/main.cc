@@ -7,12 +7,12 @@
 #include <csignal>
 #include <cstdio>
 
-#include "hotbackup/backup.h"
-#include "hotbackup/extract.h"
-#include "hotbackup/interrupt.h"
-#include "hotbackup/log.h"
-#include "hotbackup/move_back.h"
 #include "hotbackup/options.h"
+#include "hotbackup/restore/extract.h"
+#include "hotbackup/restore/move_back.h"
+#include "hotbackup/server/backup.h"
+#include "hotbackup/util/interrupt.h"
+#include "hotbackup/util/log.h"
 
 namespace {
 

@@ -6,7 +6,7 @@
 #include <cstring>
 #include <cxxopts.hpp>
 
-#include "hotbackup/zstd_sink.h"
+#include "hotbackup/compress/zstd_sink.h"
 
 namespace hotbackup {
 namespace {

@@ -7,8 +7,8 @@
 #include <optional>
 #include <string>
 
-#include "hotbackup/archive_stream.h"
-#include "hotbackup/status.h"
+#include "hotbackup/archive/archive_stream.h"
+#include "hotbackup/util/status.h"
 
 namespace hotbackup {
 

@@ -10,8 +10,8 @@
 #include <filesystem>
 #include <thread>
 
-#include "hotbackup/archive_stream.h"
-#include "hotbackup/output_file.h"
+#include "hotbackup/archive/archive_stream.h"
+#include "hotbackup/io/output_file.h"
 #include "support/test_support.h"
 
 namespace hotbackup {

@@ -9,9 +9,9 @@
 #include <filesystem>
 #include <sstream>
 
-#include "hotbackup/archive_stream.h"
-#include "hotbackup/crc32.h"
-#include "hotbackup/output_file.h"
+#include "hotbackup/archive/archive_stream.h"
+#include "hotbackup/archive/crc32.h"
+#include "hotbackup/io/output_file.h"
 #include "support/sandbox_server.h"
 #include "support/test_support.h"
 

@@ -15,8 +15,8 @@
 #include <sstream>
 #include <thread>
 
-#include "hotbackup/manifest.h"
-#include "hotbackup/mysql_connection.h"
+#include "hotbackup/archive/manifest.h"
+#include "hotbackup/server/mysql_connection.h"
 #include "support/sandbox_server.h"
 #include "support/test_support.h"
 

@@ -1,0 +1,76 @@
+// The backup manifest: the last entry of every archive this tool writes,
+// named kManifestPath, so `tar -x` and `mbstream -x` extract it as one more
+// file and --extract / --verify can check every file against it.
+//
+// Format (JSON, versioned; readers refuse a version they do not know):
+//   {
+//     "format": "myrocks_hotbackup manifest",
+//     "version": 1,
+//     "tool_version": "0.1.0",
+//     "server_version": "10.11.19-MariaDB-0+deb12u1",
+//     "stream": "tar" | "xbstream",
+//     "rounds": 2,
+//     "start_time": "2026-11-23T21:10:00Z", "end_time": "2026-11-23T21:12:31Z",
+//     "checksum": "xxh3-64",
+//     "files": [ {"path": "000012.sst", "size": 15157254, "xxh3": "0123456789abcdef"}, ... ]
+//   }
+// "files" lists every other entry of the archive in archive order; the
+// checksum covers the file's bytes as stored. A path that is not UTF-8 is
+// written as "path_hex" (its bytes in lowercase hex) instead of "path".
+#ifndef HOTBACKUP_ARCHIVE_MANIFEST_H_
+#define HOTBACKUP_ARCHIVE_MANIFEST_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hotbackup/util/status.h"
+
+namespace hotbackup {
+
+inline constexpr char kManifestPath[] = "myrocks_hotbackup_manifest.json";
+inline constexpr int kManifestVersion = 1;
+
+struct ManifestFile {
+  std::string path;
+  uint64_t size = 0;
+  uint64_t xxh3 = 0;
+};
+
+struct Manifest {
+  int version = kManifestVersion;
+  std::string tool_version;
+  std::string server_version;
+  std::string stream;  // "tar" or "xbstream"
+  int rounds = 0;
+  std::string start_time;  // ISO 8601, UTC
+  std::string end_time;
+  std::vector<ManifestFile> files;
+};
+
+std::string SerializeManifest(const Manifest& manifest);
+
+// SerializeManifest in pieces, so that a backup can stream the manifest
+// without holding its file list in memory: the header (every field but the
+// files, then the opening of "files"), one line per file (the first with
+// first = true), and the trailer. Header + lines + trailer is exactly
+// SerializeManifest's output.
+std::string ManifestHeader(const Manifest& manifest);
+// Appends the line of `file` to *out (no allocation beyond *out's growth for
+// a path of printable ASCII). A path that is not valid UTF-8 cannot be a
+// JSON string: it is written as "path_hex" (its bytes in lowercase hex)
+// instead of "path", and ParseManifest reads either.
+void AppendManifestFileLine(const ManifestFile& file, bool first, std::string* out);
+// The same line as a string.
+std::string ManifestFileLine(const ManifestFile& file, bool first);
+std::string ManifestTrailer(bool any_files);
+// kCorruption for malformed JSON, a missing field or an unknown version.
+Status ParseManifest(std::string_view json, Manifest* manifest);
+
+// time_t as the manifest writes it: "2026-11-23T21:10:00Z".
+std::string FormatUtcTime(time_t t);
+
+}  // namespace hotbackup
+
+#endif  // HOTBACKUP_ARCHIVE_MANIFEST_H_

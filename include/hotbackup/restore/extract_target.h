@@ -1,0 +1,90 @@
+// ExtractTarget: where the entries of an archive being read back land.
+//
+// With a directory, files are written under a temporary sibling
+// "<dir>.extracting-XXXXXX" and the whole tree is renamed onto <dir> only by
+// a successful Commit, after every file has matched the archive's manifest
+// and the filesystem has been synced. Without one (--verify), nothing is
+// written: the bytes are only counted and hashed. Destroyed without a
+// successful Commit, the target removes everything it wrote: a damaged
+// archive never leaves files that look like a complete backup.
+//
+// Paths must pass ValidateArchivePath; directories are created with mkdirat
+// and files with O_EXCL | O_NOFOLLOW below a directory the target made
+// itself, so no entry can write outside it. Not thread-safe.
+#ifndef HOTBACKUP_RESTORE_EXTRACT_TARGET_H_
+#define HOTBACKUP_RESTORE_EXTRACT_TARGET_H_
+
+#include <sys/types.h>
+
+#include <ctime>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "hotbackup/archive/checksum.h"
+#include "hotbackup/archive/manifest.h"
+#include "hotbackup/io/byte_sink.h"
+#include "hotbackup/io/unique_fd.h"
+#include "hotbackup/util/status.h"
+
+namespace hotbackup {
+
+struct ExtractStats {
+  uint64_t files = 0;  // including the manifest
+  uint64_t bytes = 0;
+};
+
+class ExtractTarget {
+ public:
+  ExtractTarget() = default;
+  ~ExtractTarget();
+  ExtractTarget(const ExtractTarget&) = delete;
+  ExtractTarget& operator=(const ExtractTarget&) = delete;
+
+  // `dir` must be absent or an empty directory; "" = verify only.
+  Status Open(const std::string& dir);
+
+  // A file entry begins. Interleaving files (XBSTREAM allows it) is fine;
+  // a path that was already seen is kCorruption.
+  Status BeginFile(const std::string& path, mode_t permissions, timespec mtime);
+  Status Write(const std::string& path, ByteSpan data);
+  Status EndFile(const std::string& path);
+  Status MakeDirectory(const std::string& path);
+
+  // Checks every file against the manifest (which must be present and list
+  // exactly the files seen, with their sizes and checksums), then makes the
+  // tree durable and puts it in place.
+  Status Commit(Manifest* manifest);
+
+  const ExtractStats& stats() const { return stats_; }
+
+ private:
+  struct OpenFile {
+    UniqueFd fd;
+    FileChecksum checksum;
+    uint64_t size = 0;
+    mode_t permissions = 0;
+    timespec mtime{};
+    std::string contents;  // kept for the manifest only
+  };
+  struct DoneFile {
+    uint64_t size;
+    uint64_t checksum;
+  };
+
+  Status OpenParent(const std::string& path, bool create, UniqueFd* parent, std::string* leaf);
+  void RemoveTemporaryTree();
+
+  std::string final_dir_;
+  std::string temp_dir_;  // empty in verify-only mode or after Commit
+  UniqueFd root_;
+  std::map<std::string, OpenFile> open_;
+  std::map<std::string, DoneFile> done_;
+  std::string manifest_json_;
+  bool manifest_seen_ = false;
+  ExtractStats stats_;
+};
+
+}  // namespace hotbackup
+
+#endif  // HOTBACKUP_RESTORE_EXTRACT_TARGET_H_

@@ -1,0 +1,43 @@
+// Checkpoint: one round's RocksDB checkpoint, made by the server with
+// SET GLOBAL rocksdb_create_checkpoint, and removed by us.
+//
+// The directory is removed by Remove() or, on every other path out (errors,
+// signals), by the destructor: a checkpoint pins SST files the server would
+// otherwise delete, so one left behind slowly fills the disk.
+#ifndef HOTBACKUP_SERVER_CHECKPOINT_H_
+#define HOTBACKUP_SERVER_CHECKPOINT_H_
+
+#include <string>
+#include <vector>
+
+#include "hotbackup/server/mysql_connection.h"
+#include "hotbackup/util/status.h"
+
+namespace hotbackup {
+
+// Makes `dir` (and missing parents) if it does not exist, and fails if it
+// holds a round directory ("3", "3.tmp") left by an earlier run that crashed.
+Status PrepareCheckpointRoot(const std::string& dir);
+
+class Checkpoint {
+ public:
+  Checkpoint() = default;
+  ~Checkpoint();
+  Checkpoint(const Checkpoint&) = delete;
+  Checkpoint& operator=(const Checkpoint&) = delete;
+
+  // Asks the server to create a checkpoint at `path` (which must not exist).
+  Status Create(MysqlConnection* connection, const std::string& path);
+
+  const std::string& path() const { return path_; }
+
+  // Removes the checkpoint directory and everything left in it.
+  Status Remove();
+
+ private:
+  std::string path_;  // empty when there is nothing to remove
+};
+
+}  // namespace hotbackup
+
+#endif  // HOTBACKUP_SERVER_CHECKPOINT_H_

@@ -1,0 +1,201 @@
+// Manifest (de)serialization with nlohmann::json. Parsing is strict: a
+// manifest that cannot be trusted must not be half-used.
+//
+// A backup writes one file line per archived file, tens of thousands of them
+// for a server with many tables, so that line is spelled by hand: a path of
+// printable ASCII needs no JSON escaping and is copied as is; any other path
+// goes through nlohmann, so the bytes are always exactly what nlohmann writes.
+#include "hotbackup/archive/manifest.h"
+
+#include <algorithm>
+#include <charconv>
+#include <ctime>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+#include "hotbackup/archive/checksum.h"
+
+namespace hotbackup {
+namespace {
+
+constexpr char kFormatName[] = "myrocks_hotbackup manifest";
+constexpr char kChecksumName[] = "xxh3-64";
+
+// True when `s` goes between JSON quotes as it is: printable ASCII other than
+// '"' and '\\'. Anything else (control bytes, DEL, UTF-8) is left to nlohmann,
+// whose escaping and UTF-8 check define the output.
+bool IsPlainJsonString(std::string_view s) {
+  for (char c : s) {
+    const unsigned char u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7e || u == '"' || u == '\\') return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string FormatUtcTime(time_t t) {
+  tm utc;
+  gmtime_r(&t, &utc);
+  char buf[32];
+  strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return buf;
+}
+
+namespace {
+
+std::string HexBytes(std::string_view bytes) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out += kHex[c >> 4];
+    out += kHex[c & 0xf];
+  }
+  return out;
+}
+
+bool UnhexBytes(std::string_view hex, std::string* bytes) {
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  if (hex.size() % 2 != 0) return false;
+  bytes->clear();
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    *bytes += static_cast<char>(hi << 4 | lo);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::string ManifestHeader(const Manifest& m) {
+  nlohmann::ordered_json j;
+  j["format"] = kFormatName;
+  j["version"] = m.version;
+  j["tool_version"] = m.tool_version;
+  j["server_version"] = m.server_version;
+  j["stream"] = m.stream;
+  j["rounds"] = m.rounds;
+  j["start_time"] = m.start_time;
+  j["end_time"] = m.end_time;
+  j["checksum"] = kChecksumName;
+  std::string out = "{\n";
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    out += "  " + nlohmann::json(it.key()).dump() + ": " + it->dump() + ",\n";
+  }
+  out += "  \"files\": [";
+  return out;
+}
+
+// One file per line: readable, and diffable between backups.
+void AppendManifestFileLine(const ManifestFile& f, bool first, std::string* out) {
+  const bool plain = IsPlainJsonString(f.path);
+  std::string escaped;
+  bool hex = false;
+  if (!plain) {
+    try {
+      escaped = nlohmann::json(f.path).dump();
+    } catch (const nlohmann::json::type_error&) {
+      // Not UTF-8 (a Latin-1 name left in a datadir): JSON strings cannot
+      // hold it, so the bytes go out in hex, losslessly.
+      escaped = "\"" + HexBytes(f.path) + "\"";
+      hex = true;
+    }
+  }
+  const std::string_view open = hex     ? (first ? "\n    {\"path_hex\":" : ",\n    {\"path_hex\":")
+                                : first ? "\n    {\"path\":"
+                                        : ",\n    {\"path\":";
+  constexpr std::string_view kSize = ",\"size\":";
+  constexpr std::string_view kXxh3 = ",\"xxh3\":\"";
+  constexpr std::string_view kClose = "\"}";
+  char digits[20];  // UINT64_MAX has 20 decimal digits
+  const size_t digit_count =
+      static_cast<size_t>(std::to_chars(digits, digits + sizeof(digits), f.size).ptr - digits);
+  const size_t path_size = plain ? f.path.size() + 2 : escaped.size();
+
+  // Sized once, then filled: one capacity check instead of one per piece.
+  const size_t start = out->size();
+  out->resize(start + open.size() + path_size + kSize.size() + digit_count + kXxh3.size() + 16 +
+              kClose.size());
+  char* p = out->data() + start;
+  auto put = [&p](std::string_view piece) { p = std::copy(piece.begin(), piece.end(), p); };
+  put(open);
+  if (plain) {
+    *p++ = '"';
+    put(f.path);
+    *p++ = '"';
+  } else {
+    put(escaped);
+  }
+  put(kSize);
+  put(std::string_view(digits, digit_count));
+  put(kXxh3);
+  // FormatChecksum's spelling, 16 lowercase hex digits, without snprintf.
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int shift = 60; shift >= 0; shift -= 4) *p++ = kHex[(f.xxh3 >> shift) & 0xf];
+  put(kClose);
+}
+
+std::string ManifestFileLine(const ManifestFile& f, bool first) {
+  std::string line;
+  AppendManifestFileLine(f, first, &line);
+  return line;
+}
+
+std::string ManifestTrailer(bool any_files) { return any_files ? "\n  ]\n}\n" : "]\n}\n"; }
+
+std::string SerializeManifest(const Manifest& m) {
+  std::string out = ManifestHeader(m);
+  for (size_t i = 0; i < m.files.size(); ++i) AppendManifestFileLine(m.files[i], i == 0, &out);
+  return out + ManifestTrailer(!m.files.empty());
+}
+
+Status ParseManifest(std::string_view json, Manifest* m) {
+  nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return Status::Corruption("manifest: not valid JSON");
+  try {
+    if (j.at("format").get<std::string>() != kFormatName) {
+      return Status::Corruption("manifest: not a myrocks_hotbackup manifest");
+    }
+    m->version = j.at("version").get<int>();
+    if (m->version != kManifestVersion) {
+      return Status::NotSupported("manifest: version " + std::to_string(m->version) +
+                                  " is not known to this version of the tool");
+    }
+    if (j.at("checksum").get<std::string>() != kChecksumName) {
+      return Status::NotSupported("manifest: unknown checksum " + j.at("checksum").dump());
+    }
+    m->tool_version = j.at("tool_version").get<std::string>();
+    m->server_version = j.at("server_version").get<std::string>();
+    m->stream = j.at("stream").get<std::string>();
+    m->rounds = j.at("rounds").get<int>();
+    m->start_time = j.at("start_time").get<std::string>();
+    m->end_time = j.at("end_time").get<std::string>();
+    m->files.clear();
+    for (const nlohmann::json& e : j.at("files")) {
+      ManifestFile f;
+      if (e.contains("path_hex")) {
+        if (!UnhexBytes(e.at("path_hex").get<std::string>(), &f.path)) {
+          return Status::Corruption("manifest: bad path_hex " + e.at("path_hex").dump());
+        }
+      } else {
+        f.path = e.at("path").get<std::string>();
+      }
+      f.size = e.at("size").get<uint64_t>();
+      if (!ParseChecksum(e.at("xxh3").get<std::string>(), &f.xxh3)) {
+        return Status::Corruption("manifest: bad checksum for " + f.path);
+      }
+      m->files.push_back(std::move(f));
+    }
+  } catch (const nlohmann::json::exception& e) {
+    return Status::Corruption(std::string("manifest: ") + e.what());
+  }
+  return Status::OK();
+}
+
+}  // namespace hotbackup

@@ -1,0 +1,197 @@
+// Safe extraction: every path is resolved component by component with
+// openat(O_NOFOLLOW | O_DIRECTORY) below a directory we created, files are
+// created O_EXCL, and the tree only becomes visible under its real name
+// after the manifest check and a syncfs.
+#include "hotbackup/restore/extract_target.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "hotbackup/archive/archive_stream.h"
+#include "hotbackup/io/file_io.h"
+#include "hotbackup/util/log.h"
+
+namespace hotbackup {
+namespace fs = std::filesystem;
+
+namespace {
+
+}  // namespace
+
+ExtractTarget::~ExtractTarget() { RemoveTemporaryTree(); }
+
+void ExtractTarget::RemoveTemporaryTree() {
+  open_.clear();
+  root_ = UniqueFd();
+  if (temp_dir_.empty()) return;
+  std::error_code ec;
+  fs::remove_all(temp_dir_, ec);
+  temp_dir_.clear();
+}
+
+Status ExtractTarget::Open(const std::string& dir) {
+  if (dir.empty()) return Status::OK();  // verify only
+  final_dir_ = StripTrailingSlashes(dir);
+  std::error_code ec;
+  if (fs::exists(fs::symlink_status(final_dir_, ec))) {
+    if (!fs::is_directory(fs::symlink_status(final_dir_, ec))) {
+      return Status::InvalidArgument("--backup_dir " + final_dir_ + " is not a directory");
+    }
+    if (!fs::is_empty(final_dir_, ec)) {
+      return Status::InvalidArgument("--backup_dir " + final_dir_ +
+                                     " is not empty; --extract only fills an empty or new directory");
+    }
+  }
+  fs::path parent = fs::path(final_dir_).parent_path();
+  if (!parent.empty()) {
+    fs::create_directories(parent, ec);
+    if (ec) return Status::IOError("create " + parent.string(), ec.value());
+  }
+  std::string templ = final_dir_ + ".extracting-XXXXXX";
+  if (mkdtemp(templ.data()) == nullptr) return Status::IOError("create " + templ, errno);
+  temp_dir_ = templ;
+  root_ = UniqueFd(open(temp_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!root_.valid()) return Status::IOError("open " + temp_dir_, errno);
+  return Status::OK();
+}
+
+Status ExtractTarget::OpenParent(const std::string& path, bool create, UniqueFd* parent,
+                                 std::string* leaf) {
+  UniqueFd dir(dup(root_.get()));
+  if (!dir.valid()) return Status::IOError("dup", errno);
+  size_t start = 0;
+  for (;;) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) break;
+    std::string component = path.substr(start, slash - start);
+    if (create && mkdirat(dir.get(), component.c_str(), 0750) != 0 && errno != EEXIST) {
+      return Status::IOError("create directory " + path.substr(0, slash), errno);
+    }
+    UniqueFd next(openat(dir.get(), component.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!next.valid()) return Status::IOError("open directory " + path.substr(0, slash), errno);
+    dir = std::move(next);
+    start = slash + 1;
+  }
+  *leaf = path.substr(start);
+  *parent = std::move(dir);
+  return Status::OK();
+}
+
+Status ExtractTarget::MakeDirectory(const std::string& raw_path) {
+  std::string path = StripTrailingSlashes(raw_path);
+  HOTBACKUP_RETURN_IF_ERROR(ValidateArchivePath(path).WithContext("unsafe path in archive"));
+  if (!root_.valid()) return Status::OK();
+  UniqueFd parent;
+  std::string leaf;
+  HOTBACKUP_RETURN_IF_ERROR(OpenParent(path, true, &parent, &leaf));
+  if (mkdirat(parent.get(), leaf.c_str(), 0750) != 0 && errno != EEXIST) {
+    return Status::IOError("create directory " + path, errno);
+  }
+  return Status::OK();
+}
+
+Status ExtractTarget::BeginFile(const std::string& path, mode_t permissions, timespec mtime) {
+  HOTBACKUP_RETURN_IF_ERROR(ValidateArchivePath(path).WithContext("unsafe path in archive"));
+  if (open_.count(path) || done_.count(path)) {
+    return Status::Corruption("the archive holds " + path + " twice");
+  }
+  OpenFile file;
+  file.permissions = permissions & 07777;
+  file.mtime = mtime;
+  if (root_.valid()) {
+    UniqueFd parent;
+    std::string leaf;
+    HOTBACKUP_RETURN_IF_ERROR(OpenParent(path, true, &parent, &leaf));
+    file.fd = UniqueFd(openat(parent.get(), leaf.c_str(),
+                              O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (!file.fd.valid()) return Status::IOError("create " + path, errno);
+  }
+  open_.emplace(path, std::move(file));
+  return Status::OK();
+}
+
+Status ExtractTarget::Write(const std::string& path, ByteSpan data) {
+  auto it = open_.find(path);
+  if (it == open_.end()) return Status::Corruption("data for " + path + " outside its entry");
+  OpenFile& file = it->second;
+  file.checksum.Update(data);
+  file.size += data.size();
+  stats_.bytes += data.size();
+  if (path == kManifestPath) {
+    file.contents.append(reinterpret_cast<const char*>(data.data()), data.size());
+  }
+  if (file.fd.valid()) HOTBACKUP_RETURN_IF_ERROR(WriteFully(file.fd.get(), data, path));
+  return Status::OK();
+}
+
+Status ExtractTarget::EndFile(const std::string& path) {
+  auto it = open_.find(path);
+  if (it == open_.end()) return Status::Corruption("end of " + path + " without its start");
+  OpenFile& file = it->second;
+  if (file.fd.valid()) {
+    if (fchmod(file.fd.get(), file.permissions) != 0) return Status::IOError("chmod " + path, errno);
+    timespec times[2] = {file.mtime, file.mtime};
+    if (futimens(file.fd.get(), times) != 0) return Status::IOError("set mtime of " + path, errno);
+    int err = file.fd.Close();
+    if (err != 0) return Status::IOError("close " + path, err);
+  }
+  if (path == kManifestPath) {
+    manifest_json_ = std::move(file.contents);
+    manifest_seen_ = true;
+  }
+  done_[path] = {file.size, file.checksum.Digest()};
+  stats_.files += 1;
+  open_.erase(it);
+  return Status::OK();
+}
+
+Status ExtractTarget::Commit(Manifest* manifest) {
+  if (!open_.empty()) {
+    return Status::Corruption("the archive ends inside " + open_.begin()->first +
+                              " (truncated)");
+  }
+  if (!manifest_seen_) {
+    return Status::Corruption(std::string("the archive has no ") + kManifestPath +
+                              ": it is truncated, or was not made by myrocks_hotbackup");
+  }
+  HOTBACKUP_RETURN_IF_ERROR(ParseManifest(manifest_json_, manifest));
+  std::map<std::string, const ManifestFile*> listed;
+  for (const ManifestFile& f : manifest->files) listed[f.path] = &f;
+  for (const ManifestFile& f : manifest->files) {
+    auto it = done_.find(f.path);
+    if (it == done_.end()) return Status::Corruption("missing from the archive: " + f.path);
+    if (it->second.size != f.size) {
+      return Status::Corruption("size mismatch for " + f.path + ": " + std::to_string(it->second.size) +
+                                " bytes, the manifest says " + std::to_string(f.size));
+    }
+    if (it->second.checksum != f.xxh3) {
+      return Status::Corruption("checksum mismatch for " + f.path + ": " +
+                                FormatChecksum(it->second.checksum) + ", the manifest says " +
+                                FormatChecksum(f.xxh3));
+    }
+  }
+  for (const auto& [path, file] : done_) {
+    if (path != kManifestPath && !listed.count(path)) {
+      return Status::Corruption("not in the manifest: " + path);
+    }
+  }
+  if (!root_.valid()) return Status::OK();  // verify only
+
+  if (syncfs(root_.get()) != 0) return Status::IOError("sync " + temp_dir_, errno);
+  if (chmod(temp_dir_.c_str(), 0750) != 0) return Status::IOError("chmod " + temp_dir_, errno);
+  // rename(2) replaces an empty directory atomically, or creates the name.
+  if (rename(temp_dir_.c_str(), final_dir_.c_str()) != 0) {
+    return Status::IOError("rename " + temp_dir_ + " to " + final_dir_, errno);
+  }
+  temp_dir_.clear();
+  root_ = UniqueFd();
+  std::string parent = fs::path(final_dir_).parent_path().string();
+  UniqueFd dir(open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dir.valid() || fsync(dir.get()) != 0) return Status::IOError("fsync " + parent, errno);
+  return Status::OK();
+}
+
+}  // namespace hotbackup

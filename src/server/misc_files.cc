@@ -1,0 +1,123 @@
+// Which of the datadir's files travel with a MyRocks backup. The rules are
+// the original tool's, minus its defects: extensions compared as a list (the
+// original's regex "[frm|MYD|...]" matched any name with a dot followed by
+// one of those letters), and directory scans without chdir.
+#include "hotbackup/server/misc_files.h"
+
+#include <dirent.h>
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <cstring>
+#include <memory>
+
+#include "hotbackup/archive/manifest.h"
+#include "hotbackup/util/log.h"
+
+namespace hotbackup {
+namespace {
+
+// Matched as prefixes or suffixes of top-level names, as the original does.
+const char* const kTopLevelExclusions[] = {
+    "master.info", "relay-log.info", "worker-relay-log.info", "auto.cnf",
+    "gaplock.log", "ibdata",         "ib_logfile",            ".trash",
+    // The manifest of the backup this datadir was restored from.
+    kManifestPath,
+};
+
+struct DirCloser {
+  void operator()(DIR* d) const { closedir(d); }
+};
+
+// Entries of `dir`, sorted, without "." and "..".
+Status ListDirectory(const std::string& dir, std::vector<std::string>* names) {
+  std::unique_ptr<DIR, DirCloser> d(opendir(dir.c_str()));
+  if (!d) return Status::IOError("open directory " + dir, errno);
+  errno = 0;
+  while (dirent* e = readdir(d.get())) {
+    if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+    names->push_back(e->d_name);
+  }
+  if (errno != 0) return Status::IOError("read directory " + dir, errno);
+  std::sort(names->begin(), names->end());
+  return Status::OK();
+}
+
+bool HasMiscExtension(const std::string& name) {
+  size_t dot = name.rfind('.');
+  if (dot == std::string::npos || dot == 0) return false;
+  std::string ext = name.substr(dot + 1);
+  const auto& list = MiscFileExtensions();
+  return std::find(list.begin(), list.end(), ext) != list.end();
+}
+
+bool IsExcludedTopLevel(const std::string& name) {
+  for (const char* e : kTopLevelExclusions) {
+    if (name.starts_with(e) || name.ends_with(e)) return true;
+  }
+  return false;
+}
+
+std::string FormatTime(time_t t) {
+  char buf[32];
+  tm local;
+  localtime_r(&t, &local);
+  strftime(buf, sizeof(buf), "%Y-%m-%d %H:%M:%S", &local);
+  return buf;
+}
+
+}  // namespace
+
+const std::vector<std::string>& MiscFileExtensions() {
+  static const std::vector<std::string> kExtensions = {
+      "frm", "MYD", "MYI", "MAD", "MAI", "MRG", "TRG",
+      "TRN", "ARM", "ARZ", "CSM", "CSV", "opt", "par"};
+  return kExtensions;
+}
+
+Status ListMiscFiles(const MiscFileScan& scan, std::vector<MiscFile>* files) {
+  std::vector<std::string> entries;
+  HOTBACKUP_RETURN_IF_ERROR(ListDirectory(scan.datadir, &entries));
+  std::vector<std::string> top_level;
+  for (const std::string& name : entries) {
+    if (name[0] == '.') continue;
+    std::string path = scan.datadir + "/" + name;
+    struct stat st;
+    if (stat(path.c_str(), &st) != 0) continue;  // vanished, or a dangling link
+    if (S_ISREG(st.st_mode)) {
+      top_level.push_back(name);
+      continue;
+    }
+    if (!S_ISDIR(st.st_mode) || scan.skip_directories.count(name)) continue;
+
+    HB_LOG_INFO("Starting MySQL misc file traversal from database %s..", name.c_str());
+    std::vector<std::string> db_entries;
+    HOTBACKUP_RETURN_IF_ERROR(ListDirectory(path, &db_entries));
+    for (const std::string& file : db_entries) {
+      if (file[0] == '.' || !HasMiscExtension(file)) continue;
+      std::string file_path = path + "/" + file;
+      struct stat fst;
+      if (stat(file_path.c_str(), &fst) != 0 || !S_ISREG(fst.st_mode)) continue;
+      if (scan.frm_not_after != 0 && file.ends_with(".frm") &&
+          fst.st_mtime > scan.frm_not_after) {
+        return Status::Changed(
+            "FRM file " + file_path +
+            " was updated after starting backups. Schema could have changed and the resulting "
+            "copy may not be valid. Aborting. (backup time: " + FormatTime(scan.frm_not_after) +
+            ", file modified time: " + FormatTime(fst.st_mtime) + ")");
+      }
+      files->push_back({name + "/" + file, false});
+    }
+  }
+  HB_LOG_INFO("Traversing misc files from data directory..");
+  for (const std::string& name : top_level) {
+    if (IsExcludedTopLevel(name)) {
+      HB_LOG_INFO("Skipping %s", name.c_str());
+      continue;
+    }
+    files->push_back({name, true});
+  }
+  return Status::OK();
+}
+
+}  // namespace hotbackup
