@@ -1,0 +1,54 @@
+"""What every part of bench/run shares: the repository paths, the units, the
+two run profiles (full and quick), logging, and quiet subprocess runs."""
+import os
+import subprocess
+import sys
+
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BENCH = os.path.join(REPO, "bench")
+SANDBOX = os.path.join(REPO, "scripts", "mariadb-sandbox")
+ORIGINAL_SCRIPT = os.path.normpath(
+    os.path.join(REPO, "..", "shared", "reference", "myrocks_hotbackup.py"))
+PYTHON = "/usr/bin/python3"  # Debian's, where python3-mysqldb lives
+TIME = "/usr/bin/time"  # GNU time, for the peak RSS of each producer
+MB = 1e6
+MIB = 1 << 20
+
+PROFILES = {
+    "full": {
+        "reps": 7,
+        "datasets": [
+            ("frm", ["--tables", "100:121"]),
+            ("sst", ["--sst", "16:64"]),
+            ("mix", ["--sst", "6:64", "--wal", "2:32", "--tables", "30:100"]),
+            ("sst-xl", ["--sst", "48:64"]),
+            ("frm-xl", ["--tables", "400:121"]),
+        ],
+        "server_tables": (50, 200),    # databases, tables per database
+        "server_sst_rows": 1_700_000,  # about 1 GB of SSTs
+        "server_reps": 5,
+    },
+    "quick": {
+        "reps": 3,
+        "datasets": [
+            ("frm", ["--tables", "30:100"]),
+            ("sst", ["--sst", "4:64"]),
+            ("mix", ["--sst", "2:64", "--wal", "1:16", "--tables", "10:100"]),
+            ("sst-xl", ["--sst", "16:64"]),
+            ("frm-xl", ["--tables", "120:100"]),
+        ],
+        "server_tables": (10, 200),
+        "server_sst_rows": 400_000,
+        "server_reps": 2,
+    },
+}
+
+
+def log(message):
+    print(message, file=sys.stderr, flush=True)
+
+
+def run_quiet(argv, **kwargs):
+    return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                          **kwargs)
