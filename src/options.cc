@@ -130,6 +130,12 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
      "writing nothing")
     ("input", "Archive file for --extract / --verify (default: stdin)", cxxopts::value<std::string>())
     ("copy_back", "Like --move_back, but copies and leaves --backup_dir intact")
+    ("slave_info", "On a replica, also record where it was in its primary's binlog "
+     "(xtrabackup_slave_info)")
+    ("no_backup_locks", "Do not block commits at each checkpoint (no BACKUP STAGE, no RELOAD "
+     "privilege needed); the backup then has no consistent binlog position")
+    ("lock_wait_timeout", "Seconds to wait for in-flight commits when blocking commits at a "
+     "checkpoint before giving up", cxxopts::value<int>()->default_value("30"))
     ("h,help", "Print this help and exit")
     ("version", "Print the version and exit");
   // clang-format on
@@ -171,6 +177,12 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
     if (r.count("rocksdb_waldir")) o->rocksdb_waldir = r["rocksdb_waldir"].as<std::string>();
     if (r.count("backup_dir")) o->backup_dir = r["backup_dir"].as<std::string>();
     o->skip_check_frm_timestamp = r.count("skip_check_frm_timestamp") > 0;
+    o->slave_info = r.count("slave_info") > 0;
+    o->no_backup_locks = r.count("no_backup_locks") > 0;
+    o->lock_wait_timeout = r["lock_wait_timeout"].as<int>();
+    if (o->lock_wait_timeout < 1) {
+      return Status::InvalidArgument("--lock_wait_timeout must be at least 1 second");
+    }
     if (r.count("debug_signal_file")) o->debug_signal_file = r["debug_signal_file"].as<std::string>();
     if (r.count("output")) o->output = r["output"].as<std::string>();
     o->extract = r.count("extract") > 0;

@@ -49,6 +49,9 @@ struct Options {
   bool verify = false;     // read an archive and check it, writing nothing
   std::string input;       // --extract / --verify input; empty = stdin
   bool copy_back = false;  // move-back that leaves the backup directory intact
+  bool slave_info = false;       // record a replica's position in its primary's binlog
+  bool no_backup_locks = false;  // no BACKUP STAGE: no consistent binlog position
+  int lock_wait_timeout = 30;    // seconds, for BACKUP STAGE BLOCK_COMMIT
 
   bool help = false;
   bool version = false;

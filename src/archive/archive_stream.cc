@@ -216,6 +216,31 @@ Status ArchiveStream::Consume(ByteSpan block, FileChecksum* checksum) {
   return CheckInterrupted();
 }
 
+Status ArchiveStream::AddContents(const std::string& archive_path, std::string_view contents) {
+  if (failed_) return Status::InvalidArgument("archive stream used after an error");
+  HOTBACKUP_RETURN_IF_ERROR(ValidateArchivePath(archive_path));
+  hint_path_.clear();
+  DropPrefetch();
+  FileEntry entry;
+  entry.archive_path = archive_path;
+  entry.size = contents.size();
+  entry.permissions = 0640;
+  clock_gettime(CLOCK_REALTIME, &entry.mtime);
+  entry.uid = getuid();
+  entry.gid = getgid();
+  failed_ = true;
+  HOTBACKUP_RETURN_IF_ERROR(writer_->BeginFile(entry));
+  FileChecksum checksum;
+  const ByteSpan bytes = AsBytes(contents.data(), contents.size());
+  checksum.Update(bytes);
+  HOTBACKUP_RETURN_IF_ERROR(writer_->Append(bytes));
+  HOTBACKUP_RETURN_IF_ERROR(writer_->EndFile());
+  stats_.files += 1;
+  HOTBACKUP_RETURN_IF_ERROR(RecordInManifest({archive_path, contents.size(), checksum.Digest()}));
+  failed_ = false;
+  return Status::OK();
+}
+
 Status ArchiveStream::AddManifest(const Manifest& manifest) {
   if (failed_) return Status::InvalidArgument("archive stream used after an error");
   hint_path_.clear();

@@ -84,6 +84,27 @@ std::string ManifestHeader(const Manifest& m) {
   j["start_time"] = m.start_time;
   j["end_time"] = m.end_time;
   j["checksum"] = kChecksumName;
+  if (m.binlog) {
+    const BinlogPosition& b = *m.binlog;
+    nlohmann::ordered_json jb;
+    jb["consistent"] = b.consistent;
+    jb["log_bin"] = b.log_bin;
+    jb["file"] = b.file;
+    jb["position"] = b.position;
+    jb["gtid_binlog_pos"] = b.gtid_binlog_pos;
+    jb["gtid_current_pos"] = b.gtid_current_pos;
+    jb["server_id"] = b.server_id;
+    jb["commit_block_ms"] = b.commit_block_ms;
+    if (b.source) {
+      const ReplicationSource& r = *b.source;
+      jb["source"] = {{"master_host", r.master_host},         {"master_port", r.master_port},
+                      {"master_log_file", r.master_log_file}, {"master_log_pos", r.master_log_pos},
+                      {"gtid_slave_pos", r.gtid_slave_pos},   {"using_gtid", r.using_gtid}};
+    }
+    // Server-reported strings may hold bytes JSON cannot: replaced, never fatal.
+    j["binlog"] = nlohmann::ordered_json::parse(
+        jb.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
   std::string out = "{\n";
   for (auto it = j.begin(); it != j.end(); ++it) {
     out += "  " + nlohmann::json(it.key()).dump() + ": " + it->dump() + ",\n";
@@ -176,6 +197,30 @@ Status ParseManifest(std::string_view json, Manifest* m) {
     m->rounds = j.at("rounds").get<int>();
     m->start_time = j.at("start_time").get<std::string>();
     m->end_time = j.at("end_time").get<std::string>();
+    if (j.contains("binlog")) {
+      const nlohmann::json& jb = j.at("binlog");
+      BinlogPosition b;
+      b.consistent = jb.at("consistent").get<bool>();
+      b.log_bin = jb.at("log_bin").get<bool>();
+      b.file = jb.at("file").get<std::string>();
+      b.position = jb.at("position").get<uint64_t>();
+      b.gtid_binlog_pos = jb.at("gtid_binlog_pos").get<std::string>();
+      b.gtid_current_pos = jb.at("gtid_current_pos").get<std::string>();
+      b.server_id = jb.at("server_id").get<uint64_t>();
+      b.commit_block_ms = jb.at("commit_block_ms").get<double>();
+      if (jb.contains("source")) {
+        const nlohmann::json& js = jb.at("source");
+        ReplicationSource r;
+        r.master_host = js.at("master_host").get<std::string>();
+        r.master_port = js.at("master_port").get<int>();
+        r.master_log_file = js.at("master_log_file").get<std::string>();
+        r.master_log_pos = js.at("master_log_pos").get<uint64_t>();
+        r.gtid_slave_pos = js.at("gtid_slave_pos").get<std::string>();
+        r.using_gtid = js.at("using_gtid").get<std::string>();
+        b.source = r;
+      }
+      m->binlog = b;
+    }
     m->files.clear();
     for (const nlohmann::json& e : j.at("files")) {
       ManifestFile f;

@@ -1,6 +1,14 @@
 // The backup driver: connection, rounds of checkpoints, misc files, and the
 // summary. Ownership makes cleanup automatic: the Checkpoint removes its
-// directory and the OutputFile its partial file on every path out.
+// directory, the CommitBlock ends the server's backup stage and the
+// OutputFile removes its partial file on every path out.
+//
+// Every checkpoint is made while commits are blocked (commit_block.h), with
+// the binlog coordinates read at that moment. The rounds send SSTs; once
+// they are all sent, a last checkpoint is made and, under the same block,
+// the table definitions and system tables are copied, so that data,
+// definitions and the recorded binlog position describe one moment. Its few
+// new SSTs, WAL and MANIFEST are sent after commits resume.
 #include "hotbackup/server/backup.h"
 
 #include <sys/stat.h>
@@ -10,14 +18,19 @@
 #include <chrono>
 #include <cstring>
 #include <filesystem>
+#include <functional>
+#include <iterator>
+#include <set>
 #include <map>
 #include <vector>
 
 #include "hotbackup/archive/archive_stream.h"
 #include "hotbackup/io/file_io.h"
 #include "hotbackup/io/output_file.h"
+#include "hotbackup/server/binlog_position.h"
 #include "hotbackup/server/checkpoint.h"
 #include "hotbackup/server/client_config.h"
+#include "hotbackup/server/commit_block.h"
 #include "hotbackup/server/misc_files.h"
 #include "hotbackup/server/mysql_connection.h"
 #include "hotbackup/server/rocksdb_files.h"
@@ -89,18 +102,30 @@ class BackupRun {
     HOTBACKUP_RETURN_IF_ERROR(OpenStream());
     HOTBACKUP_RETURN_IF_ERROR(PrepareCheckpointRoot(options_.checkpoint_dir));
 
+    if (options_.no_backup_locks) {
+      HB_LOG_WARN("--no_backup_locks: commits are not blocked at the checkpoints; the backup has "
+                  "no consistent binlog position, and on a server with a binlog a restore may "
+                  "find a prepared transaction it cannot resolve");
+    }
+    HOTBACKUP_RETURN_IF_ERROR(ReadRocksDbDictionary(&dictionary_at_start_));
+
     bool finished = false;
     for (int round = 1; !finished; ++round) {
       rounds_ = round;
       HOTBACKUP_RETURN_IF_ERROR(RunRound(round, &finished));
     }
+    HOTBACKUP_RETURN_IF_ERROR(WaitForDebugSignalFile());
+    ++rounds_;
+    HOTBACKUP_RETURN_IF_ERROR(RunLastRound(rounds_));
     progress_.Clear();
     HB_LOG_INFO("Sent %6.2f GB of sst files, %zu files in total.",
                 static_cast<double>(sst_bytes_sent_) / kGiB, sent_ssts_.size());
     HB_LOG_INFO("RocksDB Backup Done.");
 
-    HOTBACKUP_RETURN_IF_ERROR(WaitForDebugSignalFile());
-    HOTBACKUP_RETURN_IF_ERROR(BackupMiscFiles());
+    HOTBACKUP_RETURN_IF_ERROR(CopyMiscFiles(/*with_checkpoint=*/false));
+    HB_LOG_INFO("MySQL misc backups done.");
+    HOTBACKUP_RETURN_IF_ERROR(CheckDictionaryUnchanged());
+    HOTBACKUP_RETURN_IF_ERROR(AddPositionFiles());
     HOTBACKUP_RETURN_IF_ERROR(stream_->AddManifest(MakeManifest()));
     HOTBACKUP_RETURN_IF_ERROR(stream_->Finish());
     LogSummary();
@@ -138,6 +163,135 @@ class BackupRun {
     direct_ = options_.direct_io == DirectIo::kOn ||
               (options_.direct_io == DirectIo::kAuto && server_direct);
     HB_LOG_INFO("Direct I/O: %d", direct_ ? 1 : 0);
+    return FindReplicationFiles();
+  }
+
+  // The binlog, relay logs, their indexes and replication state files are
+  // never archived: they describe a later moment than the data, or another
+  // server's replication. Their names come from the server.
+  Status FindReplicationFiles() {
+    std::vector<MysqlConnection::Row> rows;
+    HOTBACKUP_RETURN_IF_ERROR(connection_.QueryRows(
+        "SELECT @@global.log_bin_basename AS log_bin_basename, @@global.log_bin_index AS "
+        "log_bin_index, @@global.relay_log_basename AS relay_log_basename, "
+        "@@global.relay_log_index AS relay_log_index, @@global.relay_log_info_file AS "
+        "relay_log_info_file",
+        &rows));
+    std::error_code ec;
+    const std::string canonical_datadir = fs::weakly_canonical(datadir_, ec).string();
+    // As the server names it, and as the datadir scan spells it.
+    auto spellings = [&](const std::string& value) {
+      std::vector<std::string> out;
+      if (value.empty()) return out;
+      std::string path = ResolveAgainst(datadir_, value);
+      out.push_back(path);
+      std::string canonical = fs::weakly_canonical(path, ec).string();
+      if (!ec && canonical.starts_with(canonical_datadir + "/")) {
+        out.push_back(datadir_ + canonical.substr(canonical_datadir.size()));
+      }
+      return out;
+    };
+    if (rows.size() == 1) {
+      for (const char* name : {"log_bin_basename", "relay_log_basename"}) {
+        for (const std::string& p : spellings(rows[0].Get(name).value_or(""))) {
+          misc_scan_.excluded_prefixes.push_back(p);
+        }
+      }
+      for (const char* name : {"log_bin_index", "relay_log_index", "relay_log_info_file"}) {
+        for (const std::string& p : spellings(rows[0].Get(name).value_or(""))) {
+          misc_scan_.excluded_paths.insert(p);
+        }
+      }
+    }
+    std::optional<std::string> value;
+    if (connection_.QueryValue("SELECT @@global.master_info_file", &value).ok() && value) {
+      for (const std::string& p : spellings(*value)) misc_scan_.excluded_paths.insert(p);
+    }
+    return Status::OK();
+  }
+
+  // The RocksDB data dictionary: one line per index of every MyRocks table
+  // (schema, table, partition, index, column family, index number). A table
+  // created, dropped, renamed, truncated or rebuilt changes it.
+  Status ReadRocksDbDictionary(std::vector<std::string>* lines) {
+    std::vector<MysqlConnection::Row> rows;
+    HOTBACKUP_RETURN_IF_ERROR(connection_.QueryRows(
+        "SELECT CONCAT_WS('.', TABLE_SCHEMA, TABLE_NAME, IFNULL(PARTITION_NAME, ''), INDEX_NAME, "
+        "COLUMN_FAMILY, INDEX_NUMBER) AS line FROM information_schema.ROCKSDB_DDL",
+        &rows));
+    lines->clear();
+    for (const MysqlConnection::Row& row : rows) lines->push_back(row.Get("line").value_or(""));
+    std::sort(lines->begin(), lines->end());
+    return Status::OK();
+  }
+
+  // Table definitions that changed while the backup ran are named. With
+  // commit blocks, the copy is consistent (definitions are copied with the
+  // last checkpoint, DDL blocked), so this is a warning; without them the
+  // copy may not match the data, and the backup is refused unless -f.
+  Status CheckDictionaryUnchanged() {
+    std::vector<std::string> changed;
+    std::set_symmetric_difference(dictionary_at_start_.begin(), dictionary_at_start_.end(),
+                                  dictionary_at_checkpoint_.begin(),
+                                  dictionary_at_checkpoint_.end(), std::back_inserter(changed));
+    if (changed.empty()) return Status::OK();
+    std::set<std::string> tables;
+    for (const std::string& line : changed) {
+      size_t first = line.find('.');
+      size_t second = first == std::string::npos ? first : line.find('.', first + 1);
+      tables.insert(line.substr(0, second));
+    }
+    std::string list;
+    for (const std::string& t : tables) list += (list.empty() ? "" : ", ") + t;
+    if (!options_.no_backup_locks) {
+      HB_LOG_WARN("Table definitions changed during the backup (%s); the copy is consistent: "
+                  "definitions were copied with the last checkpoint while DDL was blocked",
+                  list.c_str());
+      return Status::OK();
+    }
+    const std::string message = "table definitions changed during the backup (" + list +
+                                ") and --no_backup_locks copied them at another moment than the "
+                                "data";
+    if (options_.skip_check_frm_timestamp) {
+      HB_LOG_WARN("%s; kept because of -f", message.c_str());
+      return Status::OK();
+    }
+    return Status::Changed(message + ". Aborting (-f keeps such a backup)");
+  }
+
+  // A checkpoint at `path` and the binlog coordinates of that moment, taken
+  // while commits are blocked; then `under_block` (if any) still inside.
+  Status ConsistentCheckpoint(int round, const std::string& path, Checkpoint* checkpoint,
+                              const std::function<Status()>& under_block = nullptr) {
+    // Flushed now, the memtable is nearly empty when the checkpoint flushes
+    // it again under the block, which then lasts milliseconds.
+    HOTBACKUP_RETURN_IF_ERROR(connection_.Execute("SET GLOBAL rocksdb_force_flush_memtable_now = 1"));
+    CommitBlock block;
+    if (!options_.no_backup_locks) {
+      HOTBACKUP_RETURN_IF_ERROR(block.Acquire(&connection_, options_.lock_wait_timeout));
+    }
+    HB_LOG_INFO("Creating checkpoint at %s", path.c_str());
+    HOTBACKUP_RETURN_IF_ERROR(checkpoint->Create(&connection_, path));
+    BinlogPosition position;
+    HOTBACKUP_RETURN_IF_ERROR(ReadBinlogPosition(&connection_, &position));
+    if (options_.slave_info) {
+      HOTBACKUP_RETURN_IF_ERROR(ReadReplicationSource(&connection_, &position.source));
+    }
+    if (under_block) HOTBACKUP_RETURN_IF_ERROR(under_block());
+    HOTBACKUP_RETURN_IF_ERROR(block.Release());
+    HB_LOG_INFO("Created checkpoint at %s", path.c_str());
+    position.consistent = !options_.no_backup_locks;
+    position.commit_block_ms = block.held_ms();
+    if (position.consistent && position.log_bin) {
+      HB_LOG_INFO("Round %d: commits blocked for %.1f ms; binlog position %s:%llu, GTID %s",
+                  round, position.commit_block_ms, position.file.c_str(),
+                  static_cast<unsigned long long>(position.position),
+                  position.gtid_binlog_pos.empty() ? "(none)" : position.gtid_binlog_pos.c_str());
+    } else if (position.consistent) {
+      HB_LOG_INFO("Round %d: commits blocked for %.1f ms; the binlog is off", round,
+                  position.commit_block_ms);
+    }
+    position_ = position;
     return Status::OK();
   }
 
@@ -164,9 +318,7 @@ class BackupRun {
     std::string path = StripTrailingSlashes(options_.checkpoint_dir) + "/" + std::to_string(round);
     Checkpoint checkpoint;
     progress_.Clear();
-    HB_LOG_INFO("Creating checkpoint at %s", path.c_str());
-    HOTBACKUP_RETURN_IF_ERROR(checkpoint.Create(&connection_, path));
-    HB_LOG_INFO("Created checkpoint at %s", path.c_str());
+    HOTBACKUP_RETURN_IF_ERROR(ConsistentCheckpoint(round, path, &checkpoint));
 
     CheckpointListing listing;
     HOTBACKUP_RETURN_IF_ERROR(ListCheckpoint(path, &listing));
@@ -217,6 +369,51 @@ class BackupRun {
       }
     }
 
+    *finished = true;
+    return checkpoint.Remove();
+  }
+
+  // The checkpoint the backup restores: made with the table definitions and
+  // system tables copied under the same commit block, then its SSTs not sent
+  // yet (memtable flushes and compactions since the last round), its WAL and
+  // its MANIFEST/CURRENT/OPTIONS.
+  Status RunLastRound(int round) {
+    HOTBACKUP_RETURN_IF_ERROR(Connect());
+    std::string path = StripTrailingSlashes(options_.checkpoint_dir) + "/" + std::to_string(round);
+    Checkpoint checkpoint;
+    progress_.Clear();
+    // Listed and copied under the block: DDL is blocked too, so the list
+    // and the definitions match the checkpoint's data dictionary.
+    auto copy_definitions = [this] {
+      HOTBACKUP_RETURN_IF_ERROR(ReadRocksDbDictionary(&dictionary_at_checkpoint_));
+      HOTBACKUP_RETURN_IF_ERROR(ListMiscFiles());
+      return CopyMiscFiles(/*with_checkpoint=*/true);
+    };
+    HOTBACKUP_RETURN_IF_ERROR(ConsistentCheckpoint(round, path, &checkpoint, copy_definitions));
+
+    CheckpointListing listing;
+    HOTBACKUP_RETURN_IF_ERROR(ListCheckpoint(path, &listing));
+    std::vector<std::string> targets;
+    uint64_t target_bytes = 0;
+    for (const auto& [name, size] : listing.ssts) {
+      auto sent = sent_ssts_.find(name);
+      if (sent != sent_ssts_.end() && sent->second == size) continue;
+      targets.push_back(name);
+      target_bytes += size;
+    }
+    progress_.SetTarget(sst_bytes_sent_ + target_bytes);
+    HB_LOG_INFO("Last round: SST files new since the previous checkpoint: %zu", targets.size());
+    for (size_t i = 0; i < targets.size(); ++i) {
+      const std::string next = i + 1 < targets.size() ? targets[i + 1]
+                               : !listing.wal.empty() ? listing.wal.front()
+                                                      : std::string();
+      if (!next.empty()) stream_->HintNextFile(path + "/" + next);
+      sending_sst_ = true;
+      HOTBACKUP_RETURN_IF_ERROR(SendAndUnlink(path, targets[i]));
+      sending_sst_ = false;
+      sent_ssts_[targets[i]] = listing.ssts[targets[i]];
+      sst_bytes_sent_ += listing.ssts[targets[i]];
+    }
     progress_.Clear();
     HB_LOG_INFO("Backup WAL..");
     for (size_t i = 0; i < listing.wal.size(); ++i) {
@@ -227,8 +424,26 @@ class BackupRun {
     for (const std::string& name : listing.manifest) {
       HOTBACKUP_RETURN_IF_ERROR(SendAndUnlink(path, name));
     }
-    *finished = true;
     return checkpoint.Remove();
+  }
+
+  // mariabackup's position files at the archive root, from the last
+  // checkpoint's coordinates. Not written without commit blocks: a position
+  // that does not match the data would silently seed a diverging replica.
+  Status AddPositionFiles() {
+    if (!position_.consistent) return Status::OK();
+    if (position_.log_bin) {
+      HOTBACKUP_RETURN_IF_ERROR(stream_->AddContents(kBinlogInfoPath, FormatBinlogInfo(position_)));
+    }
+    if (options_.slave_info) {
+      if (!position_.source) {
+        HB_LOG_WARN("--slave_info: the server is not a replica; no %s written", kSlaveInfoPath);
+      } else {
+        HOTBACKUP_RETURN_IF_ERROR(
+            stream_->AddContents(kSlaveInfoPath, FormatSlaveInfo(*position_.source)));
+      }
+    }
+    return Status::OK();
   }
 
   // Streams a checkpoint file to the archive root, then drops our link so
@@ -249,35 +464,40 @@ class BackupRun {
     return Status::OK();
   }
 
-  Status BackupMiscFiles() {
-    MiscFileScan scan;
-    scan.datadir = datadir_;
-    scan.skip_directories = {".rocksdb", "#rocksdb"};
+  // Lists the server's own files (see misc_files.h), checking .frm times.
+  Status ListMiscFiles() {
+    misc_scan_.datadir = datadir_;
+    misc_scan_.skip_directories = {".rocksdb", "#rocksdb"};
     for (const std::string& dir : {rocksdb_datadir_, StripTrailingSlashes(options_.checkpoint_dir)}) {
       fs::path p(dir);
       std::error_code ec;
       if (fs::equivalent(p.parent_path(), datadir_, ec)) {
-        scan.skip_directories.insert(p.filename().string());
+        misc_scan_.skip_directories.insert(p.filename().string());
       }
     }
-    scan.frm_not_after = options_.skip_check_frm_timestamp ? 0 : start_time_;
+    misc_scan_.frm_not_after = options_.skip_check_frm_timestamp ? 0 : start_time_;
     HB_LOG_INFO("Taking MySQL misc backups..");
-    std::vector<MiscFile> files;
-    HOTBACKUP_RETURN_IF_ERROR(ListMiscFiles(scan, &files));
-    for (const MiscFile& f : files) {
+    misc_files_list_.clear();
+    return hotbackup::ListMiscFiles(misc_scan_, &misc_files_list_);
+  }
+
+  // Copies the listed misc files copied with the checkpoint, or the others.
+  Status CopyMiscFiles(bool with_checkpoint) {
+    for (const MiscFile& f : misc_files_list_) {
+      if (f.with_checkpoint != with_checkpoint) continue;
       const std::string path = datadir_ + "/" + f.relative_path;
       Status s = stream_->AddFile(path, f.relative_path,
                                   f.top_level ? GrowthPolicy::kReadSizeAtOpen : GrowthPolicy::kFail);
       // Skipped only if the file is really gone (not for another ENOENT).
-      if (s.code() == Status::Code::kIoError && s.errno_value() == ENOENT && f.top_level &&
-          access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
+      if (s.code() == Status::Code::kIoError && s.errno_value() == ENOENT &&
+          (f.top_level || !with_checkpoint) && access(path.c_str(), F_OK) != 0 &&
+          errno == ENOENT) {
         HB_LOG_WARN("%s vanished before it could be copied; skipped", f.relative_path.c_str());
         continue;
       }
       HOTBACKUP_RETURN_IF_ERROR(s);
       ++misc_files_;
     }
-    HB_LOG_INFO("MySQL misc backups done.");
     return Status::OK();
   }
 
@@ -289,6 +509,7 @@ class BackupRun {
     m.rounds = rounds_;
     m.start_time = FormatUtcTime(start_time_);
     m.end_time = FormatUtcTime(time(nullptr));
+    m.binlog = position_;
     return m;
   }
 
@@ -321,6 +542,11 @@ class BackupRun {
   uint64_t sst_bytes_sent_ = 0;
   uint64_t remaining_at_last_round_start_ = UINT64_MAX;
   size_t misc_files_ = 0;
+  MiscFileScan misc_scan_;
+  std::vector<MiscFile> misc_files_list_;
+  BinlogPosition position_;  // of the latest checkpoint
+  std::vector<std::string> dictionary_at_start_;
+  std::vector<std::string> dictionary_at_checkpoint_;
 };
 
 }  // namespace

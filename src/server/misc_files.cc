@@ -55,6 +55,29 @@ bool IsExcludedTopLevel(const std::string& name) {
   for (const char* e : kTopLevelExclusions) {
     if (name.starts_with(e) || name.ends_with(e)) return true;
   }
+  // Multi-source replication state: master-<connection>.info,
+  // relay-log-<connection>.info.
+  return name.ends_with(".info") && (name.starts_with("master-") || name.starts_with("relay-log-"));
+}
+
+// The server's binlog, relay logs and their indexes, wherever configured.
+bool IsReplicationFile(const MiscFileScan& scan, const std::string& path) {
+  if (scan.excluded_paths.count(path)) return true;
+  for (const std::string& prefix : scan.excluded_prefixes) {
+    if (path.size() > prefix.size() && path.starts_with(prefix) &&
+        (path[prefix.size()] == '.' || path[prefix.size()] == '-')) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Files that must describe the same moment as the checkpoint (see MiscFile).
+bool CopiedWithCheckpoint(const std::string& database, const std::string& file) {
+  if (database == "mysql") return true;
+  for (const char* ext : {".frm", ".par", ".opt", ".TRG", ".TRN"}) {
+    if (file.ends_with(ext)) return true;
+  }
   return false;
 }
 
@@ -96,6 +119,7 @@ Status ListMiscFiles(const MiscFileScan& scan, std::vector<MiscFile>* files) {
     for (const std::string& file : db_entries) {
       if (file[0] == '.' || !HasMiscExtension(file)) continue;
       std::string file_path = path + "/" + file;
+      if (IsReplicationFile(scan, file_path)) continue;
       struct stat fst;
       if (stat(file_path.c_str(), &fst) != 0 || !S_ISREG(fst.st_mode)) continue;
       if (scan.frm_not_after != 0 && file.ends_with(".frm") &&
@@ -106,16 +130,16 @@ Status ListMiscFiles(const MiscFileScan& scan, std::vector<MiscFile>* files) {
             "copy may not be valid. Aborting. (backup time: " + FormatTime(scan.frm_not_after) +
             ", file modified time: " + FormatTime(fst.st_mtime) + ")");
       }
-      files->push_back({name + "/" + file, false});
+      files->push_back({name + "/" + file, false, CopiedWithCheckpoint(name, file)});
     }
   }
   HB_LOG_INFO("Traversing misc files from data directory..");
   for (const std::string& name : top_level) {
-    if (IsExcludedTopLevel(name)) {
+    if (IsExcludedTopLevel(name) || IsReplicationFile(scan, scan.datadir + "/" + name)) {
       HB_LOG_INFO("Skipping %s", name.c_str());
       continue;
     }
-    files->push_back({name, true});
+    files->push_back({name, true, name.starts_with("aria_log")});
   }
   return Status::OK();
 }

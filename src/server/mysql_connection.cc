@@ -3,6 +3,7 @@
 #include "hotbackup/server/mysql_connection.h"
 
 #include <mysql.h>
+#include <strings.h>
 
 namespace hotbackup {
 
@@ -67,6 +68,46 @@ Status MysqlConnection::QueryValue(const std::string& sql, std::optional<std::st
     *value = std::string(row[0], lengths[0]);
   }
   return Status::OK();
+}
+
+Status MysqlConnection::QueryRows(const std::string& sql, std::vector<Row>* rows) {
+  rows->clear();
+  if (!mysql_) return Status::InvalidArgument("not connected to MySQL");
+  if (mysql_real_query(mysql_.get(), sql.data(), sql.size()) != 0) return Error(sql);
+  std::unique_ptr<MYSQL_RES, void (*)(MYSQL_RES*)> result(mysql_store_result(mysql_.get()),
+                                                          mysql_free_result);
+  if (!result) {
+    if (mysql_field_count(mysql_.get()) == 0) return Status::OK();  // no result set
+    return Error(sql);
+  }
+  const unsigned int n = mysql_num_fields(result.get());
+  MYSQL_FIELD* fields = mysql_fetch_fields(result.get());
+  while (MYSQL_ROW row = mysql_fetch_row(result.get())) {
+    unsigned long* lengths = mysql_fetch_lengths(result.get());
+    Row r;
+    r.columns.reserve(n);
+    for (unsigned int i = 0; i < n; ++i) {
+      std::optional<std::string> value;
+      if (row[i] != nullptr) value = std::string(row[i], lengths[i]);
+      r.columns.emplace_back(fields[i].name, std::move(value));
+    }
+    rows->push_back(std::move(r));
+  }
+  return Status::OK();
+}
+
+std::optional<std::string> MysqlConnection::Row::Get(std::string_view name) const {
+  for (const auto& [column, value] : columns) {
+    if (column.size() == name.size() &&
+        strncasecmp(column.data(), name.data(), name.size()) == 0) {
+      return value;
+    }
+  }
+  return std::nullopt;
+}
+
+unsigned int MysqlConnection::last_error_number() const {
+  return mysql_ ? mysql_errno(mysql_.get()) : 0;
 }
 
 std::string MysqlConnection::EscapeString(std::string_view value) const {

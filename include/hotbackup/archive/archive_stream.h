@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "hotbackup/archive/archive_writer.h"
 #include "hotbackup/archive/checksum.h"
@@ -77,6 +78,10 @@ class ArchiveStream {
   // that turns out wrong only costs a few reads, and errors opening the
   // hinted file are reported by the AddFile that adds it.
   void HintNextFile(const std::string& source_path, GrowthPolicy growth = GrowthPolicy::kFail);
+
+  // Adds a small file made in memory (a position file the backup writes),
+  // listed in the manifest like any other. Mode 0640, mtime now.
+  Status AddContents(const std::string& archive_path, std::string_view contents);
 
   // Appends the manifest as the archive's last entry (kManifestPath): the
   // given fields (manifest.files is ignored), plus every file added so far

@@ -12,6 +12,16 @@
 //     "rounds": 2,
 //     "start_time": "2026-11-23T21:10:00Z", "end_time": "2026-11-23T21:12:31Z",
 //     "checksum": "xxh3-64",
+//     "binlog": {                       (absent for a server without MyRocks rounds)
+//       "consistent": true,             false with --no_backup_locks
+//       "log_bin": true, "file": "mysql-bin.000003", "position": 1234,
+//       "gtid_binlog_pos": "0-1-320", "gtid_current_pos": "0-1-320",
+//       "server_id": 1, "commit_block_ms": 3.2,
+//       "source": {                     only with --slave_info on a replica
+//         "master_host": "10.0.0.1", "master_port": 3306,
+//         "master_log_file": "bin.000007", "master_log_pos": 4711,
+//         "gtid_slave_pos": "0-1-318", "using_gtid": "Slave_Pos" }
+//     },
 //     "files": [ {"path": "000012.sst", "size": 15157254, "xxh3": "0123456789abcdef"}, ... ]
 //   }
 // "files" lists every other entry of the archive in archive order; the
@@ -21,6 +31,7 @@
 #define HOTBACKUP_ARCHIVE_MANIFEST_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,6 +49,31 @@ struct ManifestFile {
   uint64_t xxh3 = 0;
 };
 
+// Where a replica was in its primary's binlog (SHOW SLAVE STATUS).
+struct ReplicationSource {
+  std::string master_host;
+  int master_port = 0;
+  std::string master_log_file;  // Relay_Master_Log_File: the last event applied
+  uint64_t master_log_pos = 0;  // Exec_Master_Log_Pos
+  std::string gtid_slave_pos;
+  std::string using_gtid;  // "No", "Slave_Pos" or "Current_Pos"
+};
+
+// The server's binlog coordinates at the moment of the checkpoint a backup
+// restores. `consistent` says commits were blocked while both were taken,
+// so the data holds exactly the transactions up to this position.
+struct BinlogPosition {
+  bool consistent = false;
+  bool log_bin = false;  // without a binlog, file/position/gtid_binlog_pos are empty
+  std::string file;
+  uint64_t position = 0;
+  std::string gtid_binlog_pos;
+  std::string gtid_current_pos;
+  uint64_t server_id = 0;
+  double commit_block_ms = 0;  // how long commits were blocked for it
+  std::optional<ReplicationSource> source;
+};
+
 struct Manifest {
   int version = kManifestVersion;
   std::string tool_version;
@@ -46,6 +82,7 @@ struct Manifest {
   int rounds = 0;
   std::string start_time;  // ISO 8601, UTC
   std::string end_time;
+  std::optional<BinlogPosition> binlog;
   std::vector<ManifestFile> files;
 };
 

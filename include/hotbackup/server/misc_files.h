@@ -16,6 +16,12 @@ namespace hotbackup {
 struct MiscFile {
   std::string relative_path;  // to the datadir; also the archive path
   bool top_level = false;     // a server file that may grow while read (logs)
+  // Copied while commits are blocked, at the moment of the last checkpoint:
+  // table definitions (.frm, .par, .opt, triggers), the mysql schema (grants,
+  // system tables) and Aria's control file and logs, so that they describe
+  // the same moment as the RocksDB data and the recorded binlog position.
+  // Other engines' data files and other top-level files are copied after.
+  bool with_checkpoint = false;
 };
 
 struct MiscFileScan {
@@ -25,6 +31,14 @@ struct MiscFileScan {
   std::set<std::string> skip_directories;
   // Refuse .frm files modified after this time (0 = no check).
   time_t frm_not_after = 0;
+  // Files never archived, wherever they are (absolute paths as the server
+  // names them): the binlog and relay-log index files, replication state.
+  std::set<std::string> excluded_paths;
+  // Absolute path prefixes of files never archived: a binlog or relay-log
+  // basename, matched when followed by '.' or '-' ("mysql-bin.000003",
+  // "relay-bin-conn2.000001"). They describe a later moment than the data,
+  // or another server's replication.
+  std::vector<std::string> excluded_prefixes;
 };
 
 // The file-name extensions the original meant to back up from database
@@ -34,7 +48,10 @@ const std::vector<std::string>& MiscFileExtensions();
 // Lists the files to back up, databases in name order, then top-level files.
 // Skips hidden entries, sockets and anything but regular files, and the
 // original's exclusions at the top level (replication state, auto.cnf,
-// InnoDB system files, ...). Fails if a .frm changed after frm_not_after.
+// InnoDB system files, ...), replication state files by their default names
+// (master.info, multi-master.info, master-*.info, relay-log*.info) and
+// the scan's excluded paths and prefixes anywhere. Fails if a .frm changed
+// after frm_not_after.
 Status ListMiscFiles(const MiscFileScan& scan, std::vector<MiscFile>* files);
 
 }  // namespace hotbackup

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "hotbackup/server/client_config.h"
 #include "hotbackup/util/status.h"
@@ -34,6 +35,19 @@ class MysqlConnection {
   // Runs a query and returns the first column of its first row (nullopt for
   // SQL NULL). No row at all is an error.
   Status QueryValue(const std::string& sql, std::optional<std::string>* value);
+
+  // Runs a query and returns every row, each column by name (SQL NULL as
+  // nullopt). Zero rows is not an error.
+  struct Row {
+    std::vector<std::pair<std::string, std::optional<std::string>>> columns;
+    // The column `name` (case-insensitive); nullopt if absent or NULL.
+    std::optional<std::string> Get(std::string_view name) const;
+  };
+  Status QueryRows(const std::string& sql, std::vector<Row>* rows);
+
+  // The server's error number of the last failed statement (0 if none),
+  // e.g. 1227 (ER_SPECIFIC_ACCESS_DENIED_ERROR) for a missing privilege.
+  unsigned int last_error_number() const;
 
   // `value` as the body of a single-quoted SQL string literal.
   std::string EscapeString(std::string_view value) const;
