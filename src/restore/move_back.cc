@@ -7,13 +7,20 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
 #include <map>
 #include <set>
 #include <vector>
 
+#include "hotbackup/archive/manifest.h"
+#include "hotbackup/io/file_copy.h"
 #include "hotbackup/io/file_io.h"
 #include "hotbackup/io/unique_fd.h"
+#include "hotbackup/server/binlog_position.h"
 #include "hotbackup/server/rocksdb_files.h"
 #include "hotbackup/util/log.h"
 
@@ -41,61 +48,13 @@ Status CheckAbsentOrEmpty(const std::string& dir, const char* option) {
   return Status::OK();
 }
 
-Status FsyncFd(int fd, const std::string& path) {
-  if (fsync(fd) != 0) return Status::IOError("fsync " + path, errno);
-  return Status::OK();
-}
-
-// Copies one regular file with its permission bits and mtime, and makes it
-// durable before anyone may delete the source.
-Status CopyFile(const std::string& from, const std::string& to, uint64_t* bytes) {
-  UniqueFd in(open(from.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
-  if (!in.valid()) return Status::IOError("open " + from, errno);
-  struct stat st;
-  if (fstat(in.get(), &st) != 0) return Status::IOError("stat " + from, errno);
-  UniqueFd out(open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!out.valid()) return Status::IOError("create " + to, errno);
-  // copy_file_range shares extents or copies in the kernel where it can;
-  // between different filesystems it refuses (EXDEV), so read and write.
-  bool in_kernel = true;
-  std::vector<char> buffer;
-  for (off_t left = st.st_size; left > 0;) {
-    ssize_t n;
-    if (in_kernel) {
-      n = copy_file_range(in.get(), nullptr, out.get(), nullptr, static_cast<size_t>(left), 0);
-      if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
-        in_kernel = false;
-        buffer.resize(1 << 20);
-        continue;
-      }
-    } else {
-      n = read(in.get(), buffer.data(), std::min<size_t>(buffer.size(), static_cast<size_t>(left)));
-      if (n > 0) {
-        HOTBACKUP_RETURN_IF_ERROR(WriteFully(out.get(), AsBytes(buffer.data(), static_cast<size_t>(n)), to));
-      }
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::IOError("copy " + from + " to " + to, errno);
-    if (n == 0) return Status::Changed(from + " shrank while it was being copied");
-    left -= n;
-  }
-  if (fchmod(out.get(), st.st_mode & 07777) != 0) return Status::IOError("chmod " + to, errno);
-  timespec times[2] = {st.st_atim, st.st_mtim};
-  if (futimens(out.get(), times) != 0) return Status::IOError("set mtime of " + to, errno);
-  HOTBACKUP_RETURN_IF_ERROR(FsyncFd(out.get(), to));
-  int err = out.Close();
-  if (err != 0) return Status::IOError("close " + to, err);
-  *bytes += static_cast<uint64_t>(st.st_size);
-  return Status::OK();
-}
-
 Status FsyncDirectory(const std::string& dir);
 
 // Copies a file or a directory tree; directories are fsynced once filled.
 Status CopyTree(const std::string& from, const std::string& to, uint64_t* bytes) {
   struct stat st;
   if (lstat(from.c_str(), &st) != 0) return Status::IOError("stat " + from, errno);
-  if (S_ISREG(st.st_mode)) return CopyFile(from, to, bytes);
+  if (S_ISREG(st.st_mode)) return CopyFile(from, to, Durability::kSynced, bytes);
   if (!S_ISDIR(st.st_mode)) return Status::OK();  // sockets, links: never part of a backup
   if (mkdir(to.c_str(), 0700) != 0) return Status::IOError("create directory " + to, errno);
   std::error_code ec;
@@ -125,6 +84,22 @@ Status FsyncDirectory(const std::string& dir) {
   return Status::OK();
 }
 
+// The statements that make the restored server a replica, from the backup's
+// recorded position, on stderr as they are to be pasted.
+void PrintReplicaSetup(const std::optional<BinlogPosition>& position) {
+  if (!position) return;
+  if (!position->consistent) {
+    HB_LOG_WARN("This backup was taken with --no_backup_locks: it has no consistent binlog "
+                "position and cannot seed a replica");
+    return;
+  }
+  const std::string statements = ReplicaSetupStatements(*position);
+  if (statements.empty()) return;
+  HB_LOG_INFO("To make the restored server a replica, start it with --skip-slave-start and a "
+              "server_id of its own, then run (README: Seeding a replica):");
+  fputs(statements.c_str(), stderr);
+}
+
 }  // namespace
 
 Status RunMoveBack(const Options& o) {
@@ -141,6 +116,15 @@ Status RunMoveBack(const Options& o) {
   HOTBACKUP_RETURN_IF_ERROR(CheckAbsentOrEmpty(o.datadir, "--datadir"));
   HOTBACKUP_RETURN_IF_ERROR(CheckAbsentOrEmpty(o.rocksdb_datadir, "--rocksdb_datadir"));
   HOTBACKUP_RETURN_IF_ERROR(CheckAbsentOrEmpty(o.rocksdb_waldir, "--rocksdb_waldir"));
+
+  // The backup's binlog position, for the statements printed at the end.
+  std::optional<BinlogPosition> position;
+  {
+    std::ifstream in(o.backup_dir + "/" + kManifestPath, std::ios::binary);
+    std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    Manifest manifest;
+    if (in && ParseManifest(json, &manifest).ok()) position = manifest.binlog;
+  }
 
   // Plan every move before making any.
   struct Move {
@@ -220,6 +204,7 @@ Status RunMoveBack(const Options& o) {
   if (copied_across > 0) {
     HB_LOG_INFO("%zu entries were on another filesystem: copied, synced, then removed", copied_across);
   }
+  PrintReplicaSetup(position);
   return Status::OK();
 }
 

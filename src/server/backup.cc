@@ -25,12 +25,14 @@
 #include <vector>
 
 #include "hotbackup/archive/archive_stream.h"
+#include "hotbackup/io/file_copy.h"
 #include "hotbackup/io/file_io.h"
 #include "hotbackup/io/output_file.h"
 #include "hotbackup/server/binlog_position.h"
 #include "hotbackup/server/checkpoint.h"
 #include "hotbackup/server/client_config.h"
 #include "hotbackup/server/commit_block.h"
+#include "hotbackup/server/gtid_slave_pos_table.h"
 #include "hotbackup/server/misc_files.h"
 #include "hotbackup/server/mysql_connection.h"
 #include "hotbackup/server/rocksdb_files.h"
@@ -122,7 +124,7 @@ class BackupRun {
                 static_cast<double>(sst_bytes_sent_) / kGiB, sent_ssts_.size());
     HB_LOG_INFO("RocksDB Backup Done.");
 
-    HOTBACKUP_RETURN_IF_ERROR(CopyMiscFiles(/*with_checkpoint=*/false));
+    HOTBACKUP_RETURN_IF_ERROR(CopyMiscFiles(/*with_checkpoint=*/false, datadir_));
     HB_LOG_INFO("MySQL misc backups done.");
     HOTBACKUP_RETURN_IF_ERROR(CheckDictionaryUnchanged());
     HOTBACKUP_RETURN_IF_ERROR(AddPositionFiles());
@@ -163,7 +165,26 @@ class BackupRun {
     direct_ = options_.direct_io == DirectIo::kOn ||
               (options_.direct_io == DirectIo::kAuto && server_direct);
     HB_LOG_INFO("Direct I/O: %d", direct_ ? 1 : 0);
-    return FindReplicationFiles();
+    HOTBACKUP_RETURN_IF_ERROR(FindReplicationFiles());
+    return PrepareGtidSlavePos();
+  }
+
+  // See gtid_slave_pos_table.h. Without it a restore still works, but cannot
+  // be made a replica before the table is recreated: a warning, not an error.
+  Status PrepareGtidSlavePos() {
+    std::optional<std::string> basedir;
+    HOTBACKUP_RETURN_IF_ERROR(connection_.QueryValue("SELECT @@basedir", &basedir));
+    Status s = gtid_slave_pos_.Prepare(&connection_, basedir.value_or(""));
+    if (!s.ok()) {
+      HB_LOG_WARN("mysql.gtid_slave_pos is InnoDB and no Aria copy could be made (%s); a server "
+                  "restored from this backup needs it recreated before it can replicate "
+                  "(README: Seeding a replica)",
+                  s.message().c_str());
+    } else if (!gtid_slave_pos_.files().empty()) {
+      HB_LOG_INFO("mysql.gtid_slave_pos is InnoDB: the backup carries an empty Aria table in "
+                  "its place");
+    }
+    return Status::OK();
   }
 
   // The binlog, relay logs, their indexes and replication state files are
@@ -282,6 +303,10 @@ class BackupRun {
     HB_LOG_INFO("Created checkpoint at %s", path.c_str());
     position.consistent = !options_.no_backup_locks;
     position.commit_block_ms = block.held_ms();
+    if (staged_bytes_ > 0) {
+      HB_LOG_INFO("Copied %.2f MB of table definitions and system tables with the checkpoint",
+                  static_cast<double>(staged_bytes_) / (1 << 20));
+    }
     if (position.consistent && position.log_bin) {
       HB_LOG_INFO("Round %d: commits blocked for %.1f ms; binlog position %s:%llu, GTID %s",
                   round, position.commit_block_ms, position.file.c_str(),
@@ -384,12 +409,14 @@ class BackupRun {
     progress_.Clear();
     // Listed and copied under the block: DDL is blocked too, so the list
     // and the definitions match the checkpoint's data dictionary.
-    auto copy_definitions = [this] {
+    const std::string stage = path + "/misc-snapshot";
+    auto copy_definitions = [this, &stage] {
       HOTBACKUP_RETURN_IF_ERROR(ReadRocksDbDictionary(&dictionary_at_checkpoint_));
       HOTBACKUP_RETURN_IF_ERROR(ListMiscFiles());
-      return CopyMiscFiles(/*with_checkpoint=*/true);
+      return StageMiscFiles(stage);
     };
     HOTBACKUP_RETURN_IF_ERROR(ConsistentCheckpoint(round, path, &checkpoint, copy_definitions));
+    HOTBACKUP_RETURN_IF_ERROR(CopyMiscFiles(/*with_checkpoint=*/true, stage));
 
     CheckpointListing listing;
     HOTBACKUP_RETURN_IF_ERROR(ListCheckpoint(path, &listing));
@@ -481,17 +508,45 @@ class BackupRun {
     return hotbackup::ListMiscFiles(misc_scan_, &misc_files_list_);
   }
 
-  // Copies the listed misc files copied with the checkpoint, or the others.
-  Status CopyMiscFiles(bool with_checkpoint) {
+  // Copies the misc files that travel with the checkpoint into `stage`
+  // (local disk, page cache: milliseconds), so that commits stay blocked no
+  // longer than that, whatever the speed of the archive's reader.
+  Status StageMiscFiles(const std::string& stage) {
+    std::error_code ec;
+    for (const MiscFile& f : misc_files_list_) {
+      if (!f.with_checkpoint) continue;
+      const std::string to = stage + "/" + f.relative_path;
+      fs::create_directories(fs::path(to).parent_path(), ec);
+      if (ec) return Status::IOError("create " + fs::path(to).parent_path().string(), ec.value());
+      // Symbolic links in the datadir are followed, as for every misc file.
+      const std::string from = fs::canonical(datadir_ + "/" + f.relative_path, ec).string();
+      if (ec) return Status::IOError("resolve " + datadir_ + "/" + f.relative_path, ec.value());
+      uint64_t bytes = 0;
+      HOTBACKUP_RETURN_IF_ERROR(CopyFile(from, to, Durability::kNotSynced, &bytes));
+      staged_bytes_ += bytes;
+    }
+    return Status::OK();
+  }
+
+  // Archives the misc files that travel with the checkpoint (from `root`,
+  // where they were staged), or the others (from the datadir).
+  Status CopyMiscFiles(bool with_checkpoint, const std::string& root) {
+    const bool replace_gtid_table = !gtid_slave_pos_.files().empty();
+    if (with_checkpoint && replace_gtid_table) {
+      for (const GtidSlavePosTable::File& f : gtid_slave_pos_.files()) {
+        HOTBACKUP_RETURN_IF_ERROR(stream_->AddFile(f.source_path, f.archive_path));
+        ++misc_files_;
+      }
+    }
     for (const MiscFile& f : misc_files_list_) {
       if (f.with_checkpoint != with_checkpoint) continue;
-      const std::string path = datadir_ + "/" + f.relative_path;
+      if (replace_gtid_table && f.relative_path == kGtidSlavePosFrm) continue;
+      const std::string path = root + "/" + f.relative_path;
       Status s = stream_->AddFile(path, f.relative_path,
                                   f.top_level ? GrowthPolicy::kReadSizeAtOpen : GrowthPolicy::kFail);
       // Skipped only if the file is really gone (not for another ENOENT).
-      if (s.code() == Status::Code::kIoError && s.errno_value() == ENOENT &&
-          (f.top_level || !with_checkpoint) && access(path.c_str(), F_OK) != 0 &&
-          errno == ENOENT) {
+      if (s.code() == Status::Code::kIoError && s.errno_value() == ENOENT && !with_checkpoint &&
+          access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
         HB_LOG_WARN("%s vanished before it could be copied; skipped", f.relative_path.c_str());
         continue;
       }
@@ -542,7 +597,9 @@ class BackupRun {
   uint64_t sst_bytes_sent_ = 0;
   uint64_t remaining_at_last_round_start_ = UINT64_MAX;
   size_t misc_files_ = 0;
+  uint64_t staged_bytes_ = 0;
   MiscFileScan misc_scan_;
+  GtidSlavePosTable gtid_slave_pos_;
   std::vector<MiscFile> misc_files_list_;
   BinlogPosition position_;  // of the latest checkpoint
   std::vector<std::string> dictionary_at_start_;

@@ -1,0 +1,150 @@
+// An empty Aria mysql.gtid_slave_pos, made by `mariadbd --bootstrap` in a
+// scratch datadir (InnoDB off, no binlog, no network): the one process this
+// tool starts, with an argv vector, never a shell.
+#include "hotbackup/server/gtid_slave_pos_table.h"
+
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <regex>
+
+#include "hotbackup/io/file_io.h"
+#include "hotbackup/io/unique_fd.h"
+
+extern char** environ;
+
+namespace hotbackup {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string FindServerBinary(const std::string& basedir) {
+  std::vector<std::string> candidates;
+  if (!basedir.empty()) {
+    for (const char* rel : {"/sbin/mariadbd", "/bin/mariadbd", "/sbin/mysqld", "/bin/mysqld",
+                            "/libexec/mariadbd", "/libexec/mysqld"}) {
+      candidates.push_back(basedir + rel);
+    }
+  }
+  if (const char* path = getenv("PATH")) {
+    std::string p(path);
+    for (size_t start = 0; start <= p.size();) {
+      size_t end = p.find(':', start);
+      if (end == std::string::npos) end = p.size();
+      std::string dir = p.substr(start, end - start);
+      if (!dir.empty()) {
+        candidates.push_back(dir + "/mariadbd");
+        candidates.push_back(dir + "/mysqld");
+      }
+      start = end + 1;
+    }
+  }
+  for (const char* dir : {"/usr/sbin", "/usr/local/mysql/bin"}) {
+    candidates.push_back(std::string(dir) + "/mariadbd");
+  }
+  for (const std::string& c : candidates) {
+    if (access(c.c_str(), X_OK) == 0) return c;
+  }
+  return "";
+}
+
+// Runs `argv` with `input` on its stdin and its output in `log_path`.
+Status RunWithInput(const std::vector<std::string>& argv, const std::string& input,
+                    const std::string& log_path) {
+  int pipe_fds[2];
+  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return Status::IOError("pipe", errno);
+  UniqueFd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
+  UniqueFd log(open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
+  if (!log.valid()) return Status::IOError("create " + log_path, errno);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, read_end.get(), STDIN_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, log.get(), STDOUT_FILENO);
+  posix_spawn_file_actions_adddup2(&actions, log.get(), STDERR_FILENO);
+  std::vector<char*> args;
+  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  pid_t pid;
+  int rc = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  if (rc != 0) return Status::IOError("start " + argv[0], rc);
+  read_end = UniqueFd();
+  Status written = WriteFully(write_end.get(), AsBytes(input.data(), input.size()), "bootstrap input");
+  write_end = UniqueFd();
+  int wstatus = 0;
+  while (waitpid(pid, &wstatus, 0) < 0) {
+    if (errno != EINTR) return Status::IOError("wait for " + argv[0], errno);
+  }
+  HOTBACKUP_RETURN_IF_ERROR(written);
+  if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+    return Status::Server(argv[0] + " --bootstrap failed (see " + log_path + ")");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+GtidSlavePosTable::~GtidSlavePosTable() {
+  if (scratch_.empty()) return;
+  std::error_code ec;
+  fs::remove_all(scratch_, ec);
+}
+
+Status GtidSlavePosTable::Prepare(MysqlConnection* connection, const std::string& basedir) {
+  std::vector<MysqlConnection::Row> rows;
+  HOTBACKUP_RETURN_IF_ERROR(connection->QueryRows(
+      "SELECT ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'mysql' AND "
+      "TABLE_NAME = 'gtid_slave_pos'",
+      &rows));
+  if (rows.empty() || rows[0].Get("engine").value_or("") != "InnoDB") return Status::OK();
+  HOTBACKUP_RETURN_IF_ERROR(
+      connection->QueryRows("SHOW CREATE TABLE mysql.gtid_slave_pos", &rows));
+  std::string create = rows.empty() ? "" : rows[0].Get("Create Table").value_or("");
+  if (create.empty()) return Status::Server("SHOW CREATE TABLE mysql.gtid_slave_pos gave nothing");
+  for (char& c : create) {
+    if (c == '\n') c = ' ';  // bootstrap reads one statement per line
+  }
+  create = std::regex_replace(create, std::regex("ENGINE=InnoDB", std::regex::icase), "ENGINE=Aria");
+
+  const std::string binary = FindServerBinary(basedir);
+  if (binary.empty()) return Status::NotSupported("no mariadbd found (in @@basedir or PATH)");
+  const char* tmp = getenv("TMPDIR");
+  std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/myrocks_hotbackup-gtid.XXXXXX";
+  if (mkdtemp(templ.data()) == nullptr) return Status::IOError("create " + templ, errno);
+  scratch_ = templ;
+  const std::string datadir = scratch_ + "/data";
+  const std::string tmpdir = scratch_ + "/tmp";
+  std::error_code ec;
+  fs::create_directories(tmpdir, ec);
+  fs::create_directories(datadir, ec);
+  if (ec) return Status::IOError("create " + datadir, ec.value());
+
+  std::vector<std::string> argv = {binary,
+                                   "--no-defaults",
+                                   "--bootstrap",
+                                   "--datadir=" + datadir,
+                                   "--tmpdir=" + tmpdir,
+                                   "--skip-log-bin",
+                                   "--skip-innodb",
+                                   "--default-storage-engine=Aria",
+                                   "--aria-pagecache-buffer-size=1M",
+                                   "--key-buffer-size=64K"};
+  if (geteuid() == 0) argv.push_back("--user=root");
+  HOTBACKUP_RETURN_IF_ERROR(RunWithInput(
+      argv, "CREATE DATABASE m;\nUSE m;\n" + create + ";\n", scratch_ + "/bootstrap.log"));
+  for (const char* ext : {"frm", "MAI", "MAD"}) {
+    File f{datadir + "/m/gtid_slave_pos." + ext, std::string("mysql/gtid_slave_pos.") + ext};
+    if (access(f.source_path.c_str(), F_OK) != 0) {
+      files_.clear();
+      return Status::Server("mariadbd --bootstrap made no " + f.source_path);
+    }
+    files_.push_back(f);
+  }
+  return Status::OK();
+}
+
+}  // namespace hotbackup
