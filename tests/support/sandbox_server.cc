@@ -48,6 +48,8 @@ SandboxServer::SandboxServer(Settings settings) : dir_("/tmp") {
     argv.push_back("--tcp-port");
     argv.push_back(std::to_string(settings.tcp_port));
   }
+  tcp_port_ = settings.tcp_port;
+  argv.insert(argv.end(), settings.server_args.begin(), settings.server_args.end());
   ProcessResult r = Run(argv);
   if (r.exit_code != 0) {
     throw std::runtime_error("sandbox server did not start: " + r.stderr_text);

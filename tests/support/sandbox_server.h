@@ -28,6 +28,8 @@ class SandboxServer {
     std::string datadir_from;
     // Also listen on 127.0.0.1:tcp_port (never another address); 0 = socket only.
     int tcp_port = 0;
+    // More mariadbd options ("--log-bin=...", "--server-id=2", ...).
+    std::vector<std::string> server_args;
   };
   explicit SandboxServer(Settings settings);
   SandboxServer() : SandboxServer(Settings{}) {}
@@ -37,6 +39,7 @@ class SandboxServer {
   std::string socket() const { return dir_ / "sock"; }
   std::string datadir() const { return dir_ / "data"; }
   std::string error_log() const { return dir_ / "error.log"; }
+  int tcp_port() const { return tcp_port_; }
 
   // Runs SQL through the mariadb client (batch mode, no column names);
   // returns its output, failing the test on an error.
@@ -49,6 +52,7 @@ class SandboxServer {
 
  private:
   TempDir dir_;
+  int tcp_port_ = 0;
   bool running_ = false;
 };
 
