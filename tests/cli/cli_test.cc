@@ -34,6 +34,7 @@ TEST_CASE("CLI: --help lists every option of the original", "[cli]") {
         "-r, --rocksdb_datadir", "-w, --rocksdb_waldir", "-b, --backup_dir",
         "-f, --skip_check_frm_timestamp", "-D, --debug_signal_file", "--host", "--defaults_file",
         "--output", "--compress", "--compress_level", "--compress_threads", "--direct_io",
+        "--slave_info", "--no_backup_locks", "--lock_wait_timeout",
         "/data/mysql/backup/snapshot", "(default: 300)"}) {
     CAPTURE(option);
     CHECK_THAT(help, Catch::Contains(option));
@@ -61,6 +62,7 @@ TEST_CASE("CLI: bad usage is one line and exit 2", "[cli]") {
       {{"--interval=abc"}, "abc"},
       {{"--direct_io=maybe"}, "--direct_io must be auto, on or off"},
       {{"--port=70000"}, "--port must be between 1 and 65535"},
+      {{"--lock_wait_timeout=0"}, "--lock_wait_timeout must be at least 1 second"},
       {{"stray"}, "unexpected argument 'stray'"},
   };
   for (const Case& c : cases) {

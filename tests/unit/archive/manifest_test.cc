@@ -47,6 +47,52 @@ TEST_CASE("Manifest: serializes and parses back, with or without files", "[unit]
   }
 }
 
+TEST_CASE("Manifest: the binlog position round-trips, with and without a replication source",
+          "[unit][manifest]") {
+  for (bool with_source : {false, true}) {
+    CAPTURE(with_source);
+    Manifest m = Sample(2);
+    BinlogPosition b;
+    b.consistent = true;
+    b.log_bin = true;
+    b.file = "mysql-bin.000003";
+    b.position = 4711;
+    b.gtid_binlog_pos = "0-1-320,1-2-7";
+    b.gtid_current_pos = "0-1-320";
+    b.server_id = 1;
+    b.commit_block_ms = 3.25;
+    if (with_source) {
+      b.source = ReplicationSource{"10.0.0.1", 3307, "bin.000007", 99, "0-1-318", "Slave_Pos"};
+    }
+    m.binlog = b;
+    const std::string json = SerializeManifest(m);
+    Manifest back;
+    REQUIRE(ParseManifest(json, &back).ok());
+    REQUIRE(back.binlog.has_value());
+    CHECK(back.binlog->consistent);
+    CHECK(back.binlog->file == "mysql-bin.000003");
+    CHECK(back.binlog->position == 4711);
+    CHECK(back.binlog->gtid_binlog_pos == "0-1-320,1-2-7");
+    CHECK(back.binlog->gtid_current_pos == "0-1-320");
+    CHECK(back.binlog->server_id == 1);
+    CHECK(back.binlog->commit_block_ms == 3.25);
+    REQUIRE(back.binlog->source.has_value() == with_source);
+    if (with_source) {
+      CHECK(back.binlog->source->master_host == "10.0.0.1");
+      CHECK(back.binlog->source->master_port == 3307);
+      CHECK(back.binlog->source->master_log_file == "bin.000007");
+      CHECK(back.binlog->source->master_log_pos == 99);
+      CHECK(back.binlog->source->gtid_slave_pos == "0-1-318");
+      CHECK(back.binlog->source->using_gtid == "Slave_Pos");
+    }
+    REQUIRE(back.files.size() == 2);
+  }
+  // A manifest without one (an older backup) parses with no position.
+  Manifest back;
+  REQUIRE(ParseManifest(SerializeManifest(Sample(1)), &back).ok());
+  CHECK_FALSE(back.binlog.has_value());
+}
+
 // The file line as it was built before AppendManifestFileLine, entirely by
 // nlohmann and the standard library: the reference for its bytes.
 std::string ReferenceFileLine(const ManifestFile& f, bool first) {

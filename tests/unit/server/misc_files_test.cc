@@ -1,0 +1,61 @@
+#include "hotbackup/server/misc_files.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <map>
+
+#include "support/test_support.h"
+
+namespace hotbackup {
+namespace {
+
+namespace fs = std::filesystem;
+using test::TempDir;
+
+// The relative paths ListMiscFiles picks, each with its with_checkpoint flag.
+std::map<std::string, bool> Listed(const MiscFileScan& scan) {
+  std::vector<MiscFile> files;
+  Status s = ListMiscFiles(scan, &files);
+  INFO(s.message());
+  REQUIRE(s.ok());
+  std::map<std::string, bool> out;
+  for (const MiscFile& f : files) out[f.relative_path] = f.with_checkpoint;
+  return out;
+}
+
+TEST_CASE("Misc files: the binlog, relay logs, their indexes and replication state never travel",
+          "[unit][misc]") {
+  TempDir dir;
+  const std::string data = dir / "data";
+  fs::create_directories(data + "/shop");
+  fs::create_directories(data + "/mysql");
+  fs::create_directories(data + "/binlogs");
+  for (const char* f :
+       {"mysql-bin.000001", "mysql-bin.000002", "mysql-bin.index", "host-relay-bin.000004",
+        "host-relay-bin-conn2.000001", "host-relay-bin.index", "relay-log.info",
+        "relay-log-conn2.info", "master.info", "multi-master.info", "master-conn2.info",
+        "aria_log_control", "aria_log.00000001", "host.err", "shop/orders.frm", "shop/db.opt",
+        "shop/legacy.MYD", "shop/legacy.MYI", "shop/legacy.frm", "mysql/global_priv.MAI",
+        "mysql/global_priv.MAD", "mysql/global_priv.frm", "binlogs/mysql-bin.000009"}) {
+    test::WriteFile(data + "/" + f, "x");
+  }
+  MiscFileScan scan;
+  scan.datadir = data;
+  scan.excluded_prefixes = {data + "/mysql-bin", data + "/host-relay-bin"};
+  scan.excluded_paths = {data + "/mysql-bin.index", data + "/host-relay-bin.index"};
+  const std::map<std::string, bool> listed = Listed(scan);
+  const std::map<std::string, bool> expected = {
+      // Copied with the last checkpoint: definitions, the mysql schema, Aria's log.
+      {"aria_log_control", true},      {"aria_log.00000001", true},
+      {"shop/orders.frm", true},       {"shop/db.opt", true},
+      {"shop/legacy.frm", true},       {"mysql/global_priv.MAI", true},
+      {"mysql/global_priv.MAD", true}, {"mysql/global_priv.frm", true},
+      // Copied after: other engines' data, other top-level files.
+      {"shop/legacy.MYD", false},      {"shop/legacy.MYI", false},
+      {"host.err", false},
+  };
+  CHECK(listed == expected);
+}
+
+}  // namespace
+}  // namespace hotbackup
