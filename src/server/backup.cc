@@ -1,14 +1,14 @@
 // The backup driver: connection, rounds of checkpoints, misc files, and the
 // summary. Ownership makes cleanup automatic: the Checkpoint removes its
-// directory, the CommitBlock ends the server's backup stage and the
+// directory, the BackupStage ends the server's backup stage and the
 // OutputFile removes its partial file on every path out.
 //
-// Every checkpoint is made while commits are blocked (commit_block.h), with
+// Every checkpoint is made while commits are blocked (backup_stage.h), with
 // the binlog coordinates read at that moment. The rounds send SSTs; once
-// they are all sent, a last checkpoint is made and, under the same block,
-// the table definitions and system tables are copied, so that data,
-// definitions and the recorded binlog position describe one moment. Its few
-// new SSTs, WAL and MANIFEST are sent after commits resume.
+// they are all sent, a last checkpoint is made: just before it, with DDL
+// blocked, the table definitions are staged, and with it the system tables,
+// so that data, definitions and the recorded binlog position describe one
+// moment. They, its few new SSTs, WAL and MANIFEST are sent after.
 #include "hotbackup/server/backup.h"
 
 #include <sys/stat.h>
@@ -28,10 +28,10 @@
 #include "hotbackup/io/file_copy.h"
 #include "hotbackup/io/file_io.h"
 #include "hotbackup/io/output_file.h"
+#include "hotbackup/server/backup_stage.h"
 #include "hotbackup/server/binlog_position.h"
 #include "hotbackup/server/checkpoint.h"
 #include "hotbackup/server/client_config.h"
-#include "hotbackup/server/commit_block.h"
 #include "hotbackup/server/gtid_slave_pos_table.h"
 #include "hotbackup/server/misc_files.h"
 #include "hotbackup/server/mysql_connection.h"
@@ -82,6 +82,31 @@ std::string ResolveAgainst(const std::string& datadir, const std::string& path) 
   return datadir + "/" + rel;
 }
 
+// A staging directory next to the round's checkpoint, removed on every path
+// out. Named "<round>.misc", which PrepareCheckpointRoot knows as ours.
+class StagingDirectory {
+ public:
+  explicit StagingDirectory(std::string path) : path_(std::move(path)) {}
+  ~StagingDirectory() {
+    Status s = Remove();
+    if (!s.ok()) HB_LOG_ERROR("%s", s.message().c_str());
+  }
+  StagingDirectory(const StagingDirectory&) = delete;
+  StagingDirectory& operator=(const StagingDirectory&) = delete;
+
+  Status Remove() {
+    if (path_.empty()) return Status::OK();
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+    if (ec) return Status::IOError("remove " + path_, ec.value());
+    path_.clear();
+    return Status::OK();
+  }
+
+ private:
+  std::string path_;
+};
+
 class BackupRun {
  public:
   explicit BackupRun(const Options& options)
@@ -124,7 +149,7 @@ class BackupRun {
                 static_cast<double>(sst_bytes_sent_) / kGiB, sent_ssts_.size());
     HB_LOG_INFO("RocksDB Backup Done.");
 
-    HOTBACKUP_RETURN_IF_ERROR(CopyMiscFiles(/*with_checkpoint=*/false, datadir_));
+    HOTBACKUP_RETURN_IF_ERROR(CopyMiscFiles(CopyMoment::kAfter, datadir_));
     HB_LOG_INFO("MySQL misc backups done.");
     HOTBACKUP_RETURN_IF_ERROR(CheckDictionaryUnchanged());
     HOTBACKUP_RETURN_IF_ERROR(AddPositionFiles());
@@ -281,16 +306,23 @@ class BackupRun {
   }
 
   // A checkpoint at `path` and the binlog coordinates of that moment, taken
-  // while commits are blocked; then `under_block` (if any) still inside.
+  // while commits are blocked. `while_ddl_blocked` (if any) runs first, with
+  // DDL blocked but commits going on; `while_commits_blocked` (if any) runs
+  // after the checkpoint, commits still blocked.
   Status ConsistentCheckpoint(int round, const std::string& path, Checkpoint* checkpoint,
-                              const std::function<Status()>& under_block = nullptr) {
+                              const std::function<Status()>& while_ddl_blocked = nullptr,
+                              const std::function<Status()>& while_commits_blocked = nullptr) {
     // Flushed now, the memtable is nearly empty when the checkpoint flushes
     // it again under the block, which then lasts milliseconds.
     HOTBACKUP_RETURN_IF_ERROR(connection_.Execute("SET GLOBAL rocksdb_force_flush_memtable_now = 1"));
-    CommitBlock block;
-    if (!options_.no_backup_locks) {
-      HOTBACKUP_RETURN_IF_ERROR(block.Acquire(&connection_, options_.lock_wait_timeout));
+    const bool locks = !options_.no_backup_locks;
+    BackupStage stage;
+    if (locks) HOTBACKUP_RETURN_IF_ERROR(stage.Start(&connection_, options_.lock_wait_timeout));
+    if (while_ddl_blocked) {
+      if (locks) HOTBACKUP_RETURN_IF_ERROR(stage.BlockDdl());
+      HOTBACKUP_RETURN_IF_ERROR(while_ddl_blocked());
     }
+    if (locks) HOTBACKUP_RETURN_IF_ERROR(stage.BlockCommit());
     HB_LOG_INFO("Creating checkpoint at %s", path.c_str());
     HOTBACKUP_RETURN_IF_ERROR(checkpoint->Create(&connection_, path));
     BinlogPosition position;
@@ -298,15 +330,11 @@ class BackupRun {
     if (options_.slave_info) {
       HOTBACKUP_RETURN_IF_ERROR(ReadReplicationSource(&connection_, &position.source));
     }
-    if (under_block) HOTBACKUP_RETURN_IF_ERROR(under_block());
-    HOTBACKUP_RETURN_IF_ERROR(block.Release());
+    if (while_commits_blocked) HOTBACKUP_RETURN_IF_ERROR(while_commits_blocked());
+    HOTBACKUP_RETURN_IF_ERROR(stage.End());
     HB_LOG_INFO("Created checkpoint at %s", path.c_str());
-    position.consistent = !options_.no_backup_locks;
-    position.commit_block_ms = block.held_ms();
-    if (staged_bytes_ > 0) {
-      HB_LOG_INFO("Copied %.2f MB of table definitions and system tables with the checkpoint",
-                  static_cast<double>(staged_bytes_) / (1 << 20));
-    }
+    position.consistent = locks;
+    position.commit_block_ms = stage.commit_blocked_ms();
     if (position.consistent && position.log_bin) {
       HB_LOG_INFO("Round %d: commits blocked for %.1f ms; binlog position %s:%llu, GTID %s",
                   round, position.commit_block_ms, position.file.c_str(),
@@ -398,25 +426,34 @@ class BackupRun {
     return checkpoint.Remove();
   }
 
-  // The checkpoint the backup restores: made with the table definitions and
-  // system tables copied under the same commit block, then its SSTs not sent
-  // yet (memtable flushes and compactions since the last round), its WAL and
-  // its MANIFEST/CURRENT/OPTIONS.
+  // The checkpoint the backup restores. Just before it, with DDL blocked,
+  // the table definitions are listed and copied to a staging directory; with
+  // it, commits blocked too, the mysql schema and Aria's logs. Everything is
+  // archived once the server runs freely again: the staged files, then the
+  // checkpoint's SSTs not sent yet (memtable flushes and compactions since
+  // the last round), its WAL and its MANIFEST/CURRENT/OPTIONS.
   Status RunLastRound(int round) {
     HOTBACKUP_RETURN_IF_ERROR(Connect());
     std::string path = StripTrailingSlashes(options_.checkpoint_dir) + "/" + std::to_string(round);
     Checkpoint checkpoint;
     progress_.Clear();
-    // Listed and copied under the block: DDL is blocked too, so the list
-    // and the definitions match the checkpoint's data dictionary.
-    const std::string stage = path + "/misc-snapshot";
-    auto copy_definitions = [this, &stage] {
+    const std::string stage = path + kStagingSuffix;
+    StagingDirectory staging(stage);
+    auto stage_definitions = [this, &stage] {
       HOTBACKUP_RETURN_IF_ERROR(ReadRocksDbDictionary(&dictionary_at_checkpoint_));
       HOTBACKUP_RETURN_IF_ERROR(ListMiscFiles());
-      return StageMiscFiles(stage);
+      return StageMiscFiles(CopyMoment::kDdlBlocked, stage);
     };
-    HOTBACKUP_RETURN_IF_ERROR(ConsistentCheckpoint(round, path, &checkpoint, copy_definitions));
-    HOTBACKUP_RETURN_IF_ERROR(CopyMiscFiles(/*with_checkpoint=*/true, stage));
+    auto stage_system_tables = [this, &stage] {
+      return StageMiscFiles(CopyMoment::kCommitsBlocked, stage);
+    };
+    HOTBACKUP_RETURN_IF_ERROR(
+        ConsistentCheckpoint(round, path, &checkpoint, stage_definitions, stage_system_tables));
+    HB_LOG_INFO("Staged %.2f MB of table definitions and system tables with the checkpoint",
+                static_cast<double>(staged_bytes_) / (1 << 20));
+    HOTBACKUP_RETURN_IF_ERROR(CopyMiscFiles(CopyMoment::kDdlBlocked, stage));
+    HOTBACKUP_RETURN_IF_ERROR(CopyMiscFiles(CopyMoment::kCommitsBlocked, stage));
+    HOTBACKUP_RETURN_IF_ERROR(staging.Remove());
 
     CheckpointListing listing;
     HOTBACKUP_RETURN_IF_ERROR(ListCheckpoint(path, &listing));
@@ -508,13 +545,13 @@ class BackupRun {
     return hotbackup::ListMiscFiles(misc_scan_, &misc_files_list_);
   }
 
-  // Copies the misc files that travel with the checkpoint into `stage`
-  // (local disk, page cache: milliseconds), so that commits stay blocked no
-  // longer than that, whatever the speed of the archive's reader.
-  Status StageMiscFiles(const std::string& stage) {
+  // Copies the misc files of one moment into `stage` (local disk, page
+  // cache: milliseconds), so that the server stays blocked no longer than
+  // that, whatever the speed of the archive's reader.
+  Status StageMiscFiles(CopyMoment moment, const std::string& stage) {
     std::error_code ec;
     for (const MiscFile& f : misc_files_list_) {
-      if (!f.with_checkpoint) continue;
+      if (f.moment != moment) continue;
       const std::string to = stage + "/" + f.relative_path;
       fs::create_directories(fs::path(to).parent_path(), ec);
       if (ec) return Status::IOError("create " + fs::path(to).parent_path().string(), ec.value());
@@ -528,25 +565,25 @@ class BackupRun {
     return Status::OK();
   }
 
-  // Archives the misc files that travel with the checkpoint (from `root`,
-  // where they were staged), or the others (from the datadir).
-  Status CopyMiscFiles(bool with_checkpoint, const std::string& root) {
+  // Archives the misc files of one moment: staged ones from `root`, the
+  // others (kAfter) from the datadir.
+  Status CopyMiscFiles(CopyMoment moment, const std::string& root) {
     const bool replace_gtid_table = !gtid_slave_pos_.files().empty();
-    if (with_checkpoint && replace_gtid_table) {
+    if (moment == CopyMoment::kCommitsBlocked && replace_gtid_table) {
       for (const GtidSlavePosTable::File& f : gtid_slave_pos_.files()) {
         HOTBACKUP_RETURN_IF_ERROR(stream_->AddFile(f.source_path, f.archive_path));
         ++misc_files_;
       }
     }
     for (const MiscFile& f : misc_files_list_) {
-      if (f.with_checkpoint != with_checkpoint) continue;
+      if (f.moment != moment) continue;
       if (replace_gtid_table && f.relative_path == kGtidSlavePosFrm) continue;
       const std::string path = root + "/" + f.relative_path;
       Status s = stream_->AddFile(path, f.relative_path,
                                   f.top_level ? GrowthPolicy::kReadSizeAtOpen : GrowthPolicy::kFail);
       // Skipped only if the file is really gone (not for another ENOENT).
-      if (s.code() == Status::Code::kIoError && s.errno_value() == ENOENT && !with_checkpoint &&
-          access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
+      if (s.code() == Status::Code::kIoError && s.errno_value() == ENOENT &&
+          moment == CopyMoment::kAfter && access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
         HB_LOG_WARN("%s vanished before it could be copied; skipped", f.relative_path.c_str());
         continue;
       }

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <string_view>
 
 #include "hotbackup/util/log.h"
 
@@ -15,7 +16,10 @@ namespace fs = std::filesystem;
 namespace {
 
 bool IsRoundDirectoryName(const std::string& name) {
-  std::string digits = name.ends_with(".tmp") ? name.substr(0, name.size() - 4) : name;
+  std::string digits = name;
+  for (std::string_view suffix : {std::string_view(".tmp"), std::string_view(kStagingSuffix)}) {
+    if (digits.ends_with(suffix)) digits.resize(digits.size() - suffix.size());
+  }
   return !digits.empty() && std::all_of(digits.begin(), digits.end(), ::isdigit);
 }
 

@@ -72,13 +72,12 @@ bool IsReplicationFile(const MiscFileScan& scan, const std::string& path) {
   return false;
 }
 
-// Files that must describe the same moment as the checkpoint (see MiscFile).
-bool CopiedWithCheckpoint(const std::string& database, const std::string& file) {
-  if (database == "mysql") return true;
+CopyMoment MomentOf(const std::string& database, const std::string& file) {
+  if (database == "mysql") return CopyMoment::kCommitsBlocked;
   for (const char* ext : {".frm", ".par", ".opt", ".TRG", ".TRN"}) {
-    if (file.ends_with(ext)) return true;
+    if (file.ends_with(ext)) return CopyMoment::kDdlBlocked;
   }
-  return false;
+  return CopyMoment::kAfter;
 }
 
 std::string FormatTime(time_t t) {
@@ -130,7 +129,7 @@ Status ListMiscFiles(const MiscFileScan& scan, std::vector<MiscFile>* files) {
             "copy may not be valid. Aborting. (backup time: " + FormatTime(scan.frm_not_after) +
             ", file modified time: " + FormatTime(fst.st_mtime) + ")");
       }
-      files->push_back({name + "/" + file, false, CopiedWithCheckpoint(name, file)});
+      files->push_back({name + "/" + file, false, MomentOf(name, file)});
     }
   }
   HB_LOG_INFO("Traversing misc files from data directory..");
@@ -139,7 +138,8 @@ Status ListMiscFiles(const MiscFileScan& scan, std::vector<MiscFile>* files) {
       HB_LOG_INFO("Skipping %s", name.c_str());
       continue;
     }
-    files->push_back({name, true, name.starts_with("aria_log")});
+    files->push_back({name, true,
+                      name.starts_with("aria_log") ? CopyMoment::kCommitsBlocked : CopyMoment::kAfter});
   }
   return Status::OK();
 }

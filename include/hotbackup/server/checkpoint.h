@@ -15,8 +15,13 @@
 
 namespace hotbackup {
 
+// The suffix of the directory where a round stages the server's files
+// ("3.misc" beside checkpoint "3").
+inline constexpr char kStagingSuffix[] = ".misc";
+
 // Makes `dir` (and missing parents) if it does not exist, and fails if it
-// holds a round directory ("3", "3.tmp") left by an earlier run that crashed.
+// holds a round directory ("3", "3.tmp", "3.misc") left by an earlier run
+// that crashed.
 Status PrepareCheckpointRoot(const std::string& dir);
 
 class Checkpoint {

@@ -13,15 +13,23 @@
 
 namespace hotbackup {
 
+// When a file is copied, relative to the last checkpoint (see backup.cc).
+enum class CopyMoment {
+  // Table definitions (.frm, .par, .opt, triggers): while DDL is blocked,
+  // just before the checkpoint; commits go on, since only DDL changes them.
+  kDdlBlocked,
+  // The mysql schema (grants, system tables) and Aria's control file and
+  // logs: with the checkpoint, while commits are blocked too.
+  kCommitsBlocked,
+  // Other engines' data files and other top-level files: after, as the
+  // original did (not transactional, not covered by the binlog position).
+  kAfter,
+};
+
 struct MiscFile {
   std::string relative_path;  // to the datadir; also the archive path
   bool top_level = false;     // a server file that may grow while read (logs)
-  // Copied while commits are blocked, at the moment of the last checkpoint:
-  // table definitions (.frm, .par, .opt, triggers), the mysql schema (grants,
-  // system tables) and Aria's control file and logs, so that they describe
-  // the same moment as the RocksDB data and the recorded binlog position.
-  // Other engines' data files and other top-level files are copied after.
-  bool with_checkpoint = false;
+  CopyMoment moment = CopyMoment::kAfter;
 };
 
 struct MiscFileScan {

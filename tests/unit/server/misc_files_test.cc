@@ -12,14 +12,14 @@ namespace {
 namespace fs = std::filesystem;
 using test::TempDir;
 
-// The relative paths ListMiscFiles picks, each with its with_checkpoint flag.
-std::map<std::string, bool> Listed(const MiscFileScan& scan) {
+// The relative paths ListMiscFiles picks, each with when it is copied.
+std::map<std::string, CopyMoment> Listed(const MiscFileScan& scan) {
   std::vector<MiscFile> files;
   Status s = ListMiscFiles(scan, &files);
   INFO(s.message());
   REQUIRE(s.ok());
-  std::map<std::string, bool> out;
-  for (const MiscFile& f : files) out[f.relative_path] = f.with_checkpoint;
+  std::map<std::string, CopyMoment> out;
+  for (const MiscFile& f : files) out[f.relative_path] = f.moment;
   return out;
 }
 
@@ -43,16 +43,19 @@ TEST_CASE("Misc files: the binlog, relay logs, their indexes and replication sta
   scan.datadir = data;
   scan.excluded_prefixes = {data + "/mysql-bin", data + "/host-relay-bin"};
   scan.excluded_paths = {data + "/mysql-bin.index", data + "/host-relay-bin.index"};
-  const std::map<std::string, bool> listed = Listed(scan);
-  const std::map<std::string, bool> expected = {
-      // Copied with the last checkpoint: definitions, the mysql schema, Aria's log.
-      {"aria_log_control", true},      {"aria_log.00000001", true},
-      {"shop/orders.frm", true},       {"shop/db.opt", true},
-      {"shop/legacy.frm", true},       {"mysql/global_priv.MAI", true},
-      {"mysql/global_priv.MAD", true}, {"mysql/global_priv.frm", true},
-      // Copied after: other engines' data, other top-level files.
-      {"shop/legacy.MYD", false},      {"shop/legacy.MYI", false},
-      {"host.err", false},
+  const std::map<std::string, CopyMoment> listed = Listed(scan);
+  constexpr CopyMoment kDdl = CopyMoment::kDdlBlocked;
+  constexpr CopyMoment kCommits = CopyMoment::kCommitsBlocked;
+  constexpr CopyMoment kAfter = CopyMoment::kAfter;
+  const std::map<std::string, CopyMoment> expected = {
+      // Definitions while DDL is blocked; the mysql schema and Aria's log
+      // with the checkpoint; other engines' data and other files after.
+      {"shop/orders.frm", kDdl},          {"shop/db.opt", kDdl},
+      {"shop/legacy.frm", kDdl},          {"aria_log_control", kCommits},
+      {"aria_log.00000001", kCommits},    {"mysql/global_priv.MAI", kCommits},
+      {"mysql/global_priv.MAD", kCommits}, {"mysql/global_priv.frm", kCommits},
+      {"shop/legacy.MYD", kAfter},        {"shop/legacy.MYI", kAfter},
+      {"host.err", kAfter},
   };
   CHECK(listed == expected);
 }

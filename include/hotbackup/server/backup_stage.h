@@ -1,0 +1,60 @@
+// BackupStage: the server held still for the moment a checkpoint and its
+// binlog coordinates are taken (MariaDB 10.4+ BACKUP STAGE).
+//
+// Start runs BACKUP STAGE START. BlockDdl (optional) runs BACKUP STAGE
+// BLOCK_DDL: no table is created, dropped, renamed or altered from then on,
+// while commits go on. BlockCommit runs BACKUP STAGE BLOCK_COMMIT, which
+// waits for commits in flight and blocks new ones. MariaDB takes its backup
+// commit lock before a storage engine's prepare, so while it is held no
+// transaction is between prepare and commit: a RocksDB checkpoint made then
+// holds no prepared transaction, and the binlog position read then matches
+// its data exactly. End (or the destructor) runs BACKUP STAGE END. The
+// server also ends the stage if our connection drops.
+//
+// The connection must remain live while a stage is held; each step waits at
+// most `lock_wait_timeout` seconds (our session's lock_wait_timeout) for the
+// statements it has to let finish. Not thread-safe.
+#ifndef HOTBACKUP_SERVER_BACKUP_STAGE_H_
+#define HOTBACKUP_SERVER_BACKUP_STAGE_H_
+
+#include <chrono>
+
+#include "hotbackup/server/mysql_connection.h"
+#include "hotbackup/util/status.h"
+
+namespace hotbackup {
+
+class BackupStage {
+ public:
+  BackupStage() = default;
+  ~BackupStage();
+  BackupStage(const BackupStage&) = delete;
+  BackupStage& operator=(const BackupStage&) = delete;
+
+  // Errors are one line naming the cause: the RELOAD privilege missing, a
+  // server without BACKUP STAGE, another backup stage held elsewhere. After
+  // an error of any step the stage is ended: nothing stays blocked.
+  Status Start(MysqlConnection* connection, int lock_wait_timeout);
+  Status BlockDdl();
+  Status BlockCommit();
+
+  // Ends the backup stage; DDL and commits resume.
+  Status End();
+
+  // Milliseconds from the start of BLOCK_COMMIT to End (0 if never blocked).
+  double commit_blocked_ms() const { return commit_blocked_ms_; }
+
+ private:
+  // Runs `sql` inside the stage; on an error ends the stage first.
+  Status Step(const char* sql, const char* blocked_what);
+
+  MysqlConnection* connection_ = nullptr;  // set while a stage is held
+  int lock_wait_timeout_ = 0;
+  bool commits_blocked_ = false;
+  std::chrono::steady_clock::time_point commits_blocked_since_;
+  double commit_blocked_ms_ = 0;
+};
+
+}  // namespace hotbackup
+
+#endif  // HOTBACKUP_SERVER_BACKUP_STAGE_H_

@@ -1,0 +1,88 @@
+// BACKUP STAGE around a checkpoint, and the server's refusals turned into
+// errors a DBA can act on.
+#include "hotbackup/server/backup_stage.h"
+
+#include <utility>
+
+#include "hotbackup/util/log.h"
+
+namespace hotbackup {
+namespace {
+
+constexpr unsigned int kErrAccessDenied = 1227;     // ER_SPECIFIC_ACCESS_DENIED_ERROR
+constexpr unsigned int kErrLockWaitTimeout = 1205;  // ER_LOCK_WAIT_TIMEOUT
+constexpr unsigned int kErrParse = 1064;            // ER_PARSE_ERROR
+
+}  // namespace
+
+BackupStage::~BackupStage() {
+  if (connection_ == nullptr) return;
+  Status s = End();
+  if (!s.ok()) HB_LOG_ERROR("%s", s.message().c_str());
+}
+
+Status BackupStage::Start(MysqlConnection* connection, int lock_wait_timeout) {
+  HOTBACKUP_RETURN_IF_ERROR(connection->Execute("SET SESSION lock_wait_timeout = " +
+                                                std::to_string(lock_wait_timeout)));
+  lock_wait_timeout_ = lock_wait_timeout;
+  commits_blocked_ = false;
+  commit_blocked_ms_ = 0;
+  Status s = connection->Execute("BACKUP STAGE START");
+  if (s.ok()) {
+    connection_ = connection;
+    return s;
+  }
+  switch (connection->last_error_number()) {
+    case kErrAccessDenied:
+      return Status::Server(
+          "the backup user lacks the RELOAD privilege, needed for BACKUP STAGE to block commits "
+          "at each checkpoint (GRANT RELOAD ON *.* TO ...; or --no_backup_locks for a backup "
+          "without a consistent binlog position)");
+    case kErrParse:
+      return Status::NotSupported(
+          "the server has no BACKUP STAGE (MariaDB 10.4 or later needed) to block commits at "
+          "each checkpoint; --no_backup_locks backs up without a consistent binlog position");
+    case kErrLockWaitTimeout:
+      return Status::Server("BACKUP STAGE START waited --lock_wait_timeout=" +
+                            std::to_string(lock_wait_timeout) +
+                            " s: is another backup (mariabackup, BACKUP STAGE) running?");
+    default:
+      return s;
+  }
+}
+
+Status BackupStage::Step(const char* sql, const char* blocked_what) {
+  if (connection_ == nullptr) return Status::InvalidArgument("backup stage not started");
+  Status s = connection_->Execute(sql);
+  if (s.ok()) return s;
+  const bool timeout = connection_->last_error_number() == kErrLockWaitTimeout;
+  Status end = End();
+  (void)end;  // the first error is the one to report
+  if (timeout) {
+    return Status::Server(std::string(blocked_what) + " still running after --lock_wait_timeout=" +
+                          std::to_string(lock_wait_timeout_) +
+                          " s; the backup stage was ended, nothing was changed on the server");
+  }
+  return s;
+}
+
+Status BackupStage::BlockDdl() { return Step("BACKUP STAGE BLOCK_DDL", "DDL"); }
+
+Status BackupStage::BlockCommit() {
+  commits_blocked_since_ = std::chrono::steady_clock::now();
+  commits_blocked_ = true;
+  return Step("BACKUP STAGE BLOCK_COMMIT", "commits or DDL");
+}
+
+Status BackupStage::End() {
+  if (connection_ == nullptr) return Status::OK();
+  MysqlConnection* connection = std::exchange(connection_, nullptr);
+  if (commits_blocked_) {
+    commit_blocked_ms_ = std::chrono::duration<double, std::milli>(
+                             std::chrono::steady_clock::now() - commits_blocked_since_)
+                             .count();
+  }
+  return connection->Execute("BACKUP STAGE END");
+}
+
+}  // namespace hotbackup
