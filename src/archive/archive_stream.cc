@@ -216,18 +216,28 @@ Status ArchiveStream::Consume(ByteSpan block, FileChecksum* checksum) {
   return CheckInterrupted();
 }
 
+namespace {
+
+// The entry of a file the backup writes itself: ours, 0640, made now.
+FileEntry GeneratedEntry(const std::string& archive_path, uint64_t size) {
+  FileEntry entry;
+  entry.archive_path = archive_path;
+  entry.size = size;
+  entry.permissions = 0640;
+  clock_gettime(CLOCK_REALTIME, &entry.mtime);
+  entry.uid = getuid();
+  entry.gid = getgid();
+  return entry;
+}
+
+}  // namespace
+
 Status ArchiveStream::AddContents(const std::string& archive_path, std::string_view contents) {
   if (failed_) return Status::InvalidArgument("archive stream used after an error");
   HOTBACKUP_RETURN_IF_ERROR(ValidateArchivePath(archive_path));
   hint_path_.clear();
   DropPrefetch();
-  FileEntry entry;
-  entry.archive_path = archive_path;
-  entry.size = contents.size();
-  entry.permissions = 0640;
-  clock_gettime(CLOCK_REALTIME, &entry.mtime);
-  entry.uid = getuid();
-  entry.gid = getgid();
+  const FileEntry entry = GeneratedEntry(archive_path, contents.size());
   failed_ = true;
   HOTBACKUP_RETURN_IF_ERROR(writer_->BeginFile(entry));
   FileChecksum checksum;
@@ -247,13 +257,8 @@ Status ArchiveStream::AddManifest(const Manifest& manifest) {
   DropPrefetch();
   const std::string header = ManifestHeader(manifest);
   const std::string trailer = ManifestTrailer(stats_.files > 0);
-  FileEntry entry;
-  entry.archive_path = kManifestPath;
-  entry.size = header.size() + manifest_spilled_ + manifest_lines_.size() + trailer.size();
-  entry.permissions = 0640;
-  clock_gettime(CLOCK_REALTIME, &entry.mtime);
-  entry.uid = getuid();
-  entry.gid = getgid();
+  const FileEntry entry = GeneratedEntry(
+      kManifestPath, header.size() + manifest_spilled_ + manifest_lines_.size() + trailer.size());
   failed_ = true;
   HOTBACKUP_RETURN_IF_ERROR(writer_->BeginFile(entry));
   HOTBACKUP_RETURN_IF_ERROR(writer_->Append(AsBytes(header.data(), header.size())));

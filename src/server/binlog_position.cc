@@ -95,35 +95,36 @@ std::string FormatSlaveInfo(const ReplicationSource& s) {
 }
 
 std::string ReplicaSetupStatements(const BinlogPosition& p) {
-  std::string out;
+  // Whose binlog the position is in: the replica's primary, or the server.
+  std::string who, host, port, gtid, file;
+  uint64_t position = 0;
   if (p.source) {
     const ReplicationSource& s = *p.source;
-    const std::string target = "MASTER_HOST=" + Quote(s.master_host) +
-                               ", MASTER_PORT=" + std::to_string(s.master_port) +
-                               ", MASTER_USER='<user>', MASTER_PASSWORD='<password>'";
-    out += "-- a replica of " + s.master_host + ":" + std::to_string(s.master_port) +
-           " (the primary of the server backed up), by GTID:\n";
-    out += "SET GLOBAL gtid_slave_pos = " + Quote(s.gtid_slave_pos) + ";\n";
-    out += "CHANGE MASTER TO " + target + ", MASTER_USE_GTID=slave_pos;\n";
-    out += "START SLAVE;\n";
-    out += "-- or by file and position:\n";
-    out += "CHANGE MASTER TO " + target + ", MASTER_LOG_FILE=" + Quote(s.master_log_file) +
-           ", MASTER_LOG_POS=" + std::to_string(s.master_log_pos) + ";\n";
-    return out;
+    who = s.master_host + ":" + std::to_string(s.master_port) + " (the primary of the server backed up)";
+    host = Quote(s.master_host);
+    port = std::to_string(s.master_port);
+    gtid = s.gtid_slave_pos;
+    file = s.master_log_file;
+    position = s.master_log_pos;
+  } else if (p.log_bin) {
+    who = "the server backed up (server_id " + std::to_string(p.server_id) + ")";
+    host = "'<host of server " + std::to_string(p.server_id) + ">'";
+    port = "3306";
+    gtid = p.gtid_binlog_pos;
+    file = p.file;
+    position = p.position;
+  } else {
+    return "";
   }
-  if (!p.log_bin) return out;
-  const std::string target =
-      "MASTER_HOST='<host of server " + std::to_string(p.server_id) +
-      ">', MASTER_PORT=3306, MASTER_USER='<user>', MASTER_PASSWORD='<password>'";
-  out += "-- a replica of the server backed up (server_id " + std::to_string(p.server_id) +
-         "), by GTID:\n";
-  out += "SET GLOBAL gtid_slave_pos = " + Quote(p.gtid_binlog_pos) + ";\n";
-  out += "CHANGE MASTER TO " + target + ", MASTER_USE_GTID=slave_pos;\n";
-  out += "START SLAVE;\n";
-  out += "-- or by file and position:\n";
-  out += "CHANGE MASTER TO " + target + ", MASTER_LOG_FILE=" + Quote(p.file) +
-         ", MASTER_LOG_POS=" + std::to_string(p.position) + ";\n";
-  return out;
+  const std::string target = "MASTER_HOST=" + host + ", MASTER_PORT=" + port +
+                             ", MASTER_USER='<user>', MASTER_PASSWORD='<password>'";
+  return "-- a replica of " + who + ", by GTID:\n" +
+         "SET GLOBAL gtid_slave_pos = " + Quote(gtid) + ";\n" +
+         "CHANGE MASTER TO " + target + ", MASTER_USE_GTID=slave_pos;\n" +
+         "START SLAVE;\n"
+         "-- or by file and position:\n" +
+         "CHANGE MASTER TO " + target + ", MASTER_LOG_FILE=" + Quote(file) +
+         ", MASTER_LOG_POS=" + std::to_string(position) + ";\n";
 }
 
 }  // namespace hotbackup
