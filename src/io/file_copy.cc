@@ -46,7 +46,8 @@ Status CopyFile(const std::string& from, const std::string& to, Durability durab
     } else {
       n = read(in.get(), buffer.data(), std::min<size_t>(buffer.size(), static_cast<size_t>(left)));
       if (n > 0) {
-        HOTBACKUP_RETURN_IF_ERROR(WriteFully(out.get(), AsBytes(buffer.data(), static_cast<size_t>(n)), to));
+        HOTBACKUP_RETURN_IF_ERROR(
+            WriteFully(out.get(), AsBytes(buffer.data(), static_cast<size_t>(n)), to));
       }
     }
     if (n < 0 && errno == EINTR) continue;

@@ -22,8 +22,8 @@ BackupStage::~BackupStage() {
 }
 
 Status BackupStage::Start(MysqlConnection* connection, int lock_wait_timeout) {
-  HOTBACKUP_RETURN_IF_ERROR(connection->Execute("SET SESSION lock_wait_timeout = " +
-                                                std::to_string(lock_wait_timeout)));
+  HOTBACKUP_RETURN_IF_ERROR(
+      connection->Execute("SET SESSION lock_wait_timeout = " + std::to_string(lock_wait_timeout)));
   lock_wait_timeout_ = lock_wait_timeout;
   commits_blocked_ = false;
   commit_blocked_ms_ = 0;
@@ -43,9 +43,9 @@ Status BackupStage::Start(MysqlConnection* connection, int lock_wait_timeout) {
           "the server has no BACKUP STAGE (MariaDB 10.4 or later needed) to block commits at "
           "each checkpoint; --no_backup_locks backs up without a consistent binlog position");
     case kErrLockWaitTimeout:
-      return Status::Server("BACKUP STAGE START waited --lock_wait_timeout=" +
-                            std::to_string(lock_wait_timeout) +
-                            " s: is another backup (mariabackup, BACKUP STAGE) running?");
+      return Status::Server(
+          "BACKUP STAGE START waited --lock_wait_timeout=" + std::to_string(lock_wait_timeout) +
+          " s: is another backup (mariabackup, BACKUP STAGE) running?");
     default:
       return s;
   }

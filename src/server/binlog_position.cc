@@ -100,7 +100,8 @@ std::string ReplicaSetupStatements(const BinlogPosition& p) {
   uint64_t position = 0;
   if (p.source) {
     const ReplicationSource& s = *p.source;
-    who = s.master_host + ":" + std::to_string(s.master_port) + " (the primary of the server backed up)";
+    who = s.master_host + ":" + std::to_string(s.master_port) +
+          " (the primary of the server backed up)";
     host = Quote(s.master_host);
     port = std::to_string(s.master_port);
     gtid = s.gtid_slave_pos;
@@ -118,9 +119,8 @@ std::string ReplicaSetupStatements(const BinlogPosition& p) {
   }
   const std::string target = "MASTER_HOST=" + host + ", MASTER_PORT=" + port +
                              ", MASTER_USER='<user>', MASTER_PASSWORD='<password>'";
-  return "-- a replica of " + who + ", by GTID:\n" +
-         "SET GLOBAL gtid_slave_pos = " + Quote(gtid) + ";\n" +
-         "CHANGE MASTER TO " + target + ", MASTER_USE_GTID=slave_pos;\n" +
+  return "-- a replica of " + who + ", by GTID:\n" + "SET GLOBAL gtid_slave_pos = " + Quote(gtid) +
+         ";\n" + "CHANGE MASTER TO " + target + ", MASTER_USE_GTID=slave_pos;\n" +
          "START SLAVE;\n"
          "-- or by file and position:\n" +
          "CHANGE MASTER TO " + target + ", MASTER_LOG_FILE=" + Quote(file) +

@@ -73,7 +73,8 @@ Status RunWithInput(const std::vector<std::string>& argv, const std::string& inp
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) return Status::IOError("start " + argv[0], rc);
   read_end = UniqueFd();
-  Status written = WriteFully(write_end.get(), AsBytes(input.data(), input.size()), "bootstrap input");
+  Status written =
+      WriteFully(write_end.get(), AsBytes(input.data(), input.size()), "bootstrap input");
   write_end = UniqueFd();
   int wstatus = 0;
   while (waitpid(pid, &wstatus, 0) < 0) {
@@ -101,14 +102,14 @@ Status GtidSlavePosTable::Prepare(MysqlConnection* connection, const std::string
       "TABLE_NAME = 'gtid_slave_pos'",
       &rows));
   if (rows.empty() || rows[0].Get("engine").value_or("") != "InnoDB") return Status::OK();
-  HOTBACKUP_RETURN_IF_ERROR(
-      connection->QueryRows("SHOW CREATE TABLE mysql.gtid_slave_pos", &rows));
+  HOTBACKUP_RETURN_IF_ERROR(connection->QueryRows("SHOW CREATE TABLE mysql.gtid_slave_pos", &rows));
   std::string create = rows.empty() ? "" : rows[0].Get("Create Table").value_or("");
   if (create.empty()) return Status::Server("SHOW CREATE TABLE mysql.gtid_slave_pos gave nothing");
   for (char& c : create) {
     if (c == '\n') c = ' ';  // bootstrap reads one statement per line
   }
-  create = std::regex_replace(create, std::regex("ENGINE=InnoDB", std::regex::icase), "ENGINE=Aria");
+  create =
+      std::regex_replace(create, std::regex("ENGINE=InnoDB", std::regex::icase), "ENGINE=Aria");
 
   const std::string binary = FindServerBinary(basedir);
   if (binary.empty()) return Status::NotSupported("no mariadbd found (in @@basedir or PATH)");
@@ -134,8 +135,8 @@ Status GtidSlavePosTable::Prepare(MysqlConnection* connection, const std::string
                                    "--aria-pagecache-buffer-size=1M",
                                    "--key-buffer-size=64K"};
   if (geteuid() == 0) argv.push_back("--user=root");
-  HOTBACKUP_RETURN_IF_ERROR(RunWithInput(
-      argv, "CREATE DATABASE m;\nUSE m;\n" + create + ";\n", scratch_ + "/bootstrap.log"));
+  HOTBACKUP_RETURN_IF_ERROR(RunWithInput(argv, "CREATE DATABASE m;\nUSE m;\n" + create + ";\n",
+                                         scratch_ + "/bootstrap.log"));
   for (const char* ext : {"frm", "MAI", "MAD"}) {
     File f{datadir + "/m/gtid_slave_pos." + ext, std::string("mysql/gtid_slave_pos.") + ext};
     if (access(f.source_path.c_str(), F_OK) != 0) {

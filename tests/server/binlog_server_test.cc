@@ -226,9 +226,9 @@ void BackupsUnderWritersSeedReplicas(const std::string& log_bin, bool binlog_in_
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     const int committed_before = writers.committed();
-    ProcessResult r = Run({BinaryPath(), "--socket=" + primary->socket(),
-                           "--checkpoint_dir=" + (work / "cp"), "--interval=1",
-                           "--avg_mbytes_per_sec=8", "--output=" + archive});
+    ProcessResult r =
+        Run({BinaryPath(), "--socket=" + primary->socket(), "--checkpoint_dir=" + (work / "cp"),
+             "--interval=1", "--avg_mbytes_per_sec=8", "--output=" + archive});
     const int committed_after = writers.committed();
     writers.Stop();
     INFO(r.stderr_text);
@@ -263,7 +263,8 @@ void BackupsUnderWritersSeedReplicas(const std::string& log_bin, bool binlog_in_
                Catch::Contains("MASTER_LOG_FILE='" + file +
                                "', MASTER_LOG_POS=" + std::to_string(position)));
     Manifest manifest;
-    REQUIRE(ParseManifest(test::ReadFile(restored.extracted + "/" + kManifestPath), &manifest).ok());
+    REQUIRE(
+        ParseManifest(test::ReadFile(restored.extracted + "/" + kManifestPath), &manifest).ok());
     REQUIRE(manifest.binlog.has_value());
     CHECK(manifest.binlog->consistent);
     CHECK(manifest.binlog->gtid_binlog_pos == gtid);
@@ -275,23 +276,25 @@ void BackupsUnderWritersSeedReplicas(const std::string& log_bin, bool binlog_in_
       restored.server->Sql("SET GLOBAL gtid_slave_pos = '" + gtid + "'");
       ReplicateAndCompare(*restored.server, *primary, "MASTER_USE_GTID=slave_pos");
     } else {
-      ReplicateAndCompare(*restored.server, *primary,
-                          "MASTER_LOG_FILE='" + file +
-                              "', MASTER_LOG_POS=" + std::to_string(position));
+      ReplicateAndCompare(
+          *restored.server, *primary,
+          "MASTER_LOG_FILE='" + file + "', MASTER_LOG_POS=" + std::to_string(position));
     }
   }
 }
 
-TEST_CASE("Binlog: backups under writers restore the recorded GTID and seed replicas (binlog "
-          "outside the datadir)",
-          "[server][binlog]") {
+TEST_CASE(
+    "Binlog: backups under writers restore the recorded GTID and seed replicas (binlog "
+    "outside the datadir)",
+    "[server][binlog]") {
   TempDir binlogs;
   BackupsUnderWritersSeedReplicas(binlogs / "mysql-bin", false);
 }
 
-TEST_CASE("Binlog: backups under writers restore the recorded GTID and seed replicas (binlog "
-          "inside the datadir)",
-          "[server][binlog]") {
+TEST_CASE(
+    "Binlog: backups under writers restore the recorded GTID and seed replicas (binlog "
+    "inside the datadir)",
+    "[server][binlog]") {
   BackupsUnderWritersSeedReplicas("mysql-bin", true);
 }
 
@@ -310,10 +313,10 @@ TEST_CASE("Binlog: a replica's backup with --slave_info seeds another replica of
   while (writers.committed() < 50 && writers.error().empty()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  ProcessResult r = Run({BinaryPath(), "--socket=" + replica.socket(),
-                         "--checkpoint_dir=" + (work / "cp"), "--interval=1",
-                         "--avg_mbytes_per_sec=8", "--stream=xbstream", "--slave_info",
-                         "--output=" + archive});
+  ProcessResult r =
+      Run({BinaryPath(), "--socket=" + replica.socket(), "--checkpoint_dir=" + (work / "cp"),
+           "--interval=1", "--avg_mbytes_per_sec=8", "--stream=xbstream", "--slave_info",
+           "--output=" + archive});
   writers.Stop();
   INFO(r.stderr_text);
   REQUIRE(writers.error().empty());
@@ -347,13 +350,15 @@ TEST_CASE("Binlog: a replica's backup with --slave_info seeds another replica of
   CHECK(Checksums(*second.server) == Checksums(replica));
 }
 
-TEST_CASE("Binlog: without RELOAD a backup is refused in one line, --no_backup_locks backs up "
-          "and says so, and nothing is written to the binlog",
-          "[server][binlog]") {
+TEST_CASE(
+    "Binlog: without RELOAD a backup is refused in one line, --no_backup_locks backs up "
+    "and says so, and nothing is written to the binlog",
+    "[server][binlog]") {
   TempDir binlogs;
   std::unique_ptr<SandboxServer> primary = StartPrimary(binlogs / "mysql-bin");
-  primary->Sql("CREATE USER bk@localhost IDENTIFIED BY 'bkpw'; GRANT SUPER, SELECT ON *.* TO "
-               "bk@localhost");
+  primary->Sql(
+      "CREATE USER bk@localhost IDENTIFIED BY 'bkpw'; GRANT SUPER, SELECT ON *.* TO "
+      "bk@localhost");
   const std::string before = primary->Sql("SHOW MASTER STATUS");
   const std::string gtid_before = primary->Sql("SELECT @@global.gtid_binlog_pos");
 
@@ -419,9 +424,10 @@ TEST_CASE("Binlog: a backup lock held elsewhere ends the backup after --lock_wai
   primary->Sql("INSERT INTO t.w VALUES (99, 1, 1, 'after')");
 }
 
-TEST_CASE("Binlog: a table created during the backup is restored with its data and named in a "
-          "warning",
-          "[server][binlog]") {
+TEST_CASE(
+    "Binlog: a table created during the backup is restored with its data and named in a "
+    "warning",
+    "[server][binlog]") {
   TempDir binlogs;
   std::unique_ptr<SandboxServer> primary = StartPrimary(binlogs / "mysql-bin");
   TempDir work;
@@ -433,9 +439,10 @@ TEST_CASE("Binlog: a table created during the backup is restored with its data a
   for (int i = 0; i < 600 && backup.StderrText().find("Waiting until") == std::string::npos; ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  primary->Sql("USE t; CREATE TABLE t.late (id INT PRIMARY KEY, v INT) ENGINE=ROCKSDB; "
-               "INSERT INTO t.late SELECT seq, seq * 2 FROM seq_1_to_1000; "
-               "RENAME TABLE t.bulk TO t.bulk_renamed");
+  primary->Sql(
+      "USE t; CREATE TABLE t.late (id INT PRIMARY KEY, v INT) ENGINE=ROCKSDB; "
+      "INSERT INTO t.late SELECT seq, seq * 2 FROM seq_1_to_1000; "
+      "RENAME TABLE t.bulk TO t.bulk_renamed");
   test::WriteFile(signal_file, "");
   const int exit_code = backup.Wait();
   const std::string err = backup.StderrText();

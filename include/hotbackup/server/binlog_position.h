@@ -26,8 +26,7 @@ Status ReadBinlogPosition(MysqlConnection* connection, BinlogPosition* position)
 // SHOW ALL SLAVES STATUS and @@gtid_slave_pos: where this replica was in its
 // primary's binlog. nullopt when the server is not a replica. A server with
 // several replication sources is refused (one source per backup).
-Status ReadReplicationSource(MysqlConnection* connection,
-                             std::optional<ReplicationSource>* source);
+Status ReadReplicationSource(MysqlConnection* connection, std::optional<ReplicationSource>* source);
 
 // "<file>\t<position>\t<gtid_binlog_pos>\n", as mariabackup writes it.
 std::string FormatBinlogInfo(const BinlogPosition& position);

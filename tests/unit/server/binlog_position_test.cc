@@ -30,7 +30,8 @@ TEST_CASE("Binlog position: xtrabackup_slave_info by GTID or by file and positio
   CHECK(FormatSlaveInfo(s) ==
         "SET GLOBAL gtid_slave_pos = '0-1-318';\nCHANGE MASTER TO master_use_gtid = slave_pos;\n");
   s.using_gtid = "No";
-  CHECK(FormatSlaveInfo(s) == "CHANGE MASTER TO MASTER_LOG_FILE='bin.000007', MASTER_LOG_POS=4711;\n");
+  CHECK(FormatSlaveInfo(s) ==
+        "CHANGE MASTER TO MASTER_LOG_FILE='bin.000007', MASTER_LOG_POS=4711;\n");
 }
 
 TEST_CASE("Binlog position: replica statements name the recorded position and quote values",

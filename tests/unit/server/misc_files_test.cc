@@ -30,13 +30,29 @@ TEST_CASE("Misc files: the binlog, relay logs, their indexes and replication sta
   fs::create_directories(data + "/shop");
   fs::create_directories(data + "/mysql");
   fs::create_directories(data + "/binlogs");
-  for (const char* f :
-       {"mysql-bin.000001", "mysql-bin.000002", "mysql-bin.index", "host-relay-bin.000004",
-        "host-relay-bin-conn2.000001", "host-relay-bin.index", "relay-log.info",
-        "relay-log-conn2.info", "master.info", "multi-master.info", "master-conn2.info",
-        "aria_log_control", "aria_log.00000001", "host.err", "shop/orders.frm", "shop/db.opt",
-        "shop/legacy.MYD", "shop/legacy.MYI", "shop/legacy.frm", "mysql/global_priv.MAI",
-        "mysql/global_priv.MAD", "mysql/global_priv.frm", "binlogs/mysql-bin.000009"}) {
+  for (const char* f : {"mysql-bin.000001",
+                        "mysql-bin.000002",
+                        "mysql-bin.index",
+                        "host-relay-bin.000004",
+                        "host-relay-bin-conn2.000001",
+                        "host-relay-bin.index",
+                        "relay-log.info",
+                        "relay-log-conn2.info",
+                        "master.info",
+                        "multi-master.info",
+                        "master-conn2.info",
+                        "aria_log_control",
+                        "aria_log.00000001",
+                        "host.err",
+                        "shop/orders.frm",
+                        "shop/db.opt",
+                        "shop/legacy.MYD",
+                        "shop/legacy.MYI",
+                        "shop/legacy.frm",
+                        "mysql/global_priv.MAI",
+                        "mysql/global_priv.MAD",
+                        "mysql/global_priv.frm",
+                        "binlogs/mysql-bin.000009"}) {
     test::WriteFile(data + "/" + f, "x");
   }
   MiscFileScan scan;
@@ -50,11 +66,16 @@ TEST_CASE("Misc files: the binlog, relay logs, their indexes and replication sta
   const std::map<std::string, CopyMoment> expected = {
       // Definitions while DDL is blocked; the mysql schema and Aria's log
       // with the checkpoint; other engines' data and other files after.
-      {"shop/orders.frm", kDdl},          {"shop/db.opt", kDdl},
-      {"shop/legacy.frm", kDdl},          {"aria_log_control", kCommits},
-      {"aria_log.00000001", kCommits},    {"mysql/global_priv.MAI", kCommits},
-      {"mysql/global_priv.MAD", kCommits}, {"mysql/global_priv.frm", kCommits},
-      {"shop/legacy.MYD", kAfter},        {"shop/legacy.MYI", kAfter},
+      {"shop/orders.frm", kDdl},
+      {"shop/db.opt", kDdl},
+      {"shop/legacy.frm", kDdl},
+      {"aria_log_control", kCommits},
+      {"aria_log.00000001", kCommits},
+      {"mysql/global_priv.MAI", kCommits},
+      {"mysql/global_priv.MAD", kCommits},
+      {"mysql/global_priv.frm", kCommits},
+      {"shop/legacy.MYD", kAfter},
+      {"shop/legacy.MYI", kAfter},
       {"host.err", kAfter},
   };
   CHECK(listed == expected);

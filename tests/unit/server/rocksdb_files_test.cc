@@ -14,7 +14,8 @@ TEST_CASE("RocksDB file names: WAL files are digits then .log, nothing else", "[
   }
   CHECK(IsSstFileName("000012.sst"));
   CHECK_FALSE(IsSstFileName("000012.sst.tmp"));
-  for (const char* meta : {"MANIFEST-000004", "CURRENT", "OPTIONS-000011"}) CHECK(IsMetadataFileName(meta));
+  for (const char* meta : {"MANIFEST-000004", "CURRENT", "OPTIONS-000011"})
+    CHECK(IsMetadataFileName(meta));
   CHECK_FALSE(IsMetadataFileName("IDENTITY"));
   CHECK_FALSE(IsMetadataFileName("LOG"));
 }

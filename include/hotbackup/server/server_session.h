@@ -1,0 +1,102 @@
+// ServerSession: what every backup mode (a tar/XBSTREAM stream, WDT) asks of
+// the live server being backed up.
+//
+// Open connects, learns the datadir, RocksDB's directory and whether the
+// server reads with O_DIRECT, the names of its binlog and relay-log files
+// (never archived), prepares the mysql.gtid_slave_pos replacement (see
+// gtid_slave_pos_table.h) and reads RocksDB's data dictionary. Each round
+// then takes a ConsistentCheckpoint: commits blocked (backup_stage.h), the
+// checkpoint made and the binlog coordinates read at that moment. The last
+// round also lists and stages the server's own files (misc_files.h).
+//
+// Holds one connection; Reconnect replaces it (a round can outlast a
+// server-side idle timeout). `options` must outlive the session. Not
+// thread-safe.
+#ifndef HOTBACKUP_SERVER_SERVER_SESSION_H_
+#define HOTBACKUP_SERVER_SERVER_SESSION_H_
+
+#include <ctime>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "hotbackup/archive/manifest.h"
+#include "hotbackup/options.h"
+#include "hotbackup/server/checkpoint.h"
+#include "hotbackup/server/client_config.h"
+#include "hotbackup/server/gtid_slave_pos_table.h"
+#include "hotbackup/server/misc_files.h"
+#include "hotbackup/server/mysql_connection.h"
+#include "hotbackup/util/status.h"
+
+namespace hotbackup {
+
+class ServerSession {
+ public:
+  explicit ServerSession(const Options& options);
+  ServerSession(const ServerSession&) = delete;
+  ServerSession& operator=(const ServerSession&) = delete;
+
+  Status Open();
+  // A fresh connection, for the next round.
+  Status Connect();
+
+  // A checkpoint at `path` and the binlog coordinates of that moment, taken
+  // while commits are blocked (unless --no_backup_locks). `while_ddl_blocked`
+  // (if any) runs first, with DDL blocked but commits going on;
+  // `while_commits_blocked` (if any) runs after the checkpoint, commits still
+  // blocked. Logs how long commits were blocked; position() is then this
+  // checkpoint's.
+  Status ConsistentCheckpoint(int round, const std::string& path, Checkpoint* checkpoint,
+                              const std::function<Status()>& while_ddl_blocked = nullptr,
+                              const std::function<Status()>& while_commits_blocked = nullptr);
+
+  // For a while_ddl_blocked step: the data dictionary of the checkpoint to
+  // come, and the list of the server's own files (refusing .frm files
+  // modified after `frm_not_after`, 0 = no check).
+  Status ReadDictionaryForCheckpoint() { return ReadRocksDbDictionary(&dictionary_at_checkpoint_); }
+  Status ListMiscFiles(time_t frm_not_after);
+  // Copies the listed files of one moment into `stage` (paths relative to
+  // the datadir), not synced: a snapshot that lives as long as the backup.
+  Status StageMiscFiles(CopyMoment moment, const std::string& stage);
+  // Bytes staged so far.
+  uint64_t staged_bytes() const { return staged_bytes_; }
+
+  // Table definitions changed between Open and the last checkpoint: a
+  // warning with commit blocks (the copy is consistent), kChanged without
+  // them unless -f.
+  Status CheckDictionaryUnchanged() const;
+
+  MysqlConnection& connection() { return connection_; }
+  std::string server_version() const { return connection_.server_version(); }
+  const std::string& datadir() const { return datadir_; }
+  const std::string& rocksdb_datadir() const { return rocksdb_datadir_; }
+  bool server_direct_reads() const { return server_direct_reads_; }
+  const std::vector<MiscFile>& misc_files() const { return misc_files_; }
+  const GtidSlavePosTable& gtid_slave_pos() const { return gtid_slave_pos_; }
+  const BinlogPosition& position() const { return position_; }
+
+ private:
+  Status Inspect();
+  Status PrepareGtidSlavePos();
+  Status FindReplicationFiles();
+  Status ReadRocksDbDictionary(std::vector<std::string>* lines);
+
+  const Options& options_;
+  ConnectionConfig connection_config_;
+  MysqlConnection connection_;
+  std::string datadir_;
+  std::string rocksdb_datadir_;
+  bool server_direct_reads_ = false;
+  MiscFileScan misc_scan_;
+  std::vector<MiscFile> misc_files_;
+  GtidSlavePosTable gtid_slave_pos_;
+  BinlogPosition position_;  // of the latest checkpoint
+  std::vector<std::string> dictionary_at_start_;
+  std::vector<std::string> dictionary_at_checkpoint_;
+  uint64_t staged_bytes_ = 0;
+};
+
+}  // namespace hotbackup
+
+#endif  // HOTBACKUP_SERVER_SERVER_SESSION_H_

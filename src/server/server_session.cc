@@ -1,0 +1,275 @@
+// ServerSession: what every backup mode asks of the live server. See
+// server_session.h; the why of each step is next to it.
+#include "hotbackup/server/server_session.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <iterator>
+#include <set>
+
+#include "hotbackup/io/file_copy.h"
+#include "hotbackup/io/file_io.h"
+#include "hotbackup/server/backup_stage.h"
+#include "hotbackup/server/binlog_position.h"
+#include "hotbackup/util/log.h"
+
+namespace hotbackup {
+namespace {
+
+namespace fs = std::filesystem;
+
+// Resolves a server path setting that may be relative to the datadir.
+std::string ResolveAgainst(const std::string& datadir, const std::string& path) {
+  if (path.empty() || path[0] == '/') return path;
+  std::string rel = path.starts_with("./") ? path.substr(2) : path;
+  return datadir + "/" + rel;
+}
+
+// A staging directory next to the round's checkpoint, removed on every path
+// out. Named "<round>.misc", which PrepareCheckpointRoot knows as ours.
+
+}  // namespace
+
+ServerSession::ServerSession(const Options& options) : options_(options) {}
+
+Status ServerSession::Open() {
+  HOTBACKUP_RETURN_IF_ERROR(ResolveConnectionConfig(options_, &connection_config_));
+  HOTBACKUP_RETURN_IF_ERROR(Connect());
+  HOTBACKUP_RETURN_IF_ERROR(Inspect());
+  if (options_.no_backup_locks) {
+    HB_LOG_WARN(
+        "--no_backup_locks: commits are not blocked at the checkpoints; the backup has "
+        "no consistent binlog position, and on a server with a binlog a restore may "
+        "find a prepared transaction it cannot resolve");
+  }
+  return ReadRocksDbDictionary(&dictionary_at_start_);
+}
+
+Status ServerSession::Connect() { return connection_.Connect(connection_config_); }
+
+Status ServerSession::Inspect() {
+  HB_LOG_INFO("Connected to MySQL %s at %s", connection_.server_version().c_str(),
+              connection_config_.Describe().c_str());
+  std::optional<std::string> value;
+  datadir_ = options_.datadir;
+  if (datadir_.empty()) {
+    HOTBACKUP_RETURN_IF_ERROR(connection_.QueryValue("SELECT @@datadir", &value));
+    datadir_ = value.value_or("");
+    HB_LOG_INFO("Set datadir: %s", datadir_.c_str());
+  }
+  datadir_ = StripTrailingSlashes(datadir_);
+  if (datadir_.empty()) return Status::InvalidArgument("the server reported no datadir");
+
+  Status s = connection_.QueryValue("SELECT @@global.rocksdb_datadir", &value);
+  if (!s.ok()) {
+    return Status::Server(
+        "the server has no MyRocks (SELECT @@global.rocksdb_datadir failed); "
+        "is the RocksDB plugin loaded?");
+  }
+  rocksdb_datadir_ = StripTrailingSlashes(ResolveAgainst(datadir_, value.value_or("")));
+
+  HOTBACKUP_RETURN_IF_ERROR(
+      connection_.QueryValue("SELECT @@global.rocksdb_use_direct_reads", &value));
+  server_direct_reads_ = value && *value != "0" && *value != "OFF";
+  HOTBACKUP_RETURN_IF_ERROR(FindReplicationFiles());
+  return PrepareGtidSlavePos();
+}
+
+// See gtid_slave_pos_table.h. Without it a restore still works, but cannot
+// be made a replica before the table is recreated: a warning, not an error.
+Status ServerSession::PrepareGtidSlavePos() {
+  std::optional<std::string> basedir;
+  HOTBACKUP_RETURN_IF_ERROR(connection_.QueryValue("SELECT @@basedir", &basedir));
+  Status s = gtid_slave_pos_.Prepare(&connection_, basedir.value_or(""));
+  if (!s.ok()) {
+    HB_LOG_WARN(
+        "mysql.gtid_slave_pos is InnoDB and no Aria copy could be made (%s); a server "
+        "restored from this backup needs it recreated before it can replicate "
+        "(README: Seeding a replica)",
+        s.message().c_str());
+  } else if (!gtid_slave_pos_.files().empty()) {
+    HB_LOG_INFO(
+        "mysql.gtid_slave_pos is InnoDB: the backup carries an empty Aria table in "
+        "its place");
+  }
+  return Status::OK();
+}
+
+// The binlog, relay logs, their indexes and replication state files are
+// never archived: they describe a later moment than the data, or another
+// server's replication. Their names come from the server.
+Status ServerSession::FindReplicationFiles() {
+  std::vector<MysqlConnection::Row> rows;
+  HOTBACKUP_RETURN_IF_ERROR(connection_.QueryRows(
+      "SELECT @@global.log_bin_basename AS log_bin_basename, @@global.log_bin_index AS "
+      "log_bin_index, @@global.relay_log_basename AS relay_log_basename, "
+      "@@global.relay_log_index AS relay_log_index, @@global.relay_log_info_file AS "
+      "relay_log_info_file",
+      &rows));
+  std::error_code ec;
+  const std::string canonical_datadir = fs::weakly_canonical(datadir_, ec).string();
+  // As the server names it, and as the datadir scan spells it.
+  auto spellings = [&](const std::string& value) {
+    std::vector<std::string> out;
+    if (value.empty()) return out;
+    std::string path = ResolveAgainst(datadir_, value);
+    out.push_back(path);
+    std::string canonical = fs::weakly_canonical(path, ec).string();
+    if (!ec && canonical.starts_with(canonical_datadir + "/")) {
+      out.push_back(datadir_ + canonical.substr(canonical_datadir.size()));
+    }
+    return out;
+  };
+  if (rows.size() == 1) {
+    for (const char* name : {"log_bin_basename", "relay_log_basename"}) {
+      for (const std::string& p : spellings(rows[0].Get(name).value_or(""))) {
+        misc_scan_.excluded_prefixes.push_back(p);
+      }
+    }
+    for (const char* name : {"log_bin_index", "relay_log_index", "relay_log_info_file"}) {
+      for (const std::string& p : spellings(rows[0].Get(name).value_or(""))) {
+        misc_scan_.excluded_paths.insert(p);
+      }
+    }
+  }
+  std::optional<std::string> value;
+  if (connection_.QueryValue("SELECT @@global.master_info_file", &value).ok() && value) {
+    for (const std::string& p : spellings(*value)) misc_scan_.excluded_paths.insert(p);
+  }
+  return Status::OK();
+}
+
+// The RocksDB data dictionary: one line per index of every MyRocks table
+// (schema, table, partition, index, column family, index number). A table
+// created, dropped, renamed, truncated or rebuilt changes it.
+Status ServerSession::ReadRocksDbDictionary(std::vector<std::string>* lines) {
+  std::vector<MysqlConnection::Row> rows;
+  HOTBACKUP_RETURN_IF_ERROR(connection_.QueryRows(
+      "SELECT CONCAT_WS('.', TABLE_SCHEMA, TABLE_NAME, IFNULL(PARTITION_NAME, ''), INDEX_NAME, "
+      "COLUMN_FAMILY, INDEX_NUMBER) AS line FROM information_schema.ROCKSDB_DDL",
+      &rows));
+  lines->clear();
+  for (const MysqlConnection::Row& row : rows) lines->push_back(row.Get("line").value_or(""));
+  std::sort(lines->begin(), lines->end());
+  return Status::OK();
+}
+
+// Table definitions that changed while the backup ran are named. With
+// commit blocks, the copy is consistent (definitions are copied with the
+// last checkpoint, DDL blocked), so this is a warning; without them the
+// copy may not match the data, and the backup is refused unless -f.
+Status ServerSession::CheckDictionaryUnchanged() const {
+  std::vector<std::string> changed;
+  std::set_symmetric_difference(dictionary_at_start_.begin(), dictionary_at_start_.end(),
+                                dictionary_at_checkpoint_.begin(), dictionary_at_checkpoint_.end(),
+                                std::back_inserter(changed));
+  if (changed.empty()) return Status::OK();
+  std::set<std::string> tables;
+  for (const std::string& line : changed) {
+    size_t first = line.find('.');
+    size_t second = first == std::string::npos ? first : line.find('.', first + 1);
+    tables.insert(line.substr(0, second));
+  }
+  std::string list;
+  for (const std::string& t : tables) list += (list.empty() ? "" : ", ") + t;
+  if (!options_.no_backup_locks) {
+    HB_LOG_WARN(
+        "Table definitions changed during the backup (%s); the copy is consistent: "
+        "definitions were copied with the last checkpoint while DDL was blocked",
+        list.c_str());
+    return Status::OK();
+  }
+  const std::string message = "table definitions changed during the backup (" + list +
+                              ") and --no_backup_locks copied them at another moment than the "
+                              "data";
+  if (options_.skip_check_frm_timestamp) {
+    HB_LOG_WARN("%s; kept because of -f", message.c_str());
+    return Status::OK();
+  }
+  return Status::Changed(message + ". Aborting (-f keeps such a backup)");
+}
+
+// A checkpoint at `path` and the binlog coordinates of that moment, taken
+// while commits are blocked. `while_ddl_blocked` (if any) runs first, with
+// DDL blocked but commits going on; `while_commits_blocked` (if any) runs
+// after the checkpoint, commits still blocked.
+Status ServerSession::ConsistentCheckpoint(int round, const std::string& path,
+                                           Checkpoint* checkpoint,
+                                           const std::function<Status()>& while_ddl_blocked,
+                                           const std::function<Status()>& while_commits_blocked) {
+  // Flushed now, the memtable is nearly empty when the checkpoint flushes
+  // it again under the block, which then lasts milliseconds.
+  HOTBACKUP_RETURN_IF_ERROR(connection_.Execute("SET GLOBAL rocksdb_force_flush_memtable_now = 1"));
+  const bool locks = !options_.no_backup_locks;
+  BackupStage stage;
+  if (locks) HOTBACKUP_RETURN_IF_ERROR(stage.Start(&connection_, options_.lock_wait_timeout));
+  if (while_ddl_blocked) {
+    if (locks) HOTBACKUP_RETURN_IF_ERROR(stage.BlockDdl());
+    HOTBACKUP_RETURN_IF_ERROR(while_ddl_blocked());
+  }
+  if (locks) HOTBACKUP_RETURN_IF_ERROR(stage.BlockCommit());
+  HB_LOG_INFO("Creating checkpoint at %s", path.c_str());
+  HOTBACKUP_RETURN_IF_ERROR(checkpoint->Create(&connection_, path));
+  BinlogPosition position;
+  HOTBACKUP_RETURN_IF_ERROR(ReadBinlogPosition(&connection_, &position));
+  if (options_.slave_info) {
+    HOTBACKUP_RETURN_IF_ERROR(ReadReplicationSource(&connection_, &position.source));
+  }
+  if (while_commits_blocked) HOTBACKUP_RETURN_IF_ERROR(while_commits_blocked());
+  HOTBACKUP_RETURN_IF_ERROR(stage.End());
+  HB_LOG_INFO("Created checkpoint at %s", path.c_str());
+  position.consistent = locks;
+  position.commit_block_ms = stage.commit_blocked_ms();
+  if (position.consistent && position.log_bin) {
+    HB_LOG_INFO("Round %d: commits blocked for %.1f ms; binlog position %s:%llu, GTID %s", round,
+                position.commit_block_ms, position.file.c_str(),
+                static_cast<unsigned long long>(position.position),
+                position.gtid_binlog_pos.empty() ? "(none)" : position.gtid_binlog_pos.c_str());
+  } else if (position.consistent) {
+    HB_LOG_INFO("Round %d: commits blocked for %.1f ms; the binlog is off", round,
+                position.commit_block_ms);
+  }
+  position_ = position;
+  return Status::OK();
+}
+
+// Lists the server's own files (see misc_files.h), checking .frm times.
+Status ServerSession::ListMiscFiles(time_t frm_not_after) {
+  misc_scan_.datadir = datadir_;
+  misc_scan_.skip_directories = {".rocksdb", "#rocksdb"};
+  for (const std::string& dir : {rocksdb_datadir_, StripTrailingSlashes(options_.checkpoint_dir)}) {
+    fs::path p(dir);
+    std::error_code ec;
+    if (fs::equivalent(p.parent_path(), datadir_, ec)) {
+      misc_scan_.skip_directories.insert(p.filename().string());
+    }
+  }
+  misc_scan_.frm_not_after = frm_not_after;
+  HB_LOG_INFO("Taking MySQL misc backups..");
+  misc_files_.clear();
+  return hotbackup::ListMiscFiles(misc_scan_, &misc_files_);
+}
+
+// Copies the misc files of one moment into `stage` (local disk, page
+// cache: milliseconds), so that the server stays blocked no longer than
+// that, whatever the speed of the archive's reader.
+Status ServerSession::StageMiscFiles(CopyMoment moment, const std::string& stage) {
+  std::error_code ec;
+  for (const MiscFile& f : misc_files_) {
+    if (f.moment != moment) continue;
+    const std::string to = stage + "/" + f.relative_path;
+    fs::create_directories(fs::path(to).parent_path(), ec);
+    if (ec) return Status::IOError("create " + fs::path(to).parent_path().string(), ec.value());
+    // Symbolic links in the datadir are followed, as for every misc file.
+    const std::string from = fs::canonical(datadir_ + "/" + f.relative_path, ec).string();
+    if (ec) return Status::IOError("resolve " + datadir_ + "/" + f.relative_path, ec.value());
+    uint64_t bytes = 0;
+    HOTBACKUP_RETURN_IF_ERROR(CopyFile(from, to, Durability::kNotSynced, &bytes));
+    staged_bytes_ += bytes;
+  }
+  return Status::OK();
+}
+
+}  // namespace hotbackup
