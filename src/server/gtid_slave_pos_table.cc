@@ -1,21 +1,15 @@
 // An empty Aria mysql.gtid_slave_pos, made by `mariadbd --bootstrap` in a
-// scratch datadir (InnoDB off, no binlog, no network): the one process this
-// tool starts, with an argv vector, never a shell.
+// scratch datadir (InnoDB off, no binlog, no network), started from an argv
+// vector, never a shell.
 #include "hotbackup/server/gtid_slave_pos_table.h"
 
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <regex>
 
-#include "hotbackup/io/file_io.h"
-#include "hotbackup/io/unique_fd.h"
-
-extern char** environ;
+#include "hotbackup/util/child_process.h"
 
 namespace hotbackup {
 namespace {
@@ -55,33 +49,16 @@ std::string FindServerBinary(const std::string& basedir) {
 // Runs `argv` with `input` on its stdin and its output in `log_path`.
 Status RunWithInput(const std::vector<std::string>& argv, const std::string& input,
                     const std::string& log_path) {
-  int pipe_fds[2];
-  if (pipe2(pipe_fds, O_CLOEXEC) != 0) return Status::IOError("pipe", errno);
-  UniqueFd read_end(pipe_fds[0]), write_end(pipe_fds[1]);
-  UniqueFd log(open(log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-  if (!log.valid()) return Status::IOError("create " + log_path, errno);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, read_end.get(), STDIN_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, log.get(), STDOUT_FILENO);
-  posix_spawn_file_actions_adddup2(&actions, log.get(), STDERR_FILENO);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid;
-  int rc = posix_spawn(&pid, argv[0].c_str(), &actions, nullptr, args.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  if (rc != 0) return Status::IOError("start " + argv[0], rc);
-  read_end = UniqueFd();
-  Status written =
-      WriteFully(write_end.get(), AsBytes(input.data(), input.size()), "bootstrap input");
-  write_end = UniqueFd();
-  int wstatus = 0;
-  while (waitpid(pid, &wstatus, 0) < 0) {
-    if (errno != EINTR) return Status::IOError("wait for " + argv[0], errno);
-  }
-  HOTBACKUP_RETURN_IF_ERROR(written);
-  if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus) != 0) {
+  ChildProcess child;
+  ChildProcess::Setup setup;
+  setup.stdin_pipe = true;
+  setup.stderr_path = log_path;
+  HOTBACKUP_RETURN_IF_ERROR(child.Start(argv, setup));
+  HOTBACKUP_RETURN_IF_ERROR(child.WriteStdinAndClose(input));
+  bool exited = false;
+  int exit_code = 0;
+  HOTBACKUP_RETURN_IF_ERROR(child.Wait(60, &exited, &exit_code));
+  if (!exited || exit_code != 0) {
     return Status::Server(argv[0] + " --bootstrap failed (see " + log_path + ")");
   }
   return Status::OK();

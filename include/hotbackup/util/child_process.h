@@ -1,0 +1,69 @@
+// ChildProcess: one program run by this tool, from an argv vector (never a
+// shell), in a process group of its own so that it and whatever it starts
+// (ssh's children, say) can be stopped together.
+//
+// stdin is /dev/null or a pipe we write; stdout is ours to read line by line
+// or /dev/null; stderr goes to a file (for the error message when it fails).
+// Every wait returns early with kAborted when SIGINT/SIGTERM/SIGHUP arrived
+// (interrupt.h), so the caller can unwind. The destructor stops a child still
+// running (SIGTERM to its group, SIGKILL after a grace period) and reaps it:
+// no child outlives its owner. Move-only; not thread-safe.
+#ifndef HOTBACKUP_UTIL_CHILD_PROCESS_H_
+#define HOTBACKUP_UTIL_CHILD_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "hotbackup/util/status.h"
+
+namespace hotbackup {
+
+class ChildProcess {
+ public:
+  struct Setup {
+    bool stdin_pipe = false;      // else /dev/null
+    bool capture_stdout = false;  // else /dev/null
+    std::string stderr_path;      // appended to; empty = /dev/null
+  };
+
+  ChildProcess() = default;
+  ~ChildProcess();
+  ChildProcess(const ChildProcess&) = delete;
+  ChildProcess& operator=(const ChildProcess&) = delete;
+
+  // argv[0] is looked up in PATH unless it holds a '/'. kNotSupported if it
+  // cannot be executed at all (not found, not executable).
+  Status Start(const std::vector<std::string>& argv, const Setup& setup);
+
+  // Writes `data` to the child's stdin, then closes it.
+  Status WriteStdinAndClose(std::string_view data);
+
+  // Reads one line (without its newline) from the child's stdout, waiting at
+  // most `seconds`. *eof is set when stdout closed before a whole line.
+  // kAborted on a signal, kIoError (ETIMEDOUT) on timeout.
+  Status ReadLine(double seconds, std::string* line, bool* eof);
+
+  // Waits at most `seconds` (negative: without limit) for the child to end.
+  // *exited tells whether it did; *exit_code is its exit status, or 128 + the
+  // signal that killed it.
+  Status Wait(double seconds, bool* exited, int* exit_code);
+
+  // SIGTERM to the child's process group, SIGKILL after `grace_seconds`,
+  // then reaps it. Nothing if it already ended.
+  void Stop(double grace_seconds = 3);
+
+  bool running() const { return pid_ > 0; }
+
+ private:
+  pid_t pid_ = -1;
+  int stdin_fd_ = -1;
+  int stdout_fd_ = -1;
+  std::string pending_;  // stdout bytes read past the last line
+};
+
+}  // namespace hotbackup
+
+#endif  // HOTBACKUP_UTIL_CHILD_PROCESS_H_
