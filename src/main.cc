@@ -55,8 +55,7 @@ int main(int argc, char** argv) {
   } else if (options.verify) {
     status = hotbackup::RunVerify(options);
   } else if (options.stream == hotbackup::StreamKind::kWdt) {
-    HB_LOG_ERROR("--stream=wdt is not supported yet; use tar or xbstream");
-    return 2;
+    status = hotbackup::RunWdtBackup(options);
   } else {
     status = hotbackup::RunBackup(options);
   }

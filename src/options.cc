@@ -89,7 +89,7 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
      cxxopts::value<std::string>()->default_value(o->checkpoint_dir))
     ("d,datadir", "backup mode: src MySQL datadir. move_back mode: dest MySQL datadir",
      cxxopts::value<std::string>())
-    ("s,stream", "Streaming backup format: tar or xbstream (wdt: not supported yet)",
+    ("s,stream", "Streaming backup format: tar, xbstream or wdt",
      cxxopts::value<std::string>()->default_value("tar"))
     ("destination", "Remote server name. Only used for WDT mode so far.",
      cxxopts::value<std::string>()->default_value(""))
@@ -99,6 +99,10 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
      cxxopts::value<std::string>()->default_value(""))
     ("extra_wdt_receiver_options", "Extra options for WDT receiver",
      cxxopts::value<std::string>()->default_value(""))
+    ("wdt_path", "WDT: the wdt binary, run locally and on --destination",
+     cxxopts::value<std::string>()->default_value("wdt"))
+    ("ssh_command", "WDT: the ssh client and its options, split on blanks (no shell)",
+     cxxopts::value<std::string>()->default_value("ssh"))
     ("u,user", "MySQL user name (default root)", cxxopts::value<std::string>())
     ("p,password", "MySQL password; prefer MYSQL_PWD or an option file", cxxopts::value<std::string>())
     ("P,port", "MySQL port number (default 3306)", cxxopts::value<int>())
@@ -166,6 +170,8 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
     o->avg_mbytes_per_sec_given = r.count("avg_mbytes_per_sec") > 0;
     o->extra_wdt_sender_options = r["extra_wdt_sender_options"].as<std::string>();
     o->extra_wdt_receiver_options = r["extra_wdt_receiver_options"].as<std::string>();
+    o->wdt_path = r["wdt_path"].as<std::string>();
+    o->ssh_command = r["ssh_command"].as<std::string>();
     if (r.count("user")) o->user = r["user"].as<std::string>();
     if (r.count("password")) o->password = r["password"].as<std::string>();
     if (r.count("port")) o->port = r["port"].as<int>();

@@ -26,6 +26,8 @@ struct Options {
   bool avg_mbytes_per_sec_given = false;  // without it, only WDT is throttled
   std::string extra_wdt_sender_options;
   std::string extra_wdt_receiver_options;
+  std::string wdt_path = "wdt";     // WDT: run locally and remotely
+  std::string ssh_command = "ssh";  // WDT: split on blanks
   std::optional<std::string> user;      // -u; default "root" unless an option file names one
   std::optional<std::string> password;  // -p
   std::optional<int> port;              // -P; default 3306

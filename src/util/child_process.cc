@@ -28,7 +28,9 @@ void CloseFd(int* fd) {
   *fd = -1;
 }
 
-bool Executable(const std::string& program) {
+}  // namespace
+
+bool IsExecutable(const std::string& program) {
   if (program.find('/') != std::string::npos) return access(program.c_str(), X_OK) == 0;
   const char* path = getenv("PATH");
   std::string dirs = path ? path : "/usr/bin:/bin";
@@ -42,6 +44,8 @@ bool Executable(const std::string& program) {
   return false;
 }
 
+namespace {
+
 int DecodeStatus(int status) {
   if (WIFEXITED(status)) return WEXITSTATUS(status);
   if (WIFSIGNALED(status)) return 128 + WTERMSIG(status);
@@ -54,7 +58,7 @@ ChildProcess::~ChildProcess() { Stop(); }
 
 Status ChildProcess::Start(const std::vector<std::string>& argv, const Setup& setup) {
   if (argv.empty()) return Status::InvalidArgument("no program to run");
-  if (!Executable(argv[0])) return Status::NotSupported(argv[0] + ": not found or not executable");
+  if (!IsExecutable(argv[0])) return Status::NotSupported(argv[0] + ": not found or not executable");
   int in[2] = {-1, -1}, out[2] = {-1, -1};
   if (setup.stdin_pipe && pipe2(in, O_CLOEXEC) != 0) return Status::IOError("pipe", errno);
   if (setup.capture_stdout && pipe2(out, O_CLOEXEC) != 0) {

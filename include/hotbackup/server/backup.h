@@ -21,6 +21,13 @@ namespace hotbackup {
 // Leaves no checkpoint directory and no output file behind on failure.
 Status RunBackup(const Options& options);
 
+// WDT mode (--stream=wdt): each round's checkpoint, with the server's files,
+// position files and manifest in it, is sent by wdt to --backup_dir on
+// --destination, resuming what earlier rounds sent, until a round completes
+// (see wdt_backup.cc). Leaves no checkpoint directory and no wdt or ssh
+// process behind on failure or signal.
+Status RunWdtBackup(const Options& options);
+
 }  // namespace hotbackup
 
 #endif  // HOTBACKUP_SERVER_BACKUP_H_

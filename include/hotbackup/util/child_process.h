@@ -21,6 +21,10 @@
 
 namespace hotbackup {
 
+// Whether `program` can be run: a path that is executable, or a name found
+// executable in PATH.
+bool IsExecutable(const std::string& program);
+
 class ChildProcess {
  public:
   struct Setup {

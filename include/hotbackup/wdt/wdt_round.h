@@ -1,0 +1,59 @@
+// One WDT round: a local directory sent to a directory on a remote host by
+// facebook's wdt, the receiver started over ssh.
+//
+//   1. `ssh DEST sh -s` runs a preparation script read from its stdin
+//      (creates the directory, removes files the round must send anew);
+//   2. `ssh DEST 'echo $$; exec wdt -directory DIR -start_port 0 ...'`
+//      starts the receiver: its first line is its pid (to stop it), its
+//      second the wdt:// URL to send to (a secret: never logged);
+//   3. the local `wdt -connection_url URL -directory SRC ...` sends;
+//   4. both are waited for. With -enable_download_resumption and the same
+//      -recovery_id on both sides, a later round sends only what is new or
+//      has grown.
+//
+// Every argument of the remote command is quoted for a POSIX shell
+// (shell_words.h); nothing runs through a local shell. On every way out (an
+// error, SIGINT/SIGTERM) the local processes are stopped and the remote
+// receiver is killed by its pid over a second ssh.
+#ifndef HOTBACKUP_WDT_WDT_ROUND_H_
+#define HOTBACKUP_WDT_WDT_ROUND_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "hotbackup/util/status.h"
+
+namespace hotbackup {
+
+struct WdtRoundOptions {
+  std::vector<std::string> ssh_command;  // e.g. {"ssh"}; the destination is appended
+  std::string destination;               // [user@]host
+  std::string wdt_path = "wdt";          // run locally and remotely
+  std::string remote_dir;
+  std::string recovery_id;  // the same for every round of a backup
+  int abort_after_seconds = 300;
+  int avg_mbytes_per_sec = 500;
+  std::vector<std::string> extra_sender_options;
+  std::vector<std::string> extra_receiver_options;
+  std::string log_dir;  // where the sender's and the ssh sides' logs go
+};
+
+struct WdtRoundResult {
+  int sender_exit = -1;
+  int receiver_exit = -1;
+  uint64_t bytes_sent = 0;  // file data sent this round (the sender's summary)
+  bool complete() const { return sender_exit == 0 && receiver_exit == 0; }
+};
+
+// Runs steps 1-4. A round that wdt ended unfinished (its time ran out, a
+// connection dropped) is not an error: see the result. Errors are what will
+// not go away by trying again: ssh failing (exit 255), the remote wdt
+// missing, the preparation failing, a receiver that prints no URL, or a
+// signal (kAborted).
+Status RunWdtRound(const WdtRoundOptions& options, const std::string& source_dir,
+                   const std::string& preparation_script, WdtRoundResult* result);
+
+}  // namespace hotbackup
+
+#endif  // HOTBACKUP_WDT_WDT_ROUND_H_

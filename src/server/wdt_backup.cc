@@ -1,0 +1,362 @@
+// WDT mode: the original's rounds, its defects fixed.
+//
+//   round N: a consistent checkpoint <checkpoint_dir>/<N> (commits blocked,
+//     as in the stream mode), the server's own files staged into it (the
+//     definitions while DDL is blocked, the mysql schema and Aria logs with
+//     the checkpoint; other files linked, or copied across filesystems),
+//     the position files and our manifest written into it; then the
+//     directory is sent by wdt (wdt_round.h), resuming what earlier rounds
+//     sent; the checkpoint is removed. A round that wdt completed within
+//     --interval ends the backup; otherwise the next round starts once the
+//     interval is over.
+//
+// Before each round the remote directory is rid of what the new round must
+// send anew: files of earlier rounds that this checkpoint no longer has, and
+// every file that is not append-only (wdt resumes by size, so a rewritten
+// .frm or Aria file of the same size would otherwise be kept stale). So the
+// received directory ends up holding exactly the last round's checkpoint,
+// plus wdt's own .wdt.log.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "hotbackup/archive/checksum.h"
+#include "hotbackup/archive/manifest.h"
+#include "hotbackup/io/file_copy.h"
+#include "hotbackup/io/file_io.h"
+#include "hotbackup/io/unique_fd.h"
+#include "hotbackup/server/backup.h"
+#include "hotbackup/server/binlog_position.h"
+#include "hotbackup/server/checkpoint.h"
+#include "hotbackup/server/rocksdb_files.h"
+#include "hotbackup/server/server_session.h"
+#include "hotbackup/util/child_process.h"
+#include "hotbackup/util/interrupt.h"
+#include "hotbackup/util/log.h"
+#include "hotbackup/wdt/shell_words.h"
+#include "hotbackup/wdt/wdt_round.h"
+
+namespace hotbackup {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+// Rounds in a row that sent nothing before the backup gives up.
+constexpr int kMaxRoundsWithoutProgress = 3;
+
+struct FileState {
+  uint64_t size = 0;
+  uint64_t xxh3 = 0;
+};
+
+// Files a later round may keep at the receiver when the name is still there
+// with the same or a larger size: RocksDB never rewrites them in place.
+bool IsAppendOnly(const std::string& relative_path) {
+  if (relative_path.find('/') != std::string::npos) return false;
+  return IsSstFileName(relative_path) || IsWalFileName(relative_path) ||
+         relative_path.starts_with("MANIFEST-");
+}
+
+Status ChecksumFile(const std::string& path, uint64_t* size, uint64_t* xxh3) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW));
+  if (!fd.valid()) return Status::IOError("open " + path, errno);
+  FileChecksum checksum;
+  std::vector<uint8_t> buffer(1 << 20);
+  *size = 0;
+  for (;;) {
+    ssize_t n = read(fd.get(), buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IOError("read " + path, errno);
+    if (n == 0) break;
+    checksum.Update(AsBytes(buffer.data(), static_cast<size_t>(n)));
+    *size += static_cast<uint64_t>(n);
+  }
+  *xxh3 = checksum.Digest();
+  return Status::OK();
+}
+
+Status WriteSmallFile(const std::string& path, const std::string& contents) {
+  UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640));
+  if (!fd.valid()) return Status::IOError("create " + path, errno);
+  return WriteFully(fd.get(), AsBytes(contents.data(), contents.size()), path);
+}
+
+// A hard link where the filesystems allow, else a copy.
+Status LinkOrCopy(const std::string& from, const std::string& to) {
+  std::error_code ec;
+  fs::create_directories(fs::path(to).parent_path(), ec);
+  if (ec) return Status::IOError("create " + fs::path(to).parent_path().string(), ec.value());
+  if (link(from.c_str(), to.c_str()) == 0) return Status::OK();
+  if (errno != EXDEV && errno != EPERM && errno != EMLINK) {
+    return Status::IOError("link " + from + " to " + to, errno);
+  }
+  uint64_t bytes = 0;
+  return CopyFile(from, to, Durability::kNotSynced, &bytes);
+}
+
+// Every regular file below `dir`, relative to it.
+Status ListTree(const std::string& dir, std::vector<std::string>* files) {
+  std::error_code ec;
+  for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
+       it.increment(ec)) {
+    if (it->is_regular_file(ec)) files->push_back(fs::relative(it->path(), dir, ec).string());
+  }
+  if (ec) return Status::IOError("list " + dir, ec.value());
+  std::sort(files->begin(), files->end());
+  return Status::OK();
+}
+
+class WdtBackupRun {
+ public:
+  explicit WdtBackupRun(const Options& options) : options_(options), server_(options) {}
+
+  Status Run() {
+    start_time_ = time(nullptr);
+    start_ = Clock::now();
+    HB_LOG_INFO("Starting backup.");
+    HOTBACKUP_RETURN_IF_ERROR(CheckOptions());
+    HOTBACKUP_RETURN_IF_ERROR(server_.Open());
+    HOTBACKUP_RETURN_IF_ERROR(PrepareCheckpointRoot(options_.checkpoint_dir));
+    HB_LOG_INFO("Backing up myrocks to %s:%s using WDT", options_.destination.c_str(),
+                options_.backup_dir.c_str());
+    int rounds_without_progress = 0;
+    for (int round = 1;; ++round) {
+      rounds_ = round;
+      const Clock::time_point round_start = Clock::now();
+      WdtRoundResult result;
+      HOTBACKUP_RETURN_IF_ERROR(RunRound(round, &result));
+      total_sent_ += result.bytes_sent;
+      if (result.complete()) break;
+      rounds_without_progress = result.bytes_sent > 0 ? 0 : rounds_without_progress + 1;
+      HB_LOG_INFO("Round %d did not complete (sender exit %d, receiver exit %d, %.2f MB sent)",
+                  round, result.sender_exit, result.receiver_exit,
+                  static_cast<double>(result.bytes_sent) / (1 << 20));
+      if (rounds_without_progress >= kMaxRoundsWithoutProgress) {
+        return Status::Server(std::to_string(rounds_without_progress) +
+                              " WDT rounds in a row sent nothing (see " + log_dir_ +
+                              "); giving up");
+      }
+      const double elapsed = std::chrono::duration<double>(Clock::now() - round_start).count();
+      if (elapsed < options_.interval_seconds) {
+        HB_LOG_INFO("Sleeping for %f seconds", options_.interval_seconds - elapsed);
+        HOTBACKUP_RETURN_IF_ERROR(InterruptibleSleep(options_.interval_seconds - elapsed));
+      }
+    }
+    HOTBACKUP_RETURN_IF_ERROR(server_.CheckDictionaryUnchanged());
+    const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+    HB_LOG_INFO("Backup summary: %d round%s, %zu files, %.2f GB sent by wdt, %.1f s, %.1f MB/s",
+                rounds_, rounds_ == 1 ? "" : "s", previous_round_.size(),
+                static_cast<double>(total_sent_) / (1 << 30), seconds,
+                seconds > 0 ? static_cast<double>(total_sent_) / seconds / (1 << 20) : 0.0);
+    HB_LOG_INFO("Finished myrocks backup using WDT");
+    HB_LOG_INFO("All Backups Done.");
+    return Status::OK();
+  }
+
+ private:
+  // Everything that would fail every round is refused before the first
+  // checkpoint: missing options, no local wdt, no ssh.
+  Status CheckOptions() {
+    if (options_.destination.empty()) {
+      return Status::InvalidArgument("--stream=wdt needs --destination (the receiving host)");
+    }
+    if (options_.backup_dir.empty()) {
+      return Status::InvalidArgument(
+          "--stream=wdt needs --backup_dir (the directory on --destination)");
+    }
+    round_options_.ssh_command = SplitOnBlanks(options_.ssh_command);
+    if (round_options_.ssh_command.empty()) return Status::InvalidArgument("--ssh_command is empty");
+    for (const std::string& program : {options_.wdt_path, round_options_.ssh_command[0]}) {
+      if (!IsExecutable(program)) {
+        return Status::NotSupported(program + " not found or not executable here" +
+                                    (program == options_.wdt_path ? " (--wdt_path)" : ""));
+      }
+    }
+    round_options_.destination = options_.destination;
+    round_options_.wdt_path = options_.wdt_path;
+    round_options_.remote_dir = options_.backup_dir;
+    round_options_.abort_after_seconds = options_.interval_seconds;
+    round_options_.avg_mbytes_per_sec = options_.avg_mbytes_per_sec;
+    round_options_.extra_sender_options = SplitOnBlanks(options_.extra_wdt_sender_options);
+    round_options_.extra_receiver_options = SplitOnBlanks(options_.extra_wdt_receiver_options);
+    const char* tmp = getenv("TMPDIR");
+    std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/myrocks_hotbackup-wdt.XXXXXX";
+    if (mkdtemp(templ.data()) == nullptr) return Status::IOError("create " + templ, errno);
+    log_dir_ = templ;
+    round_options_.log_dir = log_dir_;
+    return Status::OK();
+  }
+
+  Status RunRound(int round, WdtRoundResult* result) {
+    HB_LOG_INFO("Starting backup round %d", round);
+    if (round > 1) HOTBACKUP_RETURN_IF_ERROR(server_.Connect());
+    round_options_.recovery_id = server_.datadir();
+    const std::string path =
+        StripTrailingSlashes(options_.checkpoint_dir) + "/" + std::to_string(round);
+    const std::string stage = path + kStagingSuffix;
+    Checkpoint checkpoint;
+    struct StageRemover {
+      std::string path;
+      ~StageRemover() {
+        std::error_code ec;
+        fs::remove_all(path, ec);
+      }
+    } stage_remover{stage};
+    auto stage_definitions = [this, &stage] {
+      HOTBACKUP_RETURN_IF_ERROR(server_.ReadDictionaryForCheckpoint());
+      HOTBACKUP_RETURN_IF_ERROR(
+          server_.ListMiscFiles(options_.skip_check_frm_timestamp ? 0 : start_time_));
+      return server_.StageMiscFiles(CopyMoment::kDdlBlocked, stage);
+    };
+    auto stage_system_tables = [this, &stage] {
+      return server_.StageMiscFiles(CopyMoment::kCommitsBlocked, stage);
+    };
+    HOTBACKUP_RETURN_IF_ERROR(server_.ConsistentCheckpoint(round, path, &checkpoint,
+                                                           stage_definitions, stage_system_tables));
+    HOTBACKUP_RETURN_IF_ERROR(FillCheckpoint(path, stage));
+
+    std::map<std::string, FileState> files;
+    HOTBACKUP_RETURN_IF_ERROR(WriteManifest(path, &files));
+    const std::string script = PreparationScript(files);
+    previous_round_ = files;
+    HOTBACKUP_RETURN_IF_ERROR(RunWdtRound(round_options_, path, script, result));
+    return checkpoint.Remove();
+  }
+
+  // Moves the staged files into the checkpoint, links the others in, and
+  // writes the position files.
+  Status FillCheckpoint(const std::string& path, const std::string& stage) {
+    std::vector<std::string> staged;
+    HOTBACKUP_RETURN_IF_ERROR(ListTree(stage, &staged));
+    const bool replace_gtid_table = !server_.gtid_slave_pos().files().empty();
+    std::error_code ec;
+    for (const std::string& rel : staged) {
+      if (replace_gtid_table && rel == kGtidSlavePosFrm) continue;
+      const std::string to = path + "/" + rel;
+      fs::create_directories(fs::path(to).parent_path(), ec);
+      if (ec) return Status::IOError("create " + fs::path(to).parent_path().string(), ec.value());
+      if (rename((stage + "/" + rel).c_str(), to.c_str()) != 0) {
+        return Status::IOError("move " + stage + "/" + rel + " to " + to, errno);
+      }
+    }
+    for (const GtidSlavePosTable::File& f : server_.gtid_slave_pos().files()) {
+      uint64_t bytes = 0;
+      HOTBACKUP_RETURN_IF_ERROR(
+          CopyFile(f.source_path, path + "/" + f.archive_path, Durability::kNotSynced, &bytes));
+    }
+    for (const MiscFile& f : server_.misc_files()) {
+      if (f.moment != CopyMoment::kAfter) continue;
+      const std::string from = server_.datadir() + "/" + f.relative_path;
+      Status s = LinkOrCopy(from, path + "/" + f.relative_path);
+      if (s.code() == Status::Code::kIoError && s.errno_value() == ENOENT &&
+          access(from.c_str(), F_OK) != 0) {
+        HB_LOG_WARN("%s vanished before it could be copied; skipped", f.relative_path.c_str());
+        continue;
+      }
+      HOTBACKUP_RETURN_IF_ERROR(s);
+    }
+    const BinlogPosition& position = server_.position();
+    if (position.consistent && position.log_bin) {
+      HOTBACKUP_RETURN_IF_ERROR(
+          WriteSmallFile(path + "/" + kBinlogInfoPath, FormatBinlogInfo(position)));
+    }
+    if (position.consistent && options_.slave_info && position.source) {
+      HOTBACKUP_RETURN_IF_ERROR(
+          WriteSmallFile(path + "/" + kSlaveInfoPath, FormatSlaveInfo(*position.source)));
+    }
+    return Status::OK();
+  }
+
+  // Checksums every file of the round (an SST once per backup: they never
+  // change) and writes the manifest beside them.
+  Status WriteManifest(const std::string& path, std::map<std::string, FileState>* files) {
+    std::vector<std::string> names;
+    HOTBACKUP_RETURN_IF_ERROR(ListTree(path, &names));
+    Manifest m;
+    m.tool_version = HOTBACKUP_VERSION;
+    m.server_version = server_.server_version();
+    m.stream = "wdt";
+    m.rounds = rounds_;
+    m.start_time = FormatUtcTime(start_time_);
+    m.end_time = FormatUtcTime(time(nullptr));
+    m.binlog = server_.position();
+    for (const std::string& rel : names) {
+      FileState state;
+      struct stat st;
+      const std::string full = path + "/" + rel;
+      if (stat(full.c_str(), &st) != 0) return Status::IOError("stat " + full, errno);
+      auto known = sst_checksums_.find(rel);
+      if (IsSstFileName(rel) && known != sst_checksums_.end() &&
+          known->second.size == static_cast<uint64_t>(st.st_size)) {
+        state = known->second;
+      } else {
+        HOTBACKUP_RETURN_IF_ERROR(ChecksumFile(full, &state.size, &state.xxh3));
+        if (IsSstFileName(rel)) sst_checksums_[rel] = state;
+      }
+      (*files)[rel] = state;
+      m.files.push_back({rel, state.size, state.xxh3});
+    }
+    const std::string json = SerializeManifest(m);
+    HOTBACKUP_RETURN_IF_ERROR(WriteSmallFile(path + "/" + kManifestPath, json));
+    FileState manifest_state;
+    HOTBACKUP_RETURN_IF_ERROR(
+        ChecksumFile(path + "/" + kManifestPath, &manifest_state.size, &manifest_state.xxh3));
+    (*files)[kManifestPath] = manifest_state;
+    return Status::OK();
+  }
+
+  // The script run on the destination before the round: make the directory,
+  // drop what this round sends anew (see the top of this file).
+  std::string PreparationScript(const std::map<std::string, FileState>& files) const {
+    const std::string dir = ShellQuote(options_.backup_dir);
+    std::string script = "set -e\nmkdir -p -- " + dir + "\ncd -- " + dir + "\n";
+    std::vector<std::string> drop = {"CURRENT", kManifestPath};
+    for (const auto& [rel, state] : previous_round_) {
+      auto now = files.find(rel);
+      if (now != files.end() && IsAppendOnly(rel) && now->second.size >= state.size &&
+          (!IsSstFileName(rel) || now->second.size == state.size)) {
+        continue;
+      }
+      drop.push_back(rel);
+    }
+    for (const auto& [rel, state] : files) {
+      if (!IsAppendOnly(rel) && !previous_round_.count(rel)) drop.push_back(rel);
+    }
+    for (size_t i = 0; i < drop.size(); i += 64) {
+      script += "rm -f --";
+      for (size_t j = i; j < std::min(drop.size(), i + 64); ++j) {
+        script += ' ';
+        script += ShellQuote(drop[j]);
+      }
+      script += "\n";
+    }
+    return script;
+  }
+
+  const Options& options_;
+  ServerSession server_;
+  WdtRoundOptions round_options_;
+  std::string log_dir_;
+  time_t start_time_ = 0;
+  Clock::time_point start_;
+  int rounds_ = 0;
+  uint64_t total_sent_ = 0;
+  std::map<std::string, FileState> previous_round_;
+  std::map<std::string, FileState> sst_checksums_;
+};
+
+}  // namespace
+
+Status RunWdtBackup(const Options& options) {
+  WdtBackupRun run(options);
+  return run.Run();
+}
+
+}  // namespace hotbackup

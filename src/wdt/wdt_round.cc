@@ -1,0 +1,204 @@
+// A WDT round (see wdt_round.h): preparation, receiver, sender, cleanup.
+#include "hotbackup/wdt/wdt_round.h"
+
+#include <fstream>
+#include <iterator>
+#include <regex>
+
+#include "hotbackup/util/child_process.h"
+#include "hotbackup/util/log.h"
+#include "hotbackup/wdt/shell_words.h"
+
+namespace hotbackup {
+namespace {
+
+constexpr int kSshExitError = 255;  // ssh's own failure, as opposed to the remote command's
+constexpr int kShellNotFound = 127;
+constexpr int kShellNotExecutable = 126;
+
+std::string Tail(const std::string& path, size_t max_bytes = 400) {
+  std::ifstream in(path, std::ios::binary);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  if (text.size() > max_bytes) text = text.substr(text.size() - max_bytes);
+  for (char& c : text) {
+    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+  }
+  while (!text.empty() && text.back() == ' ') text.pop_back();
+  return text;
+}
+
+std::vector<std::string> Ssh(const WdtRoundOptions& o, const std::string& remote_command) {
+  std::vector<std::string> argv = o.ssh_command;
+  argv.push_back(o.destination);
+  argv.push_back(remote_command);
+  return argv;
+}
+
+// Bytes of file data the sender reports in its transfer summary.
+uint64_t SentBytes(const std::string& sender_log) {
+  std::ifstream in(sender_log);
+  static const std::regex kSummary(R"(Transfer summary.*Data Mbytes = ([0-9.]+))");
+  uint64_t bytes = 0;
+  std::smatch m;
+  for (std::string line; std::getline(in, line);) {
+    if (std::regex_search(line, m, kSummary)) {
+      bytes = static_cast<uint64_t>(std::stod(m[1].str()) * 1024 * 1024);
+    }
+  }
+  return bytes;
+}
+
+// Kills the remote receiver by its pid, best effort, within a few seconds.
+void KillRemote(const WdtRoundOptions& o, const std::string& pid) {
+  if (pid.empty()) return;
+  ChildProcess killer;
+  if (!killer.Start(Ssh(o, "kill " + pid + " 2>/dev/null; sleep 1; kill -9 " + pid + " 2>/dev/null; true"),
+                    {}).ok()) {
+    return;
+  }
+  bool exited = false;
+  int code = 0;
+  Status s = killer.Wait(10, &exited, &code);
+  (void)s;
+}
+
+// The remote receiver, stopped on every way out of the round.
+class RemoteReceiver {
+ public:
+  explicit RemoteReceiver(const WdtRoundOptions& o) : o_(o) {}
+  ~RemoteReceiver() {
+    if (!ssh_.running()) return;
+    KillRemote(o_, pid_);
+    ssh_.Stop();
+  }
+
+  Status Start(std::string* url) {
+    std::vector<std::string> wdt = {o_.wdt_path,
+                                    "-directory",
+                                    o_.remote_dir,
+                                    "-enable_download_resumption",
+                                    "-recovery_id",
+                                    o_.recovery_id,
+                                    "-start_port",
+                                    "0",
+                                    "-abort_after_seconds",
+                                    std::to_string(o_.abort_after_seconds)};
+    wdt.insert(wdt.end(), o_.extra_receiver_options.begin(), o_.extra_receiver_options.end());
+    log_ = o_.log_dir + "/receiver.log";
+    ChildProcess::Setup setup;
+    setup.capture_stdout = true;
+    setup.stderr_path = log_;
+    HOTBACKUP_RETURN_IF_ERROR(ssh_.Start(Ssh(o_, "echo $$; exec " + ShellCommand(wdt)), setup));
+    bool eof = false;
+    std::string line;
+    Status s = ssh_.ReadLine(60, &line, &eof);
+    if (s.ok() && !eof) {
+      pid_ = line;
+      s = ssh_.ReadLine(60, &line, &eof);
+    }
+    if (s.code() == Status::Code::kAborted) return s;
+    if (s.ok() && !eof && line.starts_with("wdt://")) {
+      *url = line;
+      return Status::OK();
+    }
+    // No URL: see how ssh ended.
+    bool exited = false;
+    int code = -1;
+    HOTBACKUP_RETURN_IF_ERROR(ssh_.Wait(10, &exited, &code));
+    if (!exited) {
+      KillRemote(o_, pid_);
+      ssh_.Stop();
+    }
+    const std::string detail = Tail(log_);
+    if (code == kSshExitError) {
+      return Status::Server("ssh to " + o_.destination + " failed" +
+                            (detail.empty() ? "" : ": " + detail));
+    }
+    if (code == kShellNotFound || code == kShellNotExecutable) {
+      return Status::NotSupported("no " + o_.wdt_path + " to run on " + o_.destination +
+                                  " (--wdt_path)" + (detail.empty() ? "" : ": " + detail));
+    }
+    return Status::Server("the wdt receiver on " + o_.destination + " gave no connection URL" +
+                          (exited ? " (exit " + std::to_string(code) + ")" : "") +
+                          (detail.empty() ? "" : ": " + detail));
+  }
+
+  // Waits for the receiver to end; stops it after `seconds`.
+  Status Finish(double seconds, int* exit_code) {
+    bool exited = false;
+    HOTBACKUP_RETURN_IF_ERROR(ssh_.Wait(seconds, &exited, exit_code));
+    if (!exited) {
+      KillRemote(o_, pid_);
+      ssh_.Stop();
+      *exit_code = -1;
+    }
+    return Status::OK();
+  }
+
+ private:
+  const WdtRoundOptions& o_;
+  ChildProcess ssh_;
+  std::string pid_;  // of the remote wdt (the shell that exec'd it)
+  std::string log_;
+};
+
+}  // namespace
+
+Status RunWdtRound(const WdtRoundOptions& o, const std::string& source_dir,
+                   const std::string& preparation_script, WdtRoundResult* result) {
+  *result = WdtRoundResult();
+  // 1. Preparation.
+  {
+    ChildProcess ssh;
+    ChildProcess::Setup setup;
+    setup.stdin_pipe = true;
+    const std::string log = o.log_dir + "/prepare.log";
+    setup.stderr_path = log;
+    HOTBACKUP_RETURN_IF_ERROR(ssh.Start(Ssh(o, "sh -s"), setup));
+    HOTBACKUP_RETURN_IF_ERROR(ssh.WriteStdinAndClose(preparation_script));
+    bool exited = false;
+    int code = -1;
+    HOTBACKUP_RETURN_IF_ERROR(ssh.Wait(60, &exited, &code));
+    if (!exited) return Status::Server("ssh to " + o.destination + " did not answer in 60 s");
+    if (code == kSshExitError) {
+      return Status::Server("ssh to " + o.destination + " failed: " + Tail(log));
+    }
+    if (code != 0) {
+      return Status::Server("preparing " + o.remote_dir + " on " + o.destination +
+                            " failed (exit " + std::to_string(code) + "): " + Tail(log));
+    }
+  }
+  // 2. Receiver.
+  RemoteReceiver receiver(o);
+  std::string url;
+  HOTBACKUP_RETURN_IF_ERROR(receiver.Start(&url));
+  // 3. Sender.
+  std::vector<std::string> argv = {o.wdt_path,
+                                   "-connection_url",
+                                   url,
+                                   "-directory",
+                                   source_dir,
+                                   "-app_name=myrocks",
+                                   "-avg_mbytes_per_sec",
+                                   std::to_string(o.avg_mbytes_per_sec),
+                                   "-enable_download_resumption",
+                                   "-abort_after_seconds",
+                                   std::to_string(o.abort_after_seconds)};
+  argv.insert(argv.end(), o.extra_sender_options.begin(), o.extra_sender_options.end());
+  const std::string sender_log = o.log_dir + "/sender.log";
+  {
+    ChildProcess sender;
+    ChildProcess::Setup setup;
+    setup.stderr_path = sender_log;
+    HOTBACKUP_RETURN_IF_ERROR(sender.Start(argv, setup));
+    bool exited = false;
+    HOTBACKUP_RETURN_IF_ERROR(
+        sender.Wait(o.abort_after_seconds + 30.0, &exited, &result->sender_exit));
+    if (!exited) sender.Stop();
+  }
+  result->bytes_sent = SentBytes(sender_log);
+  // 4. Receiver's end.
+  return receiver.Finish(30, &result->receiver_exit);
+}
+
+}  // namespace hotbackup
