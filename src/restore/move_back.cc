@@ -141,6 +141,8 @@ Status RunMoveBack(const Options& o) {
     std::string from = o.backup_dir + "/" + name;
     struct stat st;
     if (lstat(from.c_str(), &st) != 0) return Status::IOError("stat " + from, errno);
+    // WDT's transfer log (.wdt.log) and state: the receiver's, not the backup's.
+    if (name.starts_with(".wdt")) continue;
     if (S_ISREG(st.st_mode)) {
       if (IsWalFileName(name)) {
         moves.push_back({from, o.rocksdb_waldir, name});

@@ -12,10 +12,10 @@
 //
 // Before each round the remote directory is rid of what the new round must
 // send anew: files of earlier rounds that this checkpoint no longer has, and
-// every file that is not append-only (wdt resumes by size, so a rewritten
-// .frm or Aria file of the same size would otherwise be kept stale). So the
-// received directory ends up holding exactly the last round's checkpoint,
-// plus wdt's own .wdt.log.
+// files that changed (by checksum: wdt resumes by size alone, so a rewritten
+// .frm or Aria file of the same size would otherwise be kept stale), except
+// RocksDB's WAL and MANIFEST when they only grew. So the received directory
+// ends up holding exactly the last round's checkpoint, plus wdt's .wdt.log.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -62,6 +62,16 @@ bool IsAppendOnly(const std::string& relative_path) {
   if (relative_path.find('/') != std::string::npos) return false;
   return IsSstFileName(relative_path) || IsWalFileName(relative_path) ||
          relative_path.starts_with("MANIFEST-");
+}
+
+// Whether the receiver's copy of a file sent (perhaps partly) by the last
+// round must go: kept when the file is the same (size and checksum) or, for
+// RocksDB's append-only files, has only grown.
+bool NeedsResending(const std::string& relative_path, const FileState& before,
+                    const FileState& now) {
+  if (now.size == before.size && now.xxh3 == before.xxh3) return false;
+  return !(IsAppendOnly(relative_path) && !IsSstFileName(relative_path) &&
+           now.size > before.size);
 }
 
 Status ChecksumFile(const std::string& path, uint64_t* size, uint64_t* xxh3) {
@@ -320,10 +330,7 @@ class WdtBackupRun {
     std::vector<std::string> drop = {"CURRENT", kManifestPath};
     for (const auto& [rel, state] : previous_round_) {
       auto now = files.find(rel);
-      if (now != files.end() && IsAppendOnly(rel) && now->second.size >= state.size &&
-          (!IsSstFileName(rel) || now->second.size == state.size)) {
-        continue;
-      }
+      if (now != files.end() && !NeedsResending(rel, state, now->second)) continue;
       drop.push_back(rel);
     }
     for (const auto& [rel, state] : files) {

@@ -48,29 +48,24 @@ uint64_t SentBytes(const std::string& sender_log) {
   return bytes;
 }
 
-// Kills the remote receiver by its pid, best effort, within a few seconds.
-void KillRemote(const WdtRoundOptions& o, const std::string& pid) {
-  if (pid.empty()) return;
-  ChildProcess killer;
-  if (!killer.Start(Ssh(o, "kill " + pid + " 2>/dev/null; sleep 1; kill -9 " + pid + " 2>/dev/null; true"),
-                    {}).ok()) {
-    return;
-  }
-  bool exited = false;
-  int code = 0;
-  Status s = killer.Wait(10, &exited, &code);
-  (void)s;
+// The remote receiver must not outlive us: without a terminal, sshd does
+// not signal a remote command when the connection goes, and `exec` changes
+// nothing. So it runs beside a watchdog reading the ssh channel's stdin,
+// which only we hold open: when ssh or this process ends (even by SIGKILL)
+// the watchdog sees end of file and kills the receiver. The receiver's exit
+// status is the command's.
+std::string WithWatchdog(const std::string& command) {
+  return "exec 3<&0 </dev/null; " + command +
+         " & p=$!; { cat <&3 >/dev/null 2>&1; kill $p 2>/dev/null; } >/dev/null 2>&1 & w=$!; "
+         "exec 3<&-; wait $p; rc=$?; kill $w 2>/dev/null; exit $rc";
 }
 
 // The remote receiver, stopped on every way out of the round.
 class RemoteReceiver {
  public:
   explicit RemoteReceiver(const WdtRoundOptions& o) : o_(o) {}
-  ~RemoteReceiver() {
-    if (!ssh_.running()) return;
-    KillRemote(o_, pid_);
-    ssh_.Stop();
-  }
+  // Stopping ssh closes the remote watchdog's stdin: the receiver goes too.
+  ~RemoteReceiver() { ssh_.Stop(); }
 
   Status Start(std::string* url) {
     std::vector<std::string> wdt = {o_.wdt_path,
@@ -86,16 +81,13 @@ class RemoteReceiver {
     wdt.insert(wdt.end(), o_.extra_receiver_options.begin(), o_.extra_receiver_options.end());
     log_ = o_.log_dir + "/receiver.log";
     ChildProcess::Setup setup;
+    setup.stdin_pipe = true;  // held open, never written: see kWatchdog
     setup.capture_stdout = true;
     setup.stderr_path = log_;
-    HOTBACKUP_RETURN_IF_ERROR(ssh_.Start(Ssh(o_, "echo $$; exec " + ShellCommand(wdt)), setup));
+    HOTBACKUP_RETURN_IF_ERROR(ssh_.Start(Ssh(o_, WithWatchdog(ShellCommand(wdt))), setup));
     bool eof = false;
     std::string line;
     Status s = ssh_.ReadLine(60, &line, &eof);
-    if (s.ok() && !eof) {
-      pid_ = line;
-      s = ssh_.ReadLine(60, &line, &eof);
-    }
     if (s.code() == Status::Code::kAborted) return s;
     if (s.ok() && !eof && line.starts_with("wdt://")) {
       *url = line;
@@ -105,10 +97,7 @@ class RemoteReceiver {
     bool exited = false;
     int code = -1;
     HOTBACKUP_RETURN_IF_ERROR(ssh_.Wait(10, &exited, &code));
-    if (!exited) {
-      KillRemote(o_, pid_);
-      ssh_.Stop();
-    }
+    if (!exited) ssh_.Stop();
     const std::string detail = Tail(log_);
     if (code == kSshExitError) {
       return Status::Server("ssh to " + o_.destination + " failed" +
@@ -128,7 +117,6 @@ class RemoteReceiver {
     bool exited = false;
     HOTBACKUP_RETURN_IF_ERROR(ssh_.Wait(seconds, &exited, exit_code));
     if (!exited) {
-      KillRemote(o_, pid_);
       ssh_.Stop();
       *exit_code = -1;
     }
@@ -138,7 +126,6 @@ class RemoteReceiver {
  private:
   const WdtRoundOptions& o_;
   ChildProcess ssh_;
-  std::string pid_;  // of the remote wdt (the shell that exec'd it)
   std::string log_;
 };
 
@@ -182,6 +169,8 @@ Status RunWdtRound(const WdtRoundOptions& o, const std::string& source_dir,
                                    "-avg_mbytes_per_sec",
                                    std::to_string(o.avg_mbytes_per_sec),
                                    "-enable_download_resumption",
+                                   "-recovery_id",
+                                   o.recovery_id,
                                    "-abort_after_seconds",
                                    std::to_string(o.abort_after_seconds)};
   argv.insert(argv.end(), o.extra_sender_options.begin(), o.extra_sender_options.end());

@@ -3,9 +3,9 @@
 //
 //   1. `ssh DEST sh -s` runs a preparation script read from its stdin
 //      (creates the directory, removes files the round must send anew);
-//   2. `ssh DEST 'echo $$; exec wdt -directory DIR -start_port 0 ...'`
-//      starts the receiver: its first line is its pid (to stop it), its
-//      second the wdt:// URL to send to (a secret: never logged);
+//   2. `ssh DEST 'wdt -directory DIR -start_port 0 ...'` (beside a
+//      watchdog, see wdt_round.cc) starts the receiver; its first line is
+//      the wdt:// URL to send to (a secret: never logged);
 //   3. the local `wdt -connection_url URL -directory SRC ...` sends;
 //   4. both are waited for. With -enable_download_resumption and the same
 //      -recovery_id on both sides, a later round sends only what is new or
@@ -13,8 +13,8 @@
 //
 // Every argument of the remote command is quoted for a POSIX shell
 // (shell_words.h); nothing runs through a local shell. On every way out (an
-// error, SIGINT/SIGTERM) the local processes are stopped and the remote
-// receiver is killed by its pid over a second ssh.
+// error, SIGINT/SIGTERM, even SIGKILL of this process) the remote receiver
+// ends with the ssh connection.
 #ifndef HOTBACKUP_WDT_WDT_ROUND_H_
 #define HOTBACKUP_WDT_WDT_ROUND_H_
 
