@@ -10,6 +10,7 @@
 #include "hotbackup/options.h"
 #include "hotbackup/restore/extract.h"
 #include "hotbackup/restore/move_back.h"
+#include "hotbackup/restore/verify_directory.h"
 #include "hotbackup/server/backup.h"
 #include "hotbackup/util/interrupt.h"
 #include "hotbackup/util/log.h"
@@ -53,7 +54,9 @@ int main(int argc, char** argv) {
   } else if (options.extract) {
     status = hotbackup::RunExtract(options);
   } else if (options.verify) {
-    status = hotbackup::RunVerify(options);
+    // --backup_dir names a directory to check; without it, an archive is read.
+    status = options.backup_dir.empty() ? hotbackup::RunVerify(options)
+                                        : hotbackup::RunVerifyDirectory(options);
   } else if (options.stream == hotbackup::StreamKind::kWdt) {
     status = hotbackup::RunWdtBackup(options);
   } else {

@@ -22,6 +22,7 @@ Backup (archive on stdout; log lines on stderr):
 Extract and check, without tar, xbstream or mbstream (format and zstd detected):
   ssh backuphost cat /backups/today.xbs.zst | myrocks_hotbackup --extract --backup_dir=/restore/today
   myrocks_hotbackup --verify --input=/backups/today.tar
+  myrocks_hotbackup --verify --backup_dir=/restore/today     # extracted or received
 
 Move-back (on the host the backup was sent to; --copy_back keeps the backup):
   myrocks_hotbackup --move_back --datadir=/var/lib/mysql --rocksdb_datadir=/var/lib/mysql/#rocksdb \
@@ -131,7 +132,7 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
     ("extract", "Read an archive (tar or XBSTREAM, plain or zstd) from stdin or --input into "
      "--backup_dir, checking every file against the backup's manifest")
     ("verify", "Read an archive from stdin or --input and check it against its manifest, "
-     "writing nothing")
+     "writing nothing; with --backup_dir, check that directory against the manifest in it")
     ("input", "Archive file for --extract / --verify (default: stdin)", cxxopts::value<std::string>())
     ("copy_back", "Like --move_back, but copies and leaves --backup_dir intact")
     ("slave_info", "On a replica, also record where it was in its primary's binlog "
@@ -223,6 +224,10 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
 
   if (o->move_back + o->copy_back + o->extract + o->verify > 1) {
     return Status::InvalidArgument("choose one of --move_back, --copy_back, --extract, --verify");
+  }
+  if (o->verify && !o->backup_dir.empty() && !o->input.empty()) {
+    return Status::InvalidArgument("--verify checks an archive (--input or stdin) or a directory "
+                                   "(--backup_dir), not both");
   }
   if (o->interval_seconds <= 0) return Status::InvalidArgument("--interval must be positive");
   if (o->avg_mbytes_per_sec <= 0) {

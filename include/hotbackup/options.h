@@ -48,7 +48,7 @@ struct Options {
   int compress_threads = 0;
   DirectIo direct_io = DirectIo::kAuto;
   bool extract = false;    // read an archive into --backup_dir
-  bool verify = false;     // read an archive and check it, writing nothing
+  bool verify = false;     // check an archive, or with backup_dir a directory; writes nothing
   std::string input;       // --extract / --verify input; empty = stdin
   bool copy_back = false;  // move-back that leaves the backup directory intact
   bool slave_info = false;       // record a replica's position in its primary's binlog

@@ -74,13 +74,8 @@ Status Run(const Options& options, const std::string& target_dir) {
   HOTBACKUP_RETURN_IF_ERROR(target.Commit(&manifest));
 
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  HB_LOG_INFO("%s %llu files (%.2f GB) in %.1f s: every file matches the manifest of the backup of "
-              "MySQL %s taken %s (%d round%s)",
-              target_dir.empty() ? "Verified" : "Extracted",
-              static_cast<unsigned long long>(target.stats().files),
-              static_cast<double>(target.stats().bytes) / (1024.0 * 1024 * 1024), seconds,
-              manifest.server_version.c_str(), manifest.start_time.c_str(), manifest.rounds,
-              manifest.rounds == 1 ? "" : "s");
+  LogManifestMatch(target_dir.empty() ? "Verified" : "Extracted", target.stats(), seconds,
+                   manifest);
   return Status::OK();
 }
 

@@ -17,9 +17,15 @@
 namespace hotbackup {
 namespace fs = std::filesystem;
 
-namespace {
-
-}  // namespace
+void LogManifestMatch(const char* verb, const ExtractStats& stats, double seconds,
+                      const Manifest& manifest) {
+  HB_LOG_INFO("%s %llu files (%.2f GB) in %.1f s: every file matches the manifest of the backup of "
+              "MySQL %s taken %s (%d round%s)",
+              verb, static_cast<unsigned long long>(stats.files),
+              static_cast<double>(stats.bytes) / (1024.0 * 1024 * 1024), seconds,
+              manifest.server_version.c_str(), manifest.start_time.c_str(), manifest.rounds,
+              manifest.rounds == 1 ? "" : "s");
+}
 
 ExtractTarget::~ExtractTarget() { RemoveTemporaryTree(); }
 

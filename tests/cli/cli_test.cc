@@ -64,6 +64,8 @@ TEST_CASE("CLI: bad usage is one line and exit 2", "[cli]") {
       {{"--port=70000"}, "--port must be between 1 and 65535"},
       {{"--lock_wait_timeout=0"}, "--lock_wait_timeout must be at least 1 second"},
       {{"stray"}, "unexpected argument 'stray'"},
+      {{"--verify", "--backup_dir=/tmp/x", "--input=/tmp/y"},
+       "--verify checks an archive (--input or stdin) or a directory (--backup_dir), not both"},
   };
   for (const Case& c : cases) {
     std::vector<std::string> argv = {BinaryPath()};
@@ -106,6 +108,15 @@ TEST_CASE("CLI: --move_back without its directories says which are needed", "[cl
   CHECK(r.exit_code == 1);
   CHECK_THAT(r.stderr_text,
              Catch::Contains("--move_back needs --datadir, --rocksdb_datadir, --rocksdb_waldir and --backup_dir"));
+}
+
+TEST_CASE("CLI: --verify --backup_dir of a directory that does not exist is one line, exit 1", "[cli]") {
+  ProcessResult r = Run({BinaryPath(), "--verify", "--backup_dir=/nonexistent"});
+  INFO(r.stderr_text);
+  CHECK(r.exit_code == 1);
+  CHECK(Lines(r.stderr_text) == 1);
+  CHECK_THAT(r.stderr_text,
+             Catch::Contains("ERROR open backup directory /nonexistent: No such file or directory"));
 }
 
 // Every file under `root` with its contents, to compare a tree before and after.

@@ -1,12 +1,16 @@
 // --extract and --verify through the real binary: round trips in every
-// format x compression compared with what GNU tar and mbstream extract, and
-// damaged archives each refused with their own message, leaving nothing.
+// format x compression compared with what GNU tar and mbstream extract,
+// damaged archives each refused with their own message, leaving nothing, and
+// --verify --backup_dir on extracted directories, intact and damaged.
 #include <archive.h>
 #include <archive_entry.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <functional>
 #include <sstream>
 
 #include "hotbackup/archive/archive_stream.h"
@@ -47,6 +51,17 @@ void MakeArchive(ArchiveFormat format, Compression compression, const std::strin
 
 ProcessResult Extract(const std::string& archive, const std::string& dir) {
   return Run({BinaryPath(), "--extract", "--input=" + archive, "--backup_dir=" + dir});
+}
+
+ProcessResult VerifyDirectory(const std::string& dir) {
+  return Run({BinaryPath(), "--verify", "--backup_dir=" + dir});
+}
+
+size_t CountLines(const std::string& text, const std::string& needle) {
+  size_t n = 0;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) n += line.find(needle) != std::string::npos;
+  return n;
 }
 
 TEST_CASE("Extract: every format x compression, same as GNU tar and mbstream", "[e2e][extract]") {
@@ -99,6 +114,16 @@ TEST_CASE("Extract: every format x compression, same as GNU tar and mbstream", "
         CHECK(test::ReadFile(theirs + "/" + p) == test::ReadFile(ours + "/" + p));
       }
 
+      // Both extracted trees verify in place against the manifest inside them.
+      for (const std::string& dir : {ours, theirs}) {
+        r = VerifyDirectory(dir);
+        INFO(dir << ": " << r.stderr_text);
+        CHECK(r.exit_code == 0);
+        CHECK_THAT(r.stderr_text, Catch::Contains("Verified " + std::to_string(with_manifest.size()) +
+                                                  " files"));
+        CHECK_THAT(r.stderr_text, Catch::Contains("every file matches the manifest"));
+      }
+
       // --verify reads the same archive from stdin and writes nothing.
       const auto before = ListFiles(work.path());
       r = Run({BinaryPath(), "--verify"}, archive);
@@ -142,6 +167,8 @@ TEST_CASE("Extract: file names that are not UTF-8 keep their bytes", "[e2e][extr
       CHECK(test::ReadFile(ours + "/" + p) == test::ReadFile(src + "/" + p));
       CHECK(test::ReadFile(theirs + "/" + p) == test::ReadFile(src + "/" + p));
     }
+    CHECK(VerifyDirectory(ours).exit_code == 0);
+    CHECK(VerifyDirectory(theirs).exit_code == 0);
   }
 }
 
@@ -293,6 +320,140 @@ TEST_CASE("Extract: damaged archives are refused, each with its own message", "[
 
   for (const Damage& d : cases) {
     SECTION(d.what) { ExpectRefused(d); }
+  }
+}
+
+// ---- --verify --backup_dir ----
+
+TEST_CASE("Verify directory: a backup extracted by GNU tar, intact and damaged", "[e2e][extract]") {
+  TempDir work;
+  const std::string src = work / "src";
+  fs::create_directories(src + "/db");
+  test::WriteFile(src + "/000010.sst", test::RandomBytes(3 * 1024 * 1024 + 11, 7));
+  test::WriteFile(src + "/CURRENT", "MANIFEST-000005\n");
+  test::WriteFile(src + "/db/t.frm", "frm bytes");
+  test::WriteFile(src + "/db/u.frm", "more frm bytes");
+  const std::vector<std::string> paths = {"000010.sst", "CURRENT", "db/t.frm", "db/u.frm"};
+  MakeArchive(ArchiveFormat::kTar, Compression::kNone, src, paths, work / "backup.tar");
+  const std::string good = work / "good";
+  fs::create_directories(good);
+  REQUIRE(Run({"tar", "-xf", work / "backup.tar", "-C", good}).exit_code == 0);
+
+  SECTION("intact: verified, nothing written") {
+    const std::vector<std::string> before = ListFiles(work.path());
+    ProcessResult r = VerifyDirectory(good + "/");
+    INFO(r.stderr_text);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.stderr_text, Catch::Contains("Verified 5 files"));
+    CHECK_THAT(r.stderr_text, Catch::Contains("every file matches the manifest of the backup of MySQL none"));
+    CHECK(std::count(r.stderr_text.begin(), r.stderr_text.end(), '\n') == 1);  // the summary alone
+    CHECK(ListFiles(work.path()) == before);
+  }
+
+  SECTION("a WDT receiver's .wdt.log and .wdt* tree at the top are not the backup's") {
+    test::WriteFile(good + "/.wdt.log", "transfer log");
+    fs::create_directories(good + "/.wdt_state/sub");
+    test::WriteFile(good + "/.wdt_state/sub/x", "x");
+    ProcessResult r = VerifyDirectory(good);
+    INFO(r.stderr_text);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.stderr_text, Catch::Contains("Verified 5 files"));
+  }
+
+  struct Case {
+    const char* what;
+    std::function<void(const std::string&)> damage;
+    const char* message;
+  };
+  const std::vector<Case> cases = {
+      {"a flipped byte",
+       [](const std::string& d) {
+         std::string b = test::ReadFile(d + "/000010.sst");
+         b[2 * 1024 * 1024 + 3] ^= 0x01;
+         test::WriteFile(d + "/000010.sst", b);
+       },
+       ": checksum mismatch for 000010.sst: "},
+      {"a truncated file",
+       [](const std::string& d) { fs::resize_file(d + "/db/t.frm", 4); },
+       ": size mismatch for db/t.frm: 4 bytes, the manifest says 9"},
+      {"a missing file", [](const std::string& d) { fs::remove(d + "/db/u.frm"); },
+       ": missing from the directory: db/u.frm"},
+      {"an extra file", [](const std::string& d) { test::WriteFile(d + "/db/extra.frm", "x"); },
+       ": not in the manifest: db/extra.frm"},
+      {"a .wdt name below the top level",
+       [](const std::string& d) { test::WriteFile(d + "/db/.wdt.log", "x"); },
+       ": not in the manifest: db/.wdt.log"},
+      {"a symbolic link in place of a file (to the right bytes)",
+       [&](const std::string& d) {
+         fs::remove(d + "/db/t.frm");
+         fs::create_symlink(src + "/db/t.frm", d + "/db/t.frm");
+       },
+       ": refusing the symbolic link db/t.frm -> "},
+      {"a symbolic link in place of a directory",
+       [&](const std::string& d) {
+         fs::remove_all(d + "/db");
+         fs::create_directory_symlink(src + "/db", d + "/db");
+       },
+       ": refusing the symbolic link db -> "},
+      {"a directory in place of a file",
+       [](const std::string& d) {
+         fs::remove(d + "/db/t.frm");
+         fs::create_directory(d + "/db/t.frm");
+       },
+       ": not a regular file: db/t.frm"},
+      {"a FIFO", [](const std::string& d) { REQUIRE(mkfifo((d + "/db/pipe").c_str(), 0600) == 0); },
+       ": not a regular file: db/pipe"},
+      {"no manifest", [](const std::string& d) { fs::remove(d + "/" + kManifestPath); },
+       "has no myrocks_hotbackup_manifest.json"},
+      {"a truncated manifest",
+       [](const std::string& d) {
+         const std::string m = d + "/" + kManifestPath;
+         fs::resize_file(m, fs::file_size(m) / 2);
+       },
+       "myrocks_hotbackup_manifest.json: "},
+      {"several problems: the first, and how many more",
+       [](const std::string& d) {
+         fs::remove(d + "/db/u.frm");
+         fs::resize_file(d + "/CURRENT", 1);
+         test::WriteFile(d + "/zz-extra", "x");
+       },
+       ": size mismatch for CURRENT: 1 bytes, the manifest says 16 (and 2 more problems)"},
+  };
+  for (const Case& c : cases) {
+    SECTION(c.what) {
+      const std::string dir = work / "damaged";
+      fs::copy(good, dir, fs::copy_options::recursive);
+      c.damage(dir);
+      const std::vector<std::string> before = ListFiles(dir);
+      ProcessResult r = VerifyDirectory(dir);
+      INFO(r.stderr_text);
+      CHECK(r.exit_code == 1);
+      CHECK(CountLines(r.stderr_text, " ERROR ") == 1);
+      CHECK_THAT(r.stderr_text, Catch::Contains(dir));
+      CHECK_THAT(r.stderr_text, Catch::Contains(c.message));
+      CHECK_THAT(r.stderr_text, !Catch::Contains("Verified"));
+      CHECK(ListFiles(dir) == before);
+    }
+  }
+}
+
+TEST_CASE("Verify directory: the output of --extract and mbstream -x verifies", "[e2e][extract]") {
+  TempDir work;
+  const std::string src = work / "src";
+  fs::create_directories(src + "/db");
+  test::WriteFile(src + "/000011.sst", test::RandomBytes(100000, 3));
+  test::WriteFile(src + "/db/t.frm", "frm");
+  const std::vector<std::string> paths = {"000011.sst", "db/t.frm"};
+  MakeArchive(ArchiveFormat::kXbstream, Compression::kZstd, src, paths, work / "a.xbs.zst");
+  REQUIRE(Extract(work / "a.xbs.zst", work / "ours").exit_code == 0);
+  MakeArchive(ArchiveFormat::kXbstream, Compression::kNone, src, paths, work / "a.xbs");
+  fs::create_directories(work / "theirs/db");
+  REQUIRE(Run({"mbstream", "-x", "-C", work / "theirs"}, work / "a.xbs").exit_code == 0);
+  for (const std::string& dir : {work / "ours", work / "theirs"}) {
+    ProcessResult r = VerifyDirectory(dir);
+    INFO(dir << ": " << r.stderr_text);
+    CHECK(r.exit_code == 0);
+    CHECK_THAT(r.stderr_text, Catch::Contains("Verified 3 files"));
   }
 }
 

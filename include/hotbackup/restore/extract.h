@@ -3,7 +3,8 @@
 //
 // The format is detected from the first bytes: a zstd frame is decompressed
 // first, then "XBSTCK01" means XBSTREAM and a ustar header means tar. Every
-// file is checked against the archive's manifest (see manifest.h).
+// file is checked against the archive's manifest (see manifest.h). A backup
+// that is already a directory is checked by verify_directory.h instead.
 #ifndef HOTBACKUP_RESTORE_EXTRACT_H_
 #define HOTBACKUP_RESTORE_EXTRACT_H_
 

@@ -34,6 +34,12 @@ struct ExtractStats {
   uint64_t bytes = 0;
 };
 
+// Logs the INFO line that ends a successful --extract or --verify:
+// "<verb> N files (X GB) in S s: every file matches the manifest of the
+// backup of MySQL <version> taken <time> (R rounds)".
+void LogManifestMatch(const char* verb, const ExtractStats& stats, double seconds,
+                      const Manifest& manifest);
+
 class ExtractTarget {
  public:
   ExtractTarget() = default;
