@@ -82,6 +82,17 @@ def children_cpu_seconds():
     return ru.ru_utime + ru.ru_stime
 
 
+def process_cpu_seconds(pid):
+    """User + system CPU seconds of a process that is not our child (e.g. a
+    server that daemonized), from /proc/PID/stat; 0 once it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class NoiseMeter:
     """How much of the machine others used while a phase ran: CPU time of all
     processes minus what this harness's children used, and the steal time."""
