@@ -130,8 +130,8 @@ class WdtBackupRun {
   Status Run() {
     start_time_ = time(nullptr);
     start_ = Clock::now();
-    HB_LOG_INFO("Starting backup.");
     HOTBACKUP_RETURN_IF_ERROR(CheckOptions());
+    HB_LOG_INFO("Starting backup.");
     HOTBACKUP_RETURN_IF_ERROR(server_.Open());
     HOTBACKUP_RETURN_IF_ERROR(PrepareCheckpointRoot(options_.checkpoint_dir));
     HB_LOG_INFO("Backing up myrocks to %s:%s using WDT", options_.destination.c_str(),
@@ -144,14 +144,24 @@ class WdtBackupRun {
       HOTBACKUP_RETURN_IF_ERROR(RunRound(round, &result));
       total_sent_ += result.bytes_sent;
       if (result.complete()) break;
-      rounds_without_progress = result.bytes_sent > 0 ? 0 : rounds_without_progress + 1;
-      HB_LOG_INFO("Round %d did not complete (sender exit %d, receiver exit %d, %.2f MB sent)",
+      // Progress is what the destination keeps: what this round found there
+      // must exceed what the round before found, or that round was lost.
+      const bool progress =
+          round == 1 ? result.bytes_sent > 0 : result.previously_sent > previously_sent_;
+      previously_sent_ = result.previously_sent;
+      rounds_without_progress = progress ? 0 : rounds_without_progress + 1;
+      HB_LOG_INFO("Round %d did not complete (sender exit %d, receiver exit %d, %.2f MB sent, "
+                  "%.2f MB kept from earlier rounds)",
                   round, result.sender_exit, result.receiver_exit,
-                  static_cast<double>(result.bytes_sent) / (1 << 20));
+                  static_cast<double>(result.bytes_sent) / (1 << 20),
+                  static_cast<double>(result.previously_sent) / (1 << 20));
       if (rounds_without_progress >= kMaxRoundsWithoutProgress) {
-        return Status::Server(std::to_string(rounds_without_progress) +
-                              " WDT rounds in a row sent nothing (see " + log_dir_ +
-                              "); giving up");
+        return Status::Server(
+            std::to_string(rounds_without_progress) +
+            " WDT rounds in a row left nothing at the destination for the next one to resume "
+            "(wdt logs in " + log_dir_ +
+            "); a round must complete within --interval: raise --interval or "
+            "--avg_mbytes_per_sec");
       }
       const double elapsed = std::chrono::duration<double>(Clock::now() - round_start).count();
       if (elapsed < options_.interval_seconds) {
@@ -355,6 +365,7 @@ class WdtBackupRun {
   Clock::time_point start_;
   int rounds_ = 0;
   uint64_t total_sent_ = 0;
+  uint64_t previously_sent_ = 0;
   std::map<std::string, FileState> previous_round_;
   std::map<std::string, FileState> sst_checksums_;
 };

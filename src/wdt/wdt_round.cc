@@ -1,6 +1,8 @@
 // A WDT round (see wdt_round.h): preparation, receiver, sender, cleanup.
 #include "hotbackup/wdt/wdt_round.h"
 
+#include <unistd.h>
+
 #include <fstream>
 #include <iterator>
 #include <regex>
@@ -34,18 +36,19 @@ std::vector<std::string> Ssh(const WdtRoundOptions& o, const std::string& remote
   return argv;
 }
 
-// Bytes of file data the sender reports in its transfer summary.
-uint64_t SentBytes(const std::string& sender_log) {
+// What the sender reports in its transfer summary (the log's last one):
+// file data sent, and bytes the receiver already held from earlier rounds.
+void ReadSenderSummary(const std::string& sender_log, WdtRoundResult* result) {
   std::ifstream in(sender_log);
-  static const std::regex kSummary(R"(Transfer summary.*Data Mbytes = ([0-9.]+))");
-  uint64_t bytes = 0;
+  static const std::regex kSent(R"(Transfer summary.*Data Mbytes = ([0-9.]+))");
+  static const std::regex kPrevious(R"(Previously sent bytes : ([0-9]+))");
   std::smatch m;
   for (std::string line; std::getline(in, line);) {
-    if (std::regex_search(line, m, kSummary)) {
-      bytes = static_cast<uint64_t>(std::stod(m[1].str()) * 1024 * 1024);
+    if (std::regex_search(line, m, kSent)) {
+      result->bytes_sent = static_cast<uint64_t>(std::stod(m[1].str()) * 1024 * 1024);
     }
+    if (std::regex_search(line, m, kPrevious)) result->previously_sent = std::stoull(m[1].str());
   }
-  return bytes;
 }
 
 // The remote receiver must not outlive us: without a terminal, sshd does
@@ -175,6 +178,7 @@ Status RunWdtRound(const WdtRoundOptions& o, const std::string& source_dir,
                                    std::to_string(o.abort_after_seconds)};
   argv.insert(argv.end(), o.extra_sender_options.begin(), o.extra_sender_options.end());
   const std::string sender_log = o.log_dir + "/sender.log";
+  unlink(sender_log.c_str());  // one round's summary at a time
   {
     ChildProcess sender;
     ChildProcess::Setup setup;
@@ -185,7 +189,7 @@ Status RunWdtRound(const WdtRoundOptions& o, const std::string& source_dir,
         sender.Wait(o.abort_after_seconds + 30.0, &exited, &result->sender_exit));
     if (!exited) sender.Stop();
   }
-  result->bytes_sent = SentBytes(sender_log);
+  ReadSenderSummary(sender_log, result);
   // 4. Receiver's end.
   return receiver.Finish(30, &result->receiver_exit);
 }

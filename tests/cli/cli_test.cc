@@ -78,11 +78,29 @@ TEST_CASE("CLI: bad usage is one line and exit 2", "[cli]") {
   }
 }
 
-TEST_CASE("CLI: --stream=wdt is not supported yet, exit 2", "[cli]") {
-  ProcessResult r = Run({BinaryPath(), "--stream=wdt", "--destination=host"});
-  CHECK(r.exit_code == 2);
-  CHECK(Lines(r.stderr_text) == 1);
-  CHECK_THAT(r.stderr_text, Catch::Contains("--stream=wdt is not supported yet"));
+TEST_CASE("CLI: --stream=wdt without its options or without a local wdt is one line", "[cli]") {
+  struct Case {
+    std::vector<std::string> args;
+    const char* message;
+  };
+  std::vector<Case> cases = {
+      {{"--stream=wdt"}, "--stream=wdt needs --destination"},
+      {{"--stream=wdt", "--destination=host"}, "--stream=wdt needs --backup_dir"},
+      {{"--stream=wdt", "--destination=host", "--backup_dir=/b", "--wdt_path=/nonexistent/wdt"},
+       "/nonexistent/wdt not found or not executable here (--wdt_path)"},
+      {{"--stream=wdt", "--destination=host", "--backup_dir=/b", "--wdt_path=/bin/true",
+        "--ssh_command=/nonexistent/ssh -p 22"},
+       "/nonexistent/ssh not found"},
+  };
+  for (const Case& c : cases) {
+    std::vector<std::string> argv = {BinaryPath(), "--socket=/nonexistent/sock"};
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    ProcessResult r = Run(argv);
+    INFO(r.stderr_text);
+    CHECK(r.exit_code == 1);
+    CHECK(Lines(r.stderr_text) == 1);
+    CHECK_THAT(r.stderr_text, Catch::Contains(c.message));
+  }
 }
 
 TEST_CASE("CLI: refuses to write an archive to a terminal before touching a server", "[cli]") {

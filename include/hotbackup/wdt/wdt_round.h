@@ -42,7 +42,8 @@ struct WdtRoundOptions {
 struct WdtRoundResult {
   int sender_exit = -1;
   int receiver_exit = -1;
-  uint64_t bytes_sent = 0;  // file data sent this round (the sender's summary)
+  uint64_t bytes_sent = 0;       // file data sent this round (the sender's summary)
+  uint64_t previously_sent = 0;  // what the receiver already held: resumption at work
   bool complete() const { return sender_exit == 0 && receiver_exit == 0; }
 };
 
