@@ -1,0 +1,281 @@
+// WDT mode against the real wdt (../shared/tools/wdt) on both sides, the
+// receiver reached over a private sshd on 127.0.0.1: a backup of a live,
+// binlog-enabled server restores identical tables; failures (ssh refused,
+// wdt missing here or there, rounds that never resume, SIGTERM) are one line
+// each, quickly, with no checkpoint and no wdt or ssh process left behind.
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <sstream>
+#include <thread>
+
+#include "hotbackup/archive/manifest.h"
+#include "hotbackup/server/mysql_connection.h"
+#include "support/sandbox_server.h"
+#include "support/sshd_server.h"
+#include "support/test_support.h"
+
+namespace hotbackup {
+namespace {
+
+namespace fs = std::filesystem;
+using test::BinaryPath;
+using test::ProcessResult;
+using test::Run;
+using test::SandboxServer;
+using test::SshServer;
+using test::TempDir;
+
+std::string WdtBinary() { return test::SourceDir() + "/../shared/tools/wdt/wdt"; }
+
+// Whether the real wdt and an sshd are here; if not the test says why.
+bool WdtAvailable() {
+  if (access(WdtBinary().c_str(), X_OK) != 0) {
+    WARN("skipped: no wdt at " << WdtBinary());
+    return false;
+  }
+  if (Run({WdtBinary(), "--version"}).exit_code != 0) {
+    WARN("skipped: " << WdtBinary() << " does not run (scripts/setup installs its libraries)");
+    return false;
+  }
+  if (!SshServer::Available()) {
+    WARN("skipped: no sshd/ssh here (scripts/setup installs openssh-server)");
+    return false;
+  }
+  return true;
+}
+
+std::string Join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const std::string& w : words) out += (out.empty() ? "" : " ") + w;
+  return out;
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// Processes whose command line mentions `needle` (wdt and ssh of a backup
+// name its receiving directory), other than ourselves.
+std::vector<std::string> ProcessesMentioning(const std::string& needle) {
+  std::vector<std::string> found;
+  for (const auto& e : fs::directory_iterator("/proc")) {
+    const std::string pid = e.path().filename().string();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (pid == std::to_string(getpid())) continue;
+    // Read directly: the process may be gone by now.
+    std::ifstream in(e.path() / "cmdline", std::ios::binary);
+    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (char& c : cmdline) {
+      if (c == '\0') c = ' ';
+    }
+    if (cmdline.find(needle) != std::string::npos) found.push_back(pid + ": " + cmdline);
+  }
+  return found;
+}
+
+// No process mentioning `needle` within a few seconds (a remote side's
+// watchdog needs a moment to notice its connection went).
+void ExpectNoProcessLeft(const std::string& needle) {
+  std::vector<std::string> left;
+  for (int i = 0; i < 100; ++i) {
+    left = ProcessesMentioning(needle);
+    if (left.empty()) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  for (const std::string& p : left) FAIL("left running: " << p);
+}
+
+void ExpectNoCheckpointLeft(const std::string& checkpoint_dir) {
+  if (!fs::exists(checkpoint_dir)) return;
+  for (const auto& e : fs::directory_iterator(checkpoint_dir)) {
+    FAIL("left behind in the checkpoint directory: " << e.path());
+  }
+}
+
+std::unique_ptr<SandboxServer> StartServer() {
+  SandboxServer::Settings settings;
+  settings.server_args = {"--log-bin=mysql-bin", "--binlog-format=ROW", "--server-id=1"};
+  auto server = std::make_unique<SandboxServer>(settings);
+  server->Sql(R"(
+    CREATE DATABASE t;
+    USE t;
+    CREATE TABLE t.bulk (id INT PRIMARY KEY, pad VARCHAR(200), KEY (pad(20))) ENGINE=ROCKSDB;
+    INSERT INTO t.bulk SELECT seq, REPEAT(MD5(seq), 6) FROM seq_1_to_60000;
+    SET GLOBAL rocksdb_force_flush_memtable_now = 1;
+    INSERT INTO t.bulk SELECT seq, REPEAT(MD5(seq), 6) FROM seq_60001_to_120000;
+    CREATE TABLE t.w (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(64)) ENGINE=ROCKSDB;
+  )");
+  return server;
+}
+
+std::vector<std::string> WdtArgs(const SandboxServer& server, const SshServer& ssh,
+                                 const std::string& receive_dir, const std::string& checkpoints) {
+  return {BinaryPath(),
+          "--socket=" + server.socket(),
+          "--stream=wdt",
+          "--destination=" + SshServer::host(),
+          "--backup_dir=" + receive_dir,
+          "--wdt_path=" + WdtBinary(),
+          "--ssh_command=" + Join(ssh.SshCommand()),
+          "--checkpoint_dir=" + checkpoints};
+}
+
+TEST_CASE("WDT: a backup of a live server sent by the real wdt over ssh restores identically",
+          "[server][wdt]") {
+  if (!WdtAvailable()) return;
+  SshServer ssh;
+  std::unique_ptr<SandboxServer> server = StartServer();
+  TempDir work;
+  // A space and a quote in the remote path: it must reach wdt as one word.
+  const std::string receive_dir = work / "received it's here";
+
+  const std::string before = Trim(server->Sql("SELECT @@global.gtid_binlog_pos"));
+  const uint64_t baseline = std::stoull(before.substr(before.rfind('-') + 1));
+  ConnectionConfig config;
+  config.socket = server->socket();
+  std::atomic<bool> stop{false};
+  std::atomic<int> committed{0};
+  std::thread writer([&] {
+    MysqlConnection c;
+    Status s = c.Connect(config);
+    while (s.ok() && !stop.load()) {
+      s = c.Execute("INSERT INTO t.w (v) VALUES (MD5(RAND()))");
+      if (s.ok()) committed.fetch_add(1);
+    }
+  });
+  while (committed.load() < 50) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  std::vector<std::string> args = WdtArgs(*server, ssh, receive_dir, work / "cp");
+  args.push_back("--interval=60");
+  ProcessResult r = Run(args);
+  stop.store(true);
+  writer.join();
+  INFO(r.stderr_text);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.stderr_text, Catch::Contains("Finished myrocks backup using WDT"));
+  CHECK_THAT(r.stderr_text, Catch::Contains("commits blocked for"));
+  ExpectNoCheckpointLeft(work / "cp");
+  ExpectNoProcessLeft(receive_dir);
+
+  // The received directory is a complete backup: its manifest checks out.
+  ProcessResult verify = Run({BinaryPath(), "--verify", "--backup_dir=" + receive_dir});
+  INFO(verify.stderr_text);
+  CHECK(verify.exit_code == 0);
+  CHECK(fs::exists(receive_dir + "/.wdt.log"));
+  Manifest manifest;
+  REQUIRE(ParseManifest(test::ReadFile(receive_dir + "/" + kManifestPath), &manifest).ok());
+  CHECK(manifest.stream == "wdt");
+  REQUIRE(manifest.binlog.has_value());
+  CHECK(manifest.binlog->consistent);
+  const std::string binlog_info = test::ReadFile(receive_dir + "/xtrabackup_binlog_info");
+
+  std::string data = work / "restored/data";
+  ProcessResult moved = Run({BinaryPath(), "--move_back", "--datadir=" + data,
+                             "--rocksdb_datadir=" + data + "/#rocksdb",
+                             "--rocksdb_waldir=" + data + "/#rocksdb", "--backup_dir=" + receive_dir});
+  INFO(moved.stderr_text);
+  REQUIRE(moved.exit_code == 0);
+  CHECK_FALSE(fs::exists(data + "/.wdt.log"));
+  CHECK_FALSE(fs::exists(data + "/#rocksdb/.wdt.log"));
+  SandboxServer::Settings settings;
+  settings.datadir_from = data;
+  settings.server_args = {"--skip-slave-start"};
+  SandboxServer restored(settings);
+  CHECK(restored.Sql("CHECKSUM TABLE t.bulk EXTENDED") == server->Sql("CHECKSUM TABLE t.bulk EXTENDED"));
+  // The writer's rows up to the recorded position, no gap: one GTID each.
+  std::string gtid;
+  std::istringstream(binlog_info) >> gtid >> gtid >> gtid;
+  const uint64_t rows = std::stoull(Trim(restored.Sql("SELECT COUNT(*) FROM t.w")));
+  CHECK(rows == std::stoull(Trim(restored.Sql("SELECT COALESCE(MAX(id), 0) FROM t.w"))));
+  CHECK(rows >= 50);
+  CHECK(rows == std::stoull(gtid.substr(gtid.rfind('-') + 1)) - baseline);
+  CHECK(rows < static_cast<uint64_t>(committed.load()) + 1);
+}
+
+TEST_CASE("WDT: ssh refused, wdt missing here or on the destination: one line, quickly",
+          "[server][wdt]") {
+  if (!WdtAvailable()) return;
+  SshServer ssh;
+  std::unique_ptr<SandboxServer> server = StartServer();
+  TempDir work;
+  const std::string receive_dir = work / "recv";
+
+  // Nothing listens on this port.
+  std::vector<std::string> refused = ssh.SshCommand();
+  for (size_t i = 0; i + 1 < refused.size(); ++i) {
+    if (refused[i] == "-p") refused[i + 1] = std::to_string(test::FreeLoopbackPort());
+  }
+  // A wdt found in this process's PATH only: the destination's sshd gives
+  // the remote command its own default PATH.
+  TempDir bin;
+  fs::create_symlink(WdtBinary(), bin / "wdt");
+  const std::string path = getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin";
+
+  struct Case {
+    const char* what;
+    std::vector<std::string> args;
+    const char* message;
+  };
+  std::vector<std::string> base = WdtArgs(*server, ssh, receive_dir, work / "cp");
+  std::vector<Case> cases = {
+      {"ssh refused", {"--ssh_command=" + Join(refused)}, "ssh to 127.0.0.1 failed"},
+      {"no wdt here", {"--wdt_path=" + (work / "no-wdt")}, "not found or not executable here"},
+      {"no wdt there", {"--wdt_path=wdt"}, "no wdt to run on 127.0.0.1"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.what);
+    std::vector<std::string> argv = base;
+    argv.insert(argv.end(), c.args.begin(), c.args.end());
+    setenv("PATH", (bin.path() + ":" + path).c_str(), 1);
+    const auto start = std::chrono::steady_clock::now();
+    ProcessResult r = Run(argv);
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    setenv("PATH", path.c_str(), 1);
+    INFO(r.stderr_text);
+    CHECK(r.exit_code == 1);
+    CHECK(std::count(r.stderr_text.begin(), r.stderr_text.end(), '\n') >= 1);
+    CHECK_THAT(r.stderr_text, Catch::Contains(c.message));
+    CHECK(seconds < 10);
+    ExpectNoCheckpointLeft(work / "cp");
+    ExpectNoProcessLeft(receive_dir);
+  }
+}
+
+TEST_CASE("WDT: SIGTERM mid-transfer exits 143 and leaves no checkpoint, wdt or ssh",
+          "[server][wdt]") {
+  if (!WdtAvailable()) return;
+  SshServer ssh;
+  std::unique_ptr<SandboxServer> server = StartServer();
+  TempDir work;
+  const std::string receive_dir = work / "recv";
+  std::vector<std::string> args = WdtArgs(*server, ssh, receive_dir, work / "cp");
+  args.insert(args.end(), {"--interval=60", "--avg_mbytes_per_sec=1"});
+  test::BackgroundProcess backup(args);
+  // Until the transfer is under way: wdt processes naming the directory.
+  bool transferring = false;
+  for (int i = 0; i < 300 && !transferring; ++i) {
+    transferring = !ProcessesMentioning("-directory " + receive_dir).empty() &&
+                   !ProcessesMentioning("-directory " + (work / "cp")).empty();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  INFO(backup.StderrText());
+  REQUIRE(transferring);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  kill(backup.pid(), SIGTERM);
+  CHECK(backup.Wait() == 143);
+  CHECK_THAT(backup.StderrText(), Catch::Contains("ERROR"));
+  ExpectNoCheckpointLeft(work / "cp");
+  ExpectNoProcessLeft(receive_dir);
+  ExpectNoProcessLeft(work / "cp");
+}
+
+}  // namespace
+}  // namespace hotbackup
