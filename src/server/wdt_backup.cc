@@ -176,6 +176,8 @@ class WdtBackupRun {
                 static_cast<double>(total_sent_) / (1 << 30), seconds,
                 seconds > 0 ? static_cast<double>(total_sent_) / seconds / (1 << 20) : 0.0);
     HB_LOG_INFO("Finished myrocks backup using WDT");
+    std::error_code ec;
+    fs::remove_all(log_dir_, ec);  // kept, and named, only when something failed
     HB_LOG_INFO("All Backups Done.");
     return Status::OK();
   }

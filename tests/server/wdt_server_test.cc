@@ -249,6 +249,27 @@ TEST_CASE("WDT: ssh refused, wdt missing here or on the destination: one line, q
   }
 }
 
+TEST_CASE("WDT: rounds that leave nothing to resume end the backup with one line",
+          "[server][wdt]") {
+  if (!WdtAvailable()) return;
+  SshServer ssh;
+  std::unique_ptr<SandboxServer> server = StartServer();
+  TempDir work;
+  const std::string receive_dir = work / "recv";
+  // Far too slow for any file to arrive within a round: the original looped
+  // forever here.
+  std::vector<std::string> args = WdtArgs(*server, ssh, receive_dir, work / "cp");
+  args.insert(args.end(), {"--interval=2", "--avg_mbytes_per_sec=1"});
+  ProcessResult r = Run(args);
+  INFO(r.stderr_text);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.stderr_text, Catch::Contains("rounds in a row left nothing at the destination"));
+  CHECK_THAT(r.stderr_text, Catch::Contains("Round 2 did not complete"));
+  CHECK_THAT(r.stderr_text, !Catch::Contains("Round 8 "));
+  ExpectNoCheckpointLeft(work / "cp");
+  ExpectNoProcessLeft(receive_dir);
+}
+
 TEST_CASE("WDT: SIGTERM mid-transfer exits 143 and leaves no checkpoint, wdt or ssh",
           "[server][wdt]") {
   if (!WdtAvailable()) return;
