@@ -52,3 +52,13 @@ def log(message):
 def run_quiet(argv, **kwargs):
     return subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                           **kwargs)
+
+
+def kill_processes(processes):
+    """Kills and reaps every process of the list (on failure or Ctrl-C)."""
+    for p in processes:
+        try:
+            p.kill()
+            p.wait()
+        except OSError:
+            pass

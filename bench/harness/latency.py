@@ -10,7 +10,7 @@ import statistics
 import subprocess
 import time
 
-from harness.common import MB
+from harness.common import MB, kill_processes
 from harness.machine import process_cpu_seconds
 
 CASES = [
@@ -247,12 +247,7 @@ class LatencyBench:
         return rc
 
     def kill_all(self):
-        for p in self.live:
-            try:
-                p.kill()
-                p.wait()
-            except OSError:
-                pass
+        kill_processes(self.live)
         self.live = []
 
     def create_table(self):

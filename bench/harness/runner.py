@@ -4,7 +4,7 @@ import os
 import subprocess
 import time
 
-from harness.common import TIME
+from harness.common import TIME, kill_processes
 from harness.machine import children_cpu_seconds, cpu_jiffies
 
 
@@ -100,10 +100,5 @@ class Runner:
                 "error": error, "others_pct": others_pct}
 
     def kill_all(self):
-        for p in self.live:
-            try:
-                p.kill()
-                p.wait()
-            except OSError:
-                pass
+        kill_processes(self.live)
         self.live = []

@@ -72,31 +72,6 @@ Status ListCheckpoint(const std::string& dir, CheckpointListing* listing) {
   return Status::OK();
 }
 
-// A staging directory next to the round's checkpoint, removed on every path
-// out. Named "<round>.misc", which PrepareCheckpointRoot knows as ours.
-class StagingDirectory {
- public:
-  explicit StagingDirectory(std::string path) : path_(std::move(path)) {}
-  ~StagingDirectory() {
-    Status s = Remove();
-    if (!s.ok()) HB_LOG_ERROR("%s", s.message().c_str());
-  }
-  StagingDirectory(const StagingDirectory&) = delete;
-  StagingDirectory& operator=(const StagingDirectory&) = delete;
-
-  Status Remove() {
-    if (path_.empty()) return Status::OK();
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-    if (ec) return Status::IOError("remove " + path_, ec.value());
-    path_.clear();
-    return Status::OK();
-  }
-
- private:
-  std::string path_;
-};
-
 class BackupRun {
  public:
   explicit BackupRun(const Options& options)
@@ -236,17 +211,8 @@ class BackupRun {
     progress_.Clear();
     const std::string stage = path + kStagingSuffix;
     StagingDirectory staging(stage);
-    auto stage_definitions = [this, &stage] {
-      HOTBACKUP_RETURN_IF_ERROR(server_.ReadDictionaryForCheckpoint());
-      HOTBACKUP_RETURN_IF_ERROR(
-          server_.ListMiscFiles(options_.skip_check_frm_timestamp ? 0 : start_time_));
-      return server_.StageMiscFiles(CopyMoment::kDdlBlocked, stage);
-    };
-    auto stage_system_tables = [this, &stage] {
-      return server_.StageMiscFiles(CopyMoment::kCommitsBlocked, stage);
-    };
-    HOTBACKUP_RETURN_IF_ERROR(server_.ConsistentCheckpoint(round, path, &checkpoint,
-                                                           stage_definitions, stage_system_tables));
+    HOTBACKUP_RETURN_IF_ERROR(server_.CheckpointWithServerFiles(
+        round, path, &checkpoint, stage, options_.skip_check_frm_timestamp ? 0 : start_time_));
     HB_LOG_INFO("Staged %.2f MB of table definitions and system tables with the checkpoint",
                 static_cast<double>(server_.staged_bytes()) / (1 << 20));
     HOTBACKUP_RETURN_IF_ERROR(CopyMiscFiles(CopyMoment::kDdlBlocked, stage));

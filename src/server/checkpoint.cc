@@ -86,4 +86,16 @@ Status Checkpoint::Remove() {
   return s.ok() ? t : s;
 }
 
+StagingDirectory::~StagingDirectory() {
+  Status s = Remove();
+  if (!s.ok()) HB_LOG_ERROR("%s", s.message().c_str());
+}
+
+Status StagingDirectory::Remove() {
+  if (path_.empty()) return Status::OK();
+  Status s = RemoveTree(path_);
+  path_.clear();
+  return s;
+}
+
 }  // namespace hotbackup

@@ -272,4 +272,18 @@ Status ServerSession::StageMiscFiles(CopyMoment moment, const std::string& stage
   return Status::OK();
 }
 
+Status ServerSession::CheckpointWithServerFiles(int round, const std::string& path,
+                                                Checkpoint* checkpoint, const std::string& stage,
+                                                time_t frm_not_after) {
+  auto stage_definitions = [this, &stage, frm_not_after] {
+    HOTBACKUP_RETURN_IF_ERROR(ReadDictionaryForCheckpoint());
+    HOTBACKUP_RETURN_IF_ERROR(ListMiscFiles(frm_not_after));
+    return StageMiscFiles(CopyMoment::kDdlBlocked, stage);
+  };
+  auto stage_system_tables = [this, &stage] {
+    return StageMiscFiles(CopyMoment::kCommitsBlocked, stage);
+  };
+  return ConsistentCheckpoint(round, path, checkpoint, stage_definitions, stage_system_tables);
+}
+
 }  // namespace hotbackup

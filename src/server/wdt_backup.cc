@@ -224,25 +224,11 @@ class WdtBackupRun {
         StripTrailingSlashes(options_.checkpoint_dir) + "/" + std::to_string(round);
     const std::string stage = path + kStagingSuffix;
     Checkpoint checkpoint;
-    struct StageRemover {
-      std::string path;
-      ~StageRemover() {
-        std::error_code ec;
-        fs::remove_all(path, ec);
-      }
-    } stage_remover{stage};
-    auto stage_definitions = [this, &stage] {
-      HOTBACKUP_RETURN_IF_ERROR(server_.ReadDictionaryForCheckpoint());
-      HOTBACKUP_RETURN_IF_ERROR(
-          server_.ListMiscFiles(options_.skip_check_frm_timestamp ? 0 : start_time_));
-      return server_.StageMiscFiles(CopyMoment::kDdlBlocked, stage);
-    };
-    auto stage_system_tables = [this, &stage] {
-      return server_.StageMiscFiles(CopyMoment::kCommitsBlocked, stage);
-    };
-    HOTBACKUP_RETURN_IF_ERROR(server_.ConsistentCheckpoint(round, path, &checkpoint,
-                                                           stage_definitions, stage_system_tables));
+    StagingDirectory staging(stage);
+    HOTBACKUP_RETURN_IF_ERROR(server_.CheckpointWithServerFiles(
+        round, path, &checkpoint, stage, options_.skip_check_frm_timestamp ? 0 : start_time_));
     HOTBACKUP_RETURN_IF_ERROR(FillCheckpoint(path, stage));
+    HOTBACKUP_RETURN_IF_ERROR(staging.Remove());
 
     std::map<std::string, FileState> files;
     HOTBACKUP_RETURN_IF_ERROR(WriteManifest(path, &files));

@@ -128,6 +128,25 @@ std::vector<std::string> WdtArgs(const SandboxServer& server, const SshServer& s
           "--checkpoint_dir=" + checkpoints};
 }
 
+// One test's world: an sshd, a server, and a work directory holding the
+// receiving directory and the checkpoints.
+struct WdtSetup {
+  explicit WdtSetup(const std::string& receive_name = "recv")
+      : server(StartServer()), receive_dir(work / receive_name) {}
+  std::vector<std::string> Args() const {
+    return WdtArgs(*server, ssh, receive_dir, work / "cp");
+  }
+  void ExpectNothingLeft() const {
+    ExpectNoCheckpointLeft(work / "cp");
+    ExpectNoProcessLeft(receive_dir);
+  }
+
+  SshServer ssh;
+  std::unique_ptr<SandboxServer> server;
+  TempDir work;
+  std::string receive_dir;
+};
+
 TEST_CASE("WDT: a backup of a live server sent by the real wdt over ssh restores identically",
           "[server][wdt]") {
   if (!WdtAvailable()) return;
@@ -202,13 +221,10 @@ TEST_CASE("WDT: a backup of a live server sent by the real wdt over ssh restores
 TEST_CASE("WDT: ssh refused, wdt missing here or on the destination: one line, quickly",
           "[server][wdt]") {
   if (!WdtAvailable()) return;
-  SshServer ssh;
-  std::unique_ptr<SandboxServer> server = StartServer();
-  TempDir work;
-  const std::string receive_dir = work / "recv";
+  WdtSetup setup;
 
   // Nothing listens on this port.
-  std::vector<std::string> refused = ssh.SshCommand();
+  std::vector<std::string> refused = setup.ssh.SshCommand();
   for (size_t i = 0; i + 1 < refused.size(); ++i) {
     if (refused[i] == "-p") refused[i + 1] = std::to_string(test::FreeLoopbackPort());
   }
@@ -223,10 +239,10 @@ TEST_CASE("WDT: ssh refused, wdt missing here or on the destination: one line, q
     std::vector<std::string> args;
     const char* message;
   };
-  std::vector<std::string> base = WdtArgs(*server, ssh, receive_dir, work / "cp");
+  std::vector<std::string> base = setup.Args();
   std::vector<Case> cases = {
       {"ssh refused", {"--ssh_command=" + Join(refused)}, "ssh to 127.0.0.1 failed"},
-      {"no wdt here", {"--wdt_path=" + (work / "no-wdt")}, "not found or not executable here"},
+      {"no wdt here", {"--wdt_path=" + (setup.work / "no-wdt")}, "not found or not executable here"},
       {"no wdt there", {"--wdt_path=wdt"}, "no wdt to run on 127.0.0.1"},
   };
   for (const Case& c : cases) {
@@ -244,21 +260,17 @@ TEST_CASE("WDT: ssh refused, wdt missing here or on the destination: one line, q
     CHECK(std::count(r.stderr_text.begin(), r.stderr_text.end(), '\n') >= 1);
     CHECK_THAT(r.stderr_text, Catch::Contains(c.message));
     CHECK(seconds < 10);
-    ExpectNoCheckpointLeft(work / "cp");
-    ExpectNoProcessLeft(receive_dir);
+    setup.ExpectNothingLeft();
   }
 }
 
 TEST_CASE("WDT: rounds that leave nothing to resume end the backup with one line",
           "[server][wdt]") {
   if (!WdtAvailable()) return;
-  SshServer ssh;
-  std::unique_ptr<SandboxServer> server = StartServer();
-  TempDir work;
-  const std::string receive_dir = work / "recv";
+  WdtSetup setup;
   // Far too slow for any file to arrive within a round: the original looped
   // forever here.
-  std::vector<std::string> args = WdtArgs(*server, ssh, receive_dir, work / "cp");
+  std::vector<std::string> args = setup.Args();
   args.insert(args.end(), {"--interval=2", "--avg_mbytes_per_sec=1"});
   ProcessResult r = Run(args);
   INFO(r.stderr_text);
@@ -266,25 +278,21 @@ TEST_CASE("WDT: rounds that leave nothing to resume end the backup with one line
   CHECK_THAT(r.stderr_text, Catch::Contains("rounds in a row left nothing at the destination"));
   CHECK_THAT(r.stderr_text, Catch::Contains("Round 2 did not complete"));
   CHECK_THAT(r.stderr_text, !Catch::Contains("Round 8 "));
-  ExpectNoCheckpointLeft(work / "cp");
-  ExpectNoProcessLeft(receive_dir);
+  setup.ExpectNothingLeft();
 }
 
 TEST_CASE("WDT: SIGTERM mid-transfer exits 143 and leaves no checkpoint, wdt or ssh",
           "[server][wdt]") {
   if (!WdtAvailable()) return;
-  SshServer ssh;
-  std::unique_ptr<SandboxServer> server = StartServer();
-  TempDir work;
-  const std::string receive_dir = work / "recv";
-  std::vector<std::string> args = WdtArgs(*server, ssh, receive_dir, work / "cp");
+  WdtSetup setup;
+  std::vector<std::string> args = setup.Args();
   args.insert(args.end(), {"--interval=60", "--avg_mbytes_per_sec=1"});
   test::BackgroundProcess backup(args);
   // Until the transfer is under way: wdt processes naming the directory.
   bool transferring = false;
   for (int i = 0; i < 300 && !transferring; ++i) {
-    transferring = !ProcessesMentioning("-directory " + receive_dir).empty() &&
-                   !ProcessesMentioning("-directory " + (work / "cp")).empty();
+    transferring = !ProcessesMentioning("-directory " + setup.receive_dir).empty() &&
+                   !ProcessesMentioning("-directory " + (setup.work / "cp")).empty();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   INFO(backup.StderrText());
@@ -293,9 +301,8 @@ TEST_CASE("WDT: SIGTERM mid-transfer exits 143 and leaves no checkpoint, wdt or 
   kill(backup.pid(), SIGTERM);
   CHECK(backup.Wait() == 143);
   CHECK_THAT(backup.StderrText(), Catch::Contains("ERROR"));
-  ExpectNoCheckpointLeft(work / "cp");
-  ExpectNoProcessLeft(receive_dir);
-  ExpectNoProcessLeft(work / "cp");
+  setup.ExpectNothingLeft();
+  ExpectNoProcessLeft(setup.work / "cp");
 }
 
 }  // namespace

@@ -24,6 +24,23 @@ inline constexpr char kStagingSuffix[] = ".misc";
 // that crashed.
 Status PrepareCheckpointRoot(const std::string& dir);
 
+// A round's staging directory ("<round>.misc" beside the checkpoint, which
+// PrepareCheckpointRoot knows as ours), removed by Remove() or on every
+// other path out by the destructor.
+class StagingDirectory {
+ public:
+  explicit StagingDirectory(std::string path) : path_(std::move(path)) {}
+  ~StagingDirectory();
+  StagingDirectory(const StagingDirectory&) = delete;
+  StagingDirectory& operator=(const StagingDirectory&) = delete;
+
+  const std::string& path() const { return path_; }
+  Status Remove();
+
+ private:
+  std::string path_;  // empty once removed
+};
+
 class Checkpoint {
  public:
   Checkpoint() = default;

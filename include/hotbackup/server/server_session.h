@@ -51,6 +51,14 @@ class ServerSession {
                               const std::function<Status()>& while_ddl_blocked = nullptr,
                               const std::function<Status()>& while_commits_blocked = nullptr);
 
+  // The last checkpoint of a backup: a ConsistentCheckpoint that also stages
+  // the server's own files into `stage` (paths relative to the datadir), the
+  // table definitions while DDL is blocked and the mysql schema and Aria logs
+  // with the checkpoint (see misc_files.h). Refuses .frm files modified after
+  // `frm_not_after` (0 = no check).
+  Status CheckpointWithServerFiles(int round, const std::string& path, Checkpoint* checkpoint,
+                                   const std::string& stage, time_t frm_not_after);
+
   // For a while_ddl_blocked step: the data dictionary of the checkpoint to
   // come, and the list of the server's own files (refusing .frm files
   // modified after `frm_not_after`, 0 = no check).
