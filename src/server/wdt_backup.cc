@@ -48,8 +48,10 @@ namespace {
 namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
-// Rounds in a row that sent nothing before the backup gives up.
+// Rounds in a row that left the destination nothing (or next to nothing)
+// more to resume before the backup gives up.
 constexpr int kMaxRoundsWithoutProgress = 3;
+constexpr uint64_t kMinProgressBytes = 64 * 1024;
 
 struct FileState {
   uint64_t size = 0;
@@ -142,12 +144,15 @@ class WdtBackupRun {
       const Clock::time_point round_start = Clock::now();
       WdtRoundResult result;
       HOTBACKUP_RETURN_IF_ERROR(RunRound(round, &result));
-      total_sent_ += result.bytes_sent;
-      if (result.complete()) break;
+      if (result.complete()) {
+        // What the destination holds now: kept from earlier rounds + this one's.
+        total_sent_ = result.previously_sent + result.bytes_sent;
+        break;
+      }
       // Progress is what the destination keeps: what this round found there
       // must exceed what the round before found, or that round was lost.
       const bool progress =
-          round == 1 ? result.bytes_sent > 0 : result.previously_sent > previously_sent_;
+          round == 1 || result.previously_sent >= previously_sent_ + kMinProgressBytes;
       previously_sent_ = result.previously_sent;
       rounds_without_progress = progress ? 0 : rounds_without_progress + 1;
       HB_LOG_INFO("Round %d did not complete (sender exit %d, receiver exit %d, %.2f MB sent, "
@@ -171,7 +176,7 @@ class WdtBackupRun {
     }
     HOTBACKUP_RETURN_IF_ERROR(server_.CheckDictionaryUnchanged());
     const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
-    HB_LOG_INFO("Backup summary: %d round%s, %zu files, %.2f GB sent by wdt, %.1f s, %.1f MB/s",
+    HB_LOG_INFO("Backup summary: %d round%s, %zu files, %.2f GB received, %.1f s, %.1f MB/s",
                 rounds_, rounds_ == 1 ? "" : "s", previous_round_.size(),
                 static_cast<double>(total_sent_) / (1 << 30), seconds,
                 seconds > 0 ? static_cast<double>(total_sent_) / seconds / (1 << 20) : 0.0);

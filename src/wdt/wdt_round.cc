@@ -14,6 +14,20 @@
 namespace hotbackup {
 namespace {
 
+// Resumption from what the destination directory holds, file by file: a
+// file there is taken as the first bytes of the one to send. Right for
+// RocksDB's files, which are immutable (SST) or append-only (WAL,
+// MANIFEST); every other file that changed is removed before the round
+// (see wdt_backup.cc). wdt's own block log did not survive rounds ended by
+// -abort_after_seconds in our trials (nothing was ever resumed).
+const std::vector<std::string> kResumption = {"-enable_download_resumption",
+                                              "-resume_using_dir_tree", "-disable_preallocation",
+                                              "-block_size_mbytes", "-1"};
+
+// How long past -abort_after_seconds a side may take to end before it is
+// stopped (a sender deep in its rate limiter does not look at the clock).
+constexpr double kGraceSeconds = 5;
+
 constexpr int kSshExitError = 255;  // ssh's own failure, as opposed to the remote command's
 constexpr int kShellNotFound = 127;
 constexpr int kShellNotExecutable = 126;
@@ -71,16 +85,10 @@ class RemoteReceiver {
   ~RemoteReceiver() { ssh_.Stop(); }
 
   Status Start(std::string* url) {
-    std::vector<std::string> wdt = {o_.wdt_path,
-                                    "-directory",
-                                    o_.remote_dir,
-                                    "-enable_download_resumption",
-                                    "-recovery_id",
-                                    o_.recovery_id,
-                                    "-start_port",
-                                    "0",
-                                    "-abort_after_seconds",
-                                    std::to_string(o_.abort_after_seconds)};
+    std::vector<std::string> wdt = {o_.wdt_path, "-directory", o_.remote_dir};
+    wdt.insert(wdt.end(), kResumption.begin(), kResumption.end());
+    wdt.insert(wdt.end(), {"-recovery_id", o_.recovery_id, "-start_port", "0",
+                           "-abort_after_seconds", std::to_string(o_.abort_after_seconds)});
     wdt.insert(wdt.end(), o_.extra_receiver_options.begin(), o_.extra_receiver_options.end());
     log_ = o_.log_dir + "/receiver.log";
     ChildProcess::Setup setup;
@@ -171,11 +179,11 @@ Status RunWdtRound(const WdtRoundOptions& o, const std::string& source_dir,
                                    "-app_name=myrocks",
                                    "-avg_mbytes_per_sec",
                                    std::to_string(o.avg_mbytes_per_sec),
-                                   "-enable_download_resumption",
                                    "-recovery_id",
                                    o.recovery_id,
                                    "-abort_after_seconds",
                                    std::to_string(o.abort_after_seconds)};
+  argv.insert(argv.end(), kResumption.begin(), kResumption.end());
   argv.insert(argv.end(), o.extra_sender_options.begin(), o.extra_sender_options.end());
   const std::string sender_log = o.log_dir + "/sender.log";
   unlink(sender_log.c_str());  // one round's summary at a time
@@ -186,12 +194,12 @@ Status RunWdtRound(const WdtRoundOptions& o, const std::string& source_dir,
     HOTBACKUP_RETURN_IF_ERROR(sender.Start(argv, setup));
     bool exited = false;
     HOTBACKUP_RETURN_IF_ERROR(
-        sender.Wait(o.abort_after_seconds + 30.0, &exited, &result->sender_exit));
+        sender.Wait(o.abort_after_seconds + kGraceSeconds, &exited, &result->sender_exit));
     if (!exited) sender.Stop();
   }
   ReadSenderSummary(sender_log, result);
   // 4. Receiver's end.
-  return receiver.Finish(30, &result->receiver_exit);
+  return receiver.Finish(kGraceSeconds, &result->receiver_exit);
 }
 
 }  // namespace hotbackup

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -147,7 +148,8 @@ struct WdtSetup {
   std::string receive_dir;
 };
 
-TEST_CASE("WDT: a backup of a live server sent by the real wdt over ssh restores identically",
+TEST_CASE("WDT: a live server backed up in several resumed rounds by the real wdt over ssh "
+          "restores identically",
           "[server][wdt]") {
   if (!WdtAvailable()) return;
   SshServer ssh;
@@ -172,7 +174,8 @@ TEST_CASE("WDT: a backup of a live server sent by the real wdt over ssh restores
   });
   while (committed.load() < 50) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   std::vector<std::string> args = WdtArgs(*server, ssh, receive_dir, work / "cp");
-  args.push_back("--interval=60");
+  // Throttled so that a round's interval ends mid-transfer: several rounds.
+  args.insert(args.end(), {"--interval=2", "--avg_mbytes_per_sec=4"});
   ProcessResult r = Run(args);
   stop.store(true);
   writer.join();
@@ -180,6 +183,10 @@ TEST_CASE("WDT: a backup of a live server sent by the real wdt over ssh restores
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.stderr_text, Catch::Contains("Finished myrocks backup using WDT"));
   CHECK_THAT(r.stderr_text, Catch::Contains("commits blocked for"));
+  // Later rounds resumed what earlier ones left at the destination.
+  CHECK_THAT(r.stderr_text, Catch::Contains("Round 2 did not complete"));
+  CHECK(std::regex_search(r.stderr_text,
+                          std::regex(R"(Round [2-9] did not complete .* (0\.0[1-9]|0\.[1-9]|[1-9])[0-9.]* MB kept)")));
   ExpectNoCheckpointLeft(work / "cp");
   ExpectNoProcessLeft(receive_dir);
 
@@ -264,14 +271,14 @@ TEST_CASE("WDT: ssh refused, wdt missing here or on the destination: one line, q
   }
 }
 
-TEST_CASE("WDT: rounds that leave nothing to resume end the backup with one line",
+TEST_CASE("WDT: rounds that leave next to nothing at the destination end the backup in one line",
           "[server][wdt]") {
   if (!WdtAvailable()) return;
   WdtSetup setup;
-  // Far too slow for any file to arrive within a round: the original looped
-  // forever here.
+  // A link too slow for any round to leave more than a few KB (wdt's own
+  // rate limit, given last, wins): the original looped forever here.
   std::vector<std::string> args = setup.Args();
-  args.insert(args.end(), {"--interval=2", "--avg_mbytes_per_sec=1"});
+  args.insert(args.end(), {"--interval=2", "--extra_wdt_sender_options=-avg_mbytes_per_sec 0.01"});
   ProcessResult r = Run(args);
   INFO(r.stderr_text);
   CHECK(r.exit_code == 1);
