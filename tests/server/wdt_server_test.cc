@@ -33,12 +33,23 @@ using test::SandboxServer;
 using test::SshServer;
 using test::TempDir;
 
-std::string WdtBinary() { return test::SourceDir() + "/../shared/tools/wdt/wdt"; }
+// The real wdt: $HOTBACKUP_WDT, else the build beside the checkout
+// (../shared/tools/wdt), else the workplace's shared copy.
+std::string WdtBinary() {
+  std::vector<std::string> candidates;
+  if (const char* env = getenv("HOTBACKUP_WDT")) candidates.push_back(env);
+  candidates.push_back(test::SourceDir() + "/../shared/tools/wdt/wdt");
+  candidates.push_back("/work/shared/tools/wdt/wdt");
+  for (const std::string& c : candidates) {
+    if (access(c.c_str(), X_OK) == 0) return c;
+  }
+  return candidates.front();
+}
 
 // Whether the real wdt and an sshd are here; if not the test says why.
 bool WdtAvailable() {
   if (access(WdtBinary().c_str(), X_OK) != 0) {
-    WARN("skipped: no wdt at " << WdtBinary());
+    WARN("skipped: no wdt at " << WdtBinary() << " (../shared/tools/wdt or $HOTBACKUP_WDT)");
     return false;
   }
   if (Run({WdtBinary(), "--version"}).exit_code != 0) {
