@@ -39,6 +39,7 @@
 #include "hotbackup/util/child_process.h"
 #include "hotbackup/util/interrupt.h"
 #include "hotbackup/util/log.h"
+#include "hotbackup/util/progress.h"
 #include "hotbackup/wdt/shell_words.h"
 #include "hotbackup/wdt/wdt_round.h"
 
@@ -239,7 +240,18 @@ class WdtBackupRun {
     HOTBACKUP_RETURN_IF_ERROR(WriteManifest(path, &files));
     const std::string script = PreparationScript(files);
     previous_round_ = files;
-    HOTBACKUP_RETURN_IF_ERROR(RunWdtRound(round_options_, path, script, result));
+    // Progress as in the stream modes, of this round's transfer.
+    uint64_t round_bytes = 0;
+    for (const auto& [rel, state] : files) round_bytes += state.size;
+    ProgressReporter progress(isatty(STDERR_FILENO) == 1);
+    progress.SetTarget(round_bytes);
+    round_options_.on_progress = [&progress](uint64_t bytes) {
+      if (bytes > progress.sent()) progress.AddSent(bytes - progress.sent());
+    };
+    Status sent = RunWdtRound(round_options_, path, script, result);
+    progress.Clear();
+    round_options_.on_progress = nullptr;
+    HOTBACKUP_RETURN_IF_ERROR(sent);
     return checkpoint.Remove();
   }
 

@@ -3,6 +3,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <iterator>
 #include <regex>
@@ -64,6 +65,37 @@ void ReadSenderSummary(const std::string& sender_log, WdtRoundResult* result) {
     if (std::regex_search(line, m, kPrevious)) result->previously_sent = std::stoull(m[1].str());
   }
 }
+
+// Follows the sender's log for its progress lines ("wdt transfer progress
+// 28.61 Mbytes, ..."), reading only what was appended since the last look.
+class ProgressFollower {
+ public:
+  explicit ProgressFollower(std::string path) : path_(std::move(path)) {}
+
+  // The bytes of the latest progress line.
+  uint64_t Poll() {
+    std::ifstream in(path_, std::ios::binary);
+    if (!in) return bytes_;
+    in.seekg(static_cast<std::streamoff>(offset_));
+    std::string chunk((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    size_t end = chunk.rfind('\n');
+    if (end == std::string::npos) return bytes_;
+    offset_ += end + 1;
+    static const std::regex kProgress(R"(wdt transfer progress ([0-9.]+) Mbytes)");
+    std::smatch m;
+    std::string text = chunk.substr(0, end);
+    for (auto it = std::sregex_iterator(text.begin(), text.end(), kProgress);
+         it != std::sregex_iterator(); ++it) {
+      bytes_ = static_cast<uint64_t>(std::stod((*it)[1].str()) * 1024 * 1024);
+    }
+    return bytes_;
+  }
+
+ private:
+  std::string path_;
+  uint64_t offset_ = 0;
+  uint64_t bytes_ = 0;
+};
 
 // The remote receiver must not outlive us: without a terminal, sshd does
 // not signal a remote command when the connection goes, and `exec` changes
@@ -193,8 +225,14 @@ Status RunWdtRound(const WdtRoundOptions& o, const std::string& source_dir,
     setup.stderr_path = sender_log;
     HOTBACKUP_RETURN_IF_ERROR(sender.Start(argv, setup));
     bool exited = false;
-    HOTBACKUP_RETURN_IF_ERROR(
-        sender.Wait(o.abort_after_seconds + kGraceSeconds, &exited, &result->sender_exit));
+    ProgressFollower follower(sender_log);
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                              std::chrono::duration<double>(o.abort_after_seconds + kGraceSeconds));
+    while (!exited && std::chrono::steady_clock::now() < deadline) {
+      HOTBACKUP_RETURN_IF_ERROR(sender.Wait(0.5, &exited, &result->sender_exit));
+      if (o.on_progress) o.on_progress(follower.Poll());
+    }
     if (!exited) sender.Stop();
   }
   ReadSenderSummary(sender_log, result);

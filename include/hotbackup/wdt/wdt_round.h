@@ -19,6 +19,7 @@
 #define HOTBACKUP_WDT_WDT_ROUND_H_
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,9 @@ struct WdtRoundOptions {
   std::vector<std::string> extra_sender_options;
   std::vector<std::string> extra_receiver_options;
   std::string log_dir;  // where the sender's and the ssh sides' logs go
+  // Called about twice a second while the sender runs, with the bytes it
+  // reports sent so far in this round.
+  std::function<void(uint64_t bytes)> on_progress;
 };
 
 struct WdtRoundResult {
