@@ -73,8 +73,7 @@ bool IsAppendOnly(const std::string& relative_path) {
 bool NeedsResending(const std::string& relative_path, const FileState& before,
                     const FileState& now) {
   if (now.size == before.size && now.xxh3 == before.xxh3) return false;
-  return !(IsAppendOnly(relative_path) && !IsSstFileName(relative_path) &&
-           now.size > before.size);
+  return !(IsAppendOnly(relative_path) && !IsSstFileName(relative_path) && now.size > before.size);
 }
 
 Status ChecksumFile(const std::string& path, uint64_t* size, uint64_t* xxh3) {
@@ -156,16 +155,18 @@ class WdtBackupRun {
           round == 1 || result.previously_sent >= previously_sent_ + kMinProgressBytes;
       previously_sent_ = result.previously_sent;
       rounds_without_progress = progress ? 0 : rounds_without_progress + 1;
-      HB_LOG_INFO("Round %d did not complete (sender exit %d, receiver exit %d, %.2f MB sent, "
-                  "%.2f MB kept from earlier rounds)",
-                  round, result.sender_exit, result.receiver_exit,
-                  static_cast<double>(result.bytes_sent) / (1 << 20),
-                  static_cast<double>(result.previously_sent) / (1 << 20));
+      HB_LOG_INFO(
+          "Round %d did not complete (sender exit %d, receiver exit %d, %.2f MB sent, "
+          "%.2f MB kept from earlier rounds)",
+          round, result.sender_exit, result.receiver_exit,
+          static_cast<double>(result.bytes_sent) / (1 << 20),
+          static_cast<double>(result.previously_sent) / (1 << 20));
       if (rounds_without_progress >= kMaxRoundsWithoutProgress) {
         return Status::Server(
             std::to_string(rounds_without_progress) +
             " WDT rounds in a row left nothing at the destination for the next one to resume "
-            "(wdt logs in " + log_dir_ +
+            "(wdt logs in " +
+            log_dir_ +
             "); a round must complete within --interval: raise --interval or "
             "--avg_mbytes_per_sec");
       }
@@ -200,7 +201,8 @@ class WdtBackupRun {
           "--stream=wdt needs --backup_dir (the directory on --destination)");
     }
     round_options_.ssh_command = SplitOnBlanks(options_.ssh_command);
-    if (round_options_.ssh_command.empty()) return Status::InvalidArgument("--ssh_command is empty");
+    if (round_options_.ssh_command.empty())
+      return Status::InvalidArgument("--ssh_command is empty");
     for (const std::string& program : {options_.wdt_path, round_options_.ssh_command[0]}) {
       if (!IsExecutable(program)) {
         return Status::NotSupported(program + " not found or not executable here" +

@@ -58,7 +58,8 @@ ChildProcess::~ChildProcess() { Stop(); }
 
 Status ChildProcess::Start(const std::vector<std::string>& argv, const Setup& setup) {
   if (argv.empty()) return Status::InvalidArgument("no program to run");
-  if (!IsExecutable(argv[0])) return Status::NotSupported(argv[0] + ": not found or not executable");
+  if (!IsExecutable(argv[0]))
+    return Status::NotSupported(argv[0] + ": not found or not executable");
   int in[2] = {-1, -1}, out[2] = {-1, -1};
   if (setup.stdin_pipe && pipe2(in, O_CLOEXEC) != 0) return Status::IOError("pipe", errno);
   if (setup.capture_stdout && pipe2(out, O_CLOEXEC) != 0) {
@@ -137,8 +138,8 @@ Status ChildProcess::ReadLine(double seconds, std::string* line, bool* eof) {
   *eof = false;
   line->clear();
   if (stdout_fd_ < 0) return Status::InvalidArgument("the child's stdout is not captured");
-  const Clock::time_point deadline =
-      Clock::now() + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  const Clock::time_point deadline = Clock::now() + std::chrono::duration_cast<Clock::duration>(
+                                                        std::chrono::duration<double>(seconds));
   for (;;) {
     size_t newline = pending_.find('\n');
     if (newline != std::string::npos) {
@@ -147,8 +148,10 @@ Status ChildProcess::ReadLine(double seconds, std::string* line, bool* eof) {
       return Status::OK();
     }
     HOTBACKUP_RETURN_IF_ERROR(CheckInterrupted());
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) return Status::IOError("no line from a child within its time", ETIMEDOUT);
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0)
+      return Status::IOError("no line from a child within its time", ETIMEDOUT);
     pollfd p{stdout_fd_, POLLIN, 0};
     int r = poll(&p, 1, static_cast<int>(std::min<int64_t>(left.count(), 200)));
     if (r < 0 && errno != EINTR) return Status::IOError("poll a child's stdout", errno);

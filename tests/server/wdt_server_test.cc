@@ -145,9 +145,7 @@ std::vector<std::string> WdtArgs(const SandboxServer& server, const SshServer& s
 struct WdtSetup {
   explicit WdtSetup(const std::string& receive_name = "recv")
       : server(StartServer()), receive_dir(work / receive_name) {}
-  std::vector<std::string> Args() const {
-    return WdtArgs(*server, ssh, receive_dir, work / "cp");
-  }
+  std::vector<std::string> Args() const { return WdtArgs(*server, ssh, receive_dir, work / "cp"); }
   void ExpectNothingLeft() const {
     ExpectNoCheckpointLeft(work / "cp");
     ExpectNoProcessLeft(receive_dir);
@@ -159,9 +157,10 @@ struct WdtSetup {
   std::string receive_dir;
 };
 
-TEST_CASE("WDT: a live server backed up in several resumed rounds by the real wdt over ssh "
-          "restores identically",
-          "[server][wdt]") {
+TEST_CASE(
+    "WDT: a live server backed up in several resumed rounds by the real wdt over ssh "
+    "restores identically",
+    "[server][wdt]") {
   if (!WdtAvailable()) return;
   SshServer ssh;
   std::unique_ptr<SandboxServer> server = StartServer();
@@ -196,8 +195,9 @@ TEST_CASE("WDT: a live server backed up in several resumed rounds by the real wd
   CHECK_THAT(r.stderr_text, Catch::Contains("commits blocked for"));
   // Later rounds resumed what earlier ones left at the destination.
   CHECK_THAT(r.stderr_text, Catch::Contains("Round 2 did not complete"));
-  CHECK(std::regex_search(r.stderr_text,
-                          std::regex(R"(Round [2-9] did not complete .* (0\.0[1-9]|0\.[1-9]|[1-9])[0-9.]* MB kept)")));
+  CHECK(std::regex_search(
+      r.stderr_text,
+      std::regex(R"(Round [2-9] did not complete .* (0\.0[1-9]|0\.[1-9]|[1-9])[0-9.]* MB kept)")));
   ExpectNoCheckpointLeft(work / "cp");
   ExpectNoProcessLeft(receive_dir);
 
@@ -214,9 +214,9 @@ TEST_CASE("WDT: a live server backed up in several resumed rounds by the real wd
   const std::string binlog_info = test::ReadFile(receive_dir + "/xtrabackup_binlog_info");
 
   std::string data = work / "restored/data";
-  ProcessResult moved = Run({BinaryPath(), "--move_back", "--datadir=" + data,
-                             "--rocksdb_datadir=" + data + "/#rocksdb",
-                             "--rocksdb_waldir=" + data + "/#rocksdb", "--backup_dir=" + receive_dir});
+  ProcessResult moved = Run(
+      {BinaryPath(), "--move_back", "--datadir=" + data, "--rocksdb_datadir=" + data + "/#rocksdb",
+       "--rocksdb_waldir=" + data + "/#rocksdb", "--backup_dir=" + receive_dir});
   INFO(moved.stderr_text);
   REQUIRE(moved.exit_code == 0);
   CHECK_FALSE(fs::exists(data + "/.wdt.log"));
@@ -225,7 +225,8 @@ TEST_CASE("WDT: a live server backed up in several resumed rounds by the real wd
   settings.datadir_from = data;
   settings.server_args = {"--skip-slave-start"};
   SandboxServer restored(settings);
-  CHECK(restored.Sql("CHECKSUM TABLE t.bulk EXTENDED") == server->Sql("CHECKSUM TABLE t.bulk EXTENDED"));
+  CHECK(restored.Sql("CHECKSUM TABLE t.bulk EXTENDED") ==
+        server->Sql("CHECKSUM TABLE t.bulk EXTENDED"));
   // The writer's rows up to the recorded position, no gap: one GTID each.
   std::string gtid;
   std::istringstream(binlog_info) >> gtid >> gtid >> gtid;
@@ -260,7 +261,9 @@ TEST_CASE("WDT: ssh refused, wdt missing here or on the destination: one line, q
   std::vector<std::string> base = setup.Args();
   std::vector<Case> cases = {
       {"ssh refused", {"--ssh_command=" + Join(refused)}, "ssh to 127.0.0.1 failed"},
-      {"no wdt here", {"--wdt_path=" + (setup.work / "no-wdt")}, "not found or not executable here"},
+      {"no wdt here",
+       {"--wdt_path=" + (setup.work / "no-wdt")},
+       "not found or not executable here"},
       {"no wdt there", {"--wdt_path=wdt"}, "no wdt to run on 127.0.0.1"},
   };
   for (const Case& c : cases) {

@@ -110,20 +110,28 @@ bool SshServer::Start() {
   std::string config = dir_ / "sshd_config";
   WriteFile(config,
             "ListenAddress 127.0.0.1\n"
-            "Port " + std::to_string(port_) + "\n"
-            "HostKey " + (dir_ / "host_key") + "\n"
-            "AuthorizedKeysFile " + (dir_ / "authorized_keys") + "\n"
-            "PidFile " + (dir_ / "sshd.pid") + "\n"
-            "PubkeyAuthentication yes\n"
-            "PasswordAuthentication no\n"
-            "KbdInteractiveAuthentication no\n"
-            "UsePAM no\n"
-            "StrictModes no\n"
-            "PermitRootLogin prohibit-password\n"
-            "PrintMotd no\n"
-            "LogLevel ERROR\n");
-  WriteFile(known_hosts(), "[127.0.0.1]:" + std::to_string(port_) + " " +
-                               PublicKey(dir_ / "host_key.pub") + "\n");
+            "Port " +
+                std::to_string(port_) +
+                "\n"
+                "HostKey " +
+                (dir_ / "host_key") +
+                "\n"
+                "AuthorizedKeysFile " +
+                (dir_ / "authorized_keys") +
+                "\n"
+                "PidFile " +
+                (dir_ / "sshd.pid") +
+                "\n"
+                "PubkeyAuthentication yes\n"
+                "PasswordAuthentication no\n"
+                "KbdInteractiveAuthentication no\n"
+                "UsePAM no\n"
+                "StrictModes no\n"
+                "PermitRootLogin prohibit-password\n"
+                "PrintMotd no\n"
+                "LogLevel ERROR\n");
+  WriteFile(known_hosts(),
+            "[127.0.0.1]:" + std::to_string(port_) + " " + PublicKey(dir_ / "host_key.pub") + "\n");
 
   int log_fd = open(sshd_log().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (log_fd < 0) throw std::runtime_error("create " + sshd_log());
@@ -168,15 +176,15 @@ void SshServer::Stop() {
 }
 
 std::vector<std::string> SshServer::SshCommand() const {
-  return {"ssh",
-          "-F", "/dev/null",  // no ~/.ssh/config; also keeps ssh from creating ~/.ssh
-          "-p", std::to_string(port_),
-          "-i", client_key(),
-          "-o", "IdentitiesOnly=yes",
-          "-o", "UserKnownHostsFile=" + known_hosts(),
-          "-o", "StrictHostKeyChecking=yes",
-          "-o", "BatchMode=yes",
-          "-o", "ConnectTimeout=5"};
+  return {"ssh",       "-F",
+          "/dev/null",  // no ~/.ssh/config; also keeps ssh from creating ~/.ssh
+          "-p",        std::to_string(port_),
+          "-i",        client_key(),
+          "-o",        "IdentitiesOnly=yes",
+          "-o",        "UserKnownHostsFile=" + known_hosts(),
+          "-o",        "StrictHostKeyChecking=yes",
+          "-o",        "BatchMode=yes",
+          "-o",        "ConnectTimeout=5"};
 }
 
 }  // namespace hotbackup::test
