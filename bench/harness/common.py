@@ -8,8 +8,12 @@ import sys
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BENCH = os.path.join(REPO, "bench")
 SANDBOX = os.path.join(REPO, "scripts", "mariadb-sandbox")
-ORIGINAL_SCRIPT = os.path.normpath(
-    os.path.join(REPO, "..", "shared", "reference", "myrocks_hotbackup.py"))
+# Beside the checkout, else where the shared files live (a worktree elsewhere).
+ORIGINAL_SCRIPT = next(
+    (p for p in (os.path.normpath(os.path.join(REPO, "..", "shared", "reference",
+                                               "myrocks_hotbackup.py")),
+                 "/work/shared/reference/myrocks_hotbackup.py") if os.path.exists(p)),
+    os.path.normpath(os.path.join(REPO, "..", "shared", "reference", "myrocks_hotbackup.py")))
 PYTHON = "/usr/bin/python3"  # Debian's, where python3-mysqldb lives
 TIME = "/usr/bin/time"  # GNU time, for the peak RSS of each producer
 MB = 1e6
