@@ -29,7 +29,11 @@ const std::vector<std::string> kResumption = {"-enable_download_resumption",
 // stopped (a sender deep in its rate limiter does not look at the clock).
 constexpr double kGraceSeconds = 5;
 
-constexpr int kSshExitError = 255;  // ssh's own failure, as opposed to the remote command's
+constexpr int kSshExitError = 255;
+constexpr int kPreparationFailed = 97;  // our own, from the remote command
+// A preparation script up to this size goes in the receiver's command (one
+// ssh connection per round); a longer one is fed to `sh -s` first.
+constexpr size_t kInlinePreparation = 32 * 1024;  // ssh's own failure, as opposed to the remote command's
 constexpr int kShellNotFound = 127;
 constexpr int kShellNotExecutable = 126;
 
@@ -116,7 +120,9 @@ class RemoteReceiver {
   // Stopping ssh closes the remote watchdog's stdin: the receiver goes too.
   ~RemoteReceiver() { ssh_.Stop(); }
 
-  Status Start(std::string* url) {
+  // Starts the receiver after `preparation` (shell commands; may be empty)
+  // in the same remote command.
+  Status Start(const std::string& preparation, std::string* url) {
     std::vector<std::string> wdt = {o_.wdt_path, "-directory", o_.remote_dir};
     wdt.insert(wdt.end(), kResumption.begin(), kResumption.end());
     wdt.insert(wdt.end(), {"-recovery_id", o_.recovery_id, "-start_port", "0",
@@ -127,7 +133,12 @@ class RemoteReceiver {
     setup.stdin_pipe = true;  // held open, never written: see kWatchdog
     setup.capture_stdout = true;
     setup.stderr_path = log_;
-    HOTBACKUP_RETURN_IF_ERROR(ssh_.Start(Ssh(o_, WithWatchdog(ShellCommand(wdt))), setup));
+    std::string command = WithWatchdog(ShellCommand(wdt));
+    if (!preparation.empty()) {
+      command = "( " + preparation + " ) || exit " + std::to_string(kPreparationFailed) + "\n" +
+                command;
+    }
+    HOTBACKUP_RETURN_IF_ERROR(ssh_.Start(Ssh(o_, command), setup));
     bool eof = false;
     std::string line;
     Status s = ssh_.ReadLine(60, &line, &eof);
@@ -144,6 +155,10 @@ class RemoteReceiver {
     const std::string detail = Tail(log_);
     if (code == kSshExitError) {
       return Status::Server("ssh to " + o_.destination + " failed" +
+                            (detail.empty() ? "" : ": " + detail));
+    }
+    if (code == kPreparationFailed) {
+      return Status::Server("preparing " + o_.remote_dir + " on " + o_.destination + " failed" +
                             (detail.empty() ? "" : ": " + detail));
     }
     if (code == kShellNotFound || code == kShellNotExecutable) {
@@ -177,8 +192,9 @@ class RemoteReceiver {
 Status RunWdtRound(const WdtRoundOptions& o, const std::string& source_dir,
                    const std::string& preparation_script, WdtRoundResult* result) {
   *result = WdtRoundResult();
-  // 1. Preparation.
-  {
+  // 1. Preparation, on its own connection only when too long to inline.
+  const bool inline_preparation = preparation_script.size() <= kInlinePreparation;
+  if (!inline_preparation) {
     ChildProcess ssh;
     ChildProcess::Setup setup;
     setup.stdin_pipe = true;
@@ -201,7 +217,7 @@ Status RunWdtRound(const WdtRoundOptions& o, const std::string& source_dir,
   // 2. Receiver.
   RemoteReceiver receiver(o);
   std::string url;
-  HOTBACKUP_RETURN_IF_ERROR(receiver.Start(&url));
+  HOTBACKUP_RETURN_IF_ERROR(receiver.Start(inline_preparation ? preparation_script : "", &url));
   // 3. Sender.
   std::vector<std::string> argv = {o.wdt_path,
                                    "-connection_url",

@@ -1,8 +1,9 @@
 // One WDT round: a local directory sent to a directory on a remote host by
 // facebook's wdt, the receiver started over ssh.
 //
-//   1. `ssh DEST sh -s` runs a preparation script read from its stdin
-//      (creates the directory, removes files the round must send anew);
+//   1. a preparation script creates the directory and removes the files the
+//      round must send anew: run at the start of step 2's command, or when
+//      long, by `ssh DEST sh -s` reading it from its stdin;
 //   2. `ssh DEST 'wdt -directory DIR -start_port 0 ...'` (beside a
 //      watchdog, see wdt_round.cc) starts the receiver; its first line is
 //      the wdt:// URL to send to (a secret: never logged);
