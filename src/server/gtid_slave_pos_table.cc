@@ -46,33 +46,16 @@ std::string FindServerBinary(const std::string& basedir) {
   return "";
 }
 
-// Runs `argv` with `input` on its stdin and its output in `log_path`.
-Status RunWithInput(const std::vector<std::string>& argv, const std::string& input,
-                    const std::string& log_path) {
-  ChildProcess child;
-  ChildProcess::Setup setup;
-  setup.stdin_pipe = true;
-  setup.stderr_path = log_path;
-  HOTBACKUP_RETURN_IF_ERROR(child.Start(argv, setup));
-  HOTBACKUP_RETURN_IF_ERROR(child.WriteStdinAndClose(input));
-  bool exited = false;
-  int exit_code = 0;
-  HOTBACKUP_RETURN_IF_ERROR(child.Wait(60, &exited, &exit_code));
-  if (!exited || exit_code != 0) {
-    return Status::Server(argv[0] + " --bootstrap failed (see " + log_path + ")");
-  }
-  return Status::OK();
-}
-
 }  // namespace
 
 GtidSlavePosTable::~GtidSlavePosTable() {
+  bootstrap_.Stop();
   if (scratch_.empty()) return;
   std::error_code ec;
   fs::remove_all(scratch_, ec);
 }
 
-Status GtidSlavePosTable::Prepare(MysqlConnection* connection, const std::string& basedir) {
+Status GtidSlavePosTable::Start(MysqlConnection* connection, const std::string& basedir) {
   std::vector<MysqlConnection::Row> rows;
   HOTBACKUP_RETURN_IF_ERROR(connection->QueryRows(
       "SELECT ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'mysql' AND "
@@ -112,8 +95,26 @@ Status GtidSlavePosTable::Prepare(MysqlConnection* connection, const std::string
                                    "--aria-pagecache-buffer-size=1M",
                                    "--key-buffer-size=64K"};
   if (geteuid() == 0) argv.push_back("--user=root");
-  HOTBACKUP_RETURN_IF_ERROR(RunWithInput(argv, "CREATE DATABASE m;\nUSE m;\n" + create + ";\n",
-                                         scratch_ + "/bootstrap.log"));
+  ChildProcess::Setup setup;
+  setup.stdin_pipe = true;
+  setup.stderr_path = scratch_ + "/bootstrap.log";
+  HOTBACKUP_RETURN_IF_ERROR(bootstrap_.Start(argv, setup));
+  HOTBACKUP_RETURN_IF_ERROR(
+      bootstrap_.WriteStdinAndClose("CREATE DATABASE m;\nUSE m;\n" + create + ";\n"));
+  binary_ = binary;
+  return Status::OK();
+}
+
+Status GtidSlavePosTable::Finish() {
+  if (!bootstrap_.running()) return Status::OK();
+  bool exited = false;
+  int exit_code = 0;
+  HOTBACKUP_RETURN_IF_ERROR(bootstrap_.Wait(60, &exited, &exit_code));
+  if (!exited || exit_code != 0) {
+    bootstrap_.Stop();
+    return Status::Server(binary_ + " --bootstrap failed (see " + scratch_ + "/bootstrap.log)");
+  }
+  const std::string datadir = scratch_ + "/data";
   for (const char* ext : {"frm", "MAI", "MAD"}) {
     File f{datadir + "/m/gtid_slave_pos." + ext, std::string("mysql/gtid_slave_pos.") + ext};
     if (access(f.source_path.c_str(), F_OK) != 0) {

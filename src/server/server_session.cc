@@ -82,19 +82,29 @@ Status ServerSession::Inspect() {
 Status ServerSession::PrepareGtidSlavePos() {
   std::optional<std::string> basedir;
   HOTBACKUP_RETURN_IF_ERROR(connection_.QueryValue("SELECT @@basedir", &basedir));
-  Status s = gtid_slave_pos_.Prepare(&connection_, basedir.value_or(""));
-  if (!s.ok()) {
-    HB_LOG_WARN(
-        "mysql.gtid_slave_pos is InnoDB and no Aria copy could be made (%s); a server "
-        "restored from this backup needs it recreated before it can replicate "
-        "(README: Seeding a replica)",
-        s.message().c_str());
-  } else if (!gtid_slave_pos_.files().empty()) {
-    HB_LOG_INFO(
-        "mysql.gtid_slave_pos is InnoDB: the backup carries an empty Aria table in "
-        "its place");
-  }
+  WarnWithoutGtidSlavePos(gtid_slave_pos_.Start(&connection_, basedir.value_or("")));
   return Status::OK();
+}
+
+void ServerSession::WarnWithoutGtidSlavePos(const Status& s) {
+  if (s.ok()) return;
+  HB_LOG_WARN(
+      "mysql.gtid_slave_pos is InnoDB and no Aria copy could be made (%s); a server "
+      "restored from this backup needs it recreated before it can replicate "
+      "(README: Seeding a replica)",
+      s.message().c_str());
+}
+
+const GtidSlavePosTable& ServerSession::gtid_slave_pos() {
+  if (!gtid_slave_pos_finished_) {
+    gtid_slave_pos_finished_ = true;
+    WarnWithoutGtidSlavePos(gtid_slave_pos_.Finish());
+    if (!gtid_slave_pos_.files().empty()) {
+      HB_LOG_INFO("mysql.gtid_slave_pos is InnoDB: the backup carries an empty Aria table in its "
+                  "place");
+    }
+  }
+  return gtid_slave_pos_;
 }
 
 // The binlog, relay logs, their indexes and replication state files are

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "hotbackup/server/mysql_connection.h"
+#include "hotbackup/util/child_process.h"
 #include "hotbackup/util/status.h"
 
 namespace hotbackup {
@@ -31,20 +32,26 @@ class GtidSlavePosTable {
   };
 
   GtidSlavePosTable() = default;
-  ~GtidSlavePosTable();  // removes the scratch directory
+  ~GtidSlavePosTable();  // stops a bootstrap still running, removes the scratch directory
   GtidSlavePosTable(const GtidSlavePosTable&) = delete;
   GtidSlavePosTable& operator=(const GtidSlavePosTable&) = delete;
 
-  // Makes the replacement if the server's table is InnoDB. `basedir` is the
-  // server's @@basedir, where its mariadbd is looked for first (then PATH).
-  // Errors say why no replacement could be made; the caller decides.
-  Status Prepare(MysqlConnection* connection, const std::string& basedir);
+  // Starts making the replacement if the server's table is InnoDB: the
+  // bootstrap runs while the backup goes on. `basedir` is the server's
+  // @@basedir, where its mariadbd is looked for first (then PATH). Errors say
+  // why no replacement can be made; the caller decides.
+  Status Start(MysqlConnection* connection, const std::string& basedir);
+  // Waits for the bootstrap and collects its files.
+  Status Finish();
 
-  // The files to archive in place of kGtidSlavePosFrm; empty if none.
+  // The files to archive in place of kGtidSlavePosFrm (after Finish); empty
+  // if none.
   const std::vector<File>& files() const { return files_; }
 
  private:
   std::string scratch_;
+  std::string binary_;
+  ChildProcess bootstrap_;
   std::vector<File> files_;
 };
 

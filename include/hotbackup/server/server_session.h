@@ -81,12 +81,15 @@ class ServerSession {
   const std::string& rocksdb_datadir() const { return rocksdb_datadir_; }
   bool server_direct_reads() const { return server_direct_reads_; }
   const std::vector<MiscFile>& misc_files() const { return misc_files_; }
-  const GtidSlavePosTable& gtid_slave_pos() const { return gtid_slave_pos_; }
+  // The replacement of mysql.gtid_slave_pos, waiting for its bootstrap (started
+  // by Open) the first time.
+  const GtidSlavePosTable& gtid_slave_pos();
   const BinlogPosition& position() const { return position_; }
 
  private:
   Status Inspect();
   Status PrepareGtidSlavePos();
+  void WarnWithoutGtidSlavePos(const Status& s);
   Status FindReplicationFiles();
   Status ReadRocksDbDictionary(std::vector<std::string>* lines);
 
@@ -99,6 +102,7 @@ class ServerSession {
   MiscFileScan misc_scan_;
   std::vector<MiscFile> misc_files_;
   GtidSlavePosTable gtid_slave_pos_;
+  bool gtid_slave_pos_finished_ = false;
   BinlogPosition position_;  // of the latest checkpoint
   std::vector<std::string> dictionary_at_start_;
   std::vector<std::string> dictionary_at_checkpoint_;
