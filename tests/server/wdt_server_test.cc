@@ -278,7 +278,12 @@ TEST_CASE("WDT: ssh refused, wdt missing here or on the destination: one line, q
     setenv("PATH", path.c_str(), 1);
     INFO(r.stderr_text);
     CHECK(r.exit_code == 1);
-    CHECK(std::count(r.stderr_text.begin(), r.stderr_text.end(), '\n') >= 1);
+    size_t error_lines = 0;
+    std::istringstream lines(r.stderr_text);
+    for (std::string line; std::getline(lines, line);) {
+      error_lines += line.find(" ERROR ") != std::string::npos;
+    }
+    CHECK(error_lines == 1);
     CHECK_THAT(r.stderr_text, Catch::Contains(c.message));
     CHECK(seconds < 10);
     setup.ExpectNothingLeft();
