@@ -119,12 +119,18 @@ std::string ReplicaSetupStatements(const BinlogPosition& p) {
   }
   const std::string target = "MASTER_HOST=" + host + ", MASTER_PORT=" + port +
                              ", MASTER_USER='<user>', MASTER_PASSWORD='<password>'";
+  const std::string by_position = "CHANGE MASTER TO " + target +
+                                  ", MASTER_LOG_FILE=" + Quote(file) +
+                                  ", MASTER_LOG_POS=" + std::to_string(position) + ";\n";
+  // A replica that did not replicate by GTID has no meaningful GTID position
+  // to give: an empty one would replay its primary's binlogs from the start.
+  const bool gtid_usable = !gtid.empty() && (!p.source || p.source->using_gtid != "No");
+  if (!gtid_usable) return "-- a replica of " + who + ", by file and position:\n" + by_position;
   return "-- a replica of " + who + ", by GTID:\n" + "SET GLOBAL gtid_slave_pos = " + Quote(gtid) +
          ";\n" + "CHANGE MASTER TO " + target + ", MASTER_USE_GTID=slave_pos;\n" +
          "START SLAVE;\n"
          "-- or by file and position:\n" +
-         "CHANGE MASTER TO " + target + ", MASTER_LOG_FILE=" + Quote(file) +
-         ", MASTER_LOG_POS=" + std::to_string(position) + ";\n";
+         by_position;
 }
 
 }  // namespace hotbackup

@@ -7,6 +7,8 @@
 
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <regex>
 
 #include "hotbackup/util/child_process.h"
@@ -112,7 +114,14 @@ Status GtidSlavePosTable::Finish() {
   HOTBACKUP_RETURN_IF_ERROR(bootstrap_.Wait(60, &exited, &exit_code));
   if (!exited || exit_code != 0) {
     bootstrap_.Stop();
-    return Status::Server(binary_ + " --bootstrap failed (see " + scratch_ + "/bootstrap.log)");
+    // Its log goes with the scratch directory: its last lines go in the message.
+    std::ifstream in(scratch_ + "/bootstrap.log", std::ios::binary);
+    std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (log.size() > 300) log = log.substr(log.size() - 300);
+    for (char& c : log) {
+      if (c == '\n') c = ' ';
+    }
+    return Status::Server(binary_ + " --bootstrap failed: " + log);
   }
   const std::string datadir = scratch_ + "/data";
   for (const char* ext : {"frm", "MAI", "MAD"}) {

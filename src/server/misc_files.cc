@@ -19,10 +19,18 @@ namespace {
 
 // Matched as prefixes or suffixes of top-level names, as the original does.
 const char* const kTopLevelExclusions[] = {
-    "master.info", "relay-log.info", "worker-relay-log.info", "auto.cnf",
-    "gaplock.log", "ibdata",         "ib_logfile",            ".trash",
-    // The manifest of the backup this datadir was restored from.
+    "master.info",
+    "relay-log.info",
+    "worker-relay-log.info",
+    "auto.cnf",
+    "gaplock.log",
+    "ibdata",
+    "ib_logfile",
+    ".trash",
+    // The manifest and the position files of the backup this datadir was
+    // restored from (move-back leaves them, as mariabackup's restores do).
     kManifestPath,
+    "xtrabackup_",
 };
 
 struct DirCloser {
@@ -73,6 +81,11 @@ bool IsReplicationFile(const MiscFileScan& scan, const std::string& path) {
 }
 
 CopyMoment MomentOf(const std::string& database, const std::string& file) {
+  // The general and slow query logs as tables (log_output=TABLE) can be
+  // large and are no system state: not while commits are blocked.
+  if (database == "mysql" && (file.starts_with("general_log.") || file.starts_with("slow_log."))) {
+    return CopyMoment::kAfter;
+  }
   if (database == "mysql") return CopyMoment::kCommitsBlocked;
   for (const char* ext : {".frm", ".par", ".opt", ".TRG", ".TRN"}) {
     if (file.ends_with(ext)) return CopyMoment::kDdlBlocked;
@@ -91,9 +104,9 @@ std::string FormatTime(time_t t) {
 }  // namespace
 
 const std::vector<std::string>& MiscFileExtensions() {
-  static const std::vector<std::string> kExtensions = {
-      "frm", "MYD", "MYI", "MAD", "MAI", "MRG", "TRG",
-      "TRN", "ARM", "ARZ", "CSM", "CSV", "opt", "par"};
+  static const std::vector<std::string> kExtensions = {"frm", "MYD", "MYI", "MAD", "MAI",
+                                                       "MRG", "TRG", "TRN", "ARM", "ARZ",
+                                                       "CSM", "CSV", "opt", "par"};
   return kExtensions;
 }
 
@@ -110,24 +123,33 @@ Status ListMiscFiles(const MiscFileScan& scan, std::vector<MiscFile>* files) {
       top_level.push_back(name);
       continue;
     }
-    if (!S_ISDIR(st.st_mode) || scan.skip_directories.count(name)) continue;
+    if (!S_ISDIR(st.st_mode) || scan.skip_directories.count(name) || name == "lost+found") {
+      continue;
+    }
 
     HB_LOG_INFO("Starting MySQL misc file traversal from database %s..", name.c_str());
     std::vector<std::string> db_entries;
-    HOTBACKUP_RETURN_IF_ERROR(ListDirectory(path, &db_entries));
+    Status listed = ListDirectory(path, &db_entries);
+    // A directory we may not read is no database of the server's (which
+    // runs as the user that owns them): say so, and go on.
+    if (listed.code() == Status::Code::kIoError && listed.errno_value() == EACCES) {
+      HB_LOG_WARN("%s cannot be read; skipped (not a database of this server?)", path.c_str());
+      continue;
+    }
+    HOTBACKUP_RETURN_IF_ERROR(listed);
     for (const std::string& file : db_entries) {
       if (file[0] == '.' || !HasMiscExtension(file)) continue;
       std::string file_path = path + "/" + file;
       if (IsReplicationFile(scan, file_path)) continue;
       struct stat fst;
       if (stat(file_path.c_str(), &fst) != 0 || !S_ISREG(fst.st_mode)) continue;
-      if (scan.frm_not_after != 0 && file.ends_with(".frm") &&
-          fst.st_mtime > scan.frm_not_after) {
+      if (scan.frm_not_after != 0 && file.ends_with(".frm") && fst.st_mtime > scan.frm_not_after) {
         return Status::Changed(
             "FRM file " + file_path +
             " was updated after starting backups. Schema could have changed and the resulting "
-            "copy may not be valid. Aborting. (backup time: " + FormatTime(scan.frm_not_after) +
-            ", file modified time: " + FormatTime(fst.st_mtime) + ")");
+            "copy may not be valid. Aborting. (backup time: " +
+            FormatTime(scan.frm_not_after) + ", file modified time: " + FormatTime(fst.st_mtime) +
+            ")");
       }
       files->push_back({name + "/" + file, false, MomentOf(name, file)});
     }
@@ -139,7 +161,9 @@ Status ListMiscFiles(const MiscFileScan& scan, std::vector<MiscFile>* files) {
       continue;
     }
     files->push_back({name, true,
-                      name.starts_with("aria_log") ? CopyMoment::kCommitsBlocked : CopyMoment::kAfter});
+                      name.starts_with("aria_log") ? CopyMoment::kCommitsBlocked
+                      : name == "ddl_recovery.log" ? CopyMoment::kDdlBlocked
+                                                   : CopyMoment::kAfter});
   }
   return Status::OK();
 }

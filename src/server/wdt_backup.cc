@@ -100,17 +100,13 @@ Status WriteSmallFile(const std::string& path, const std::string& contents) {
   return WriteFully(fd.get(), AsBytes(contents.data(), contents.size()), path);
 }
 
-// A hard link where the filesystems allow, else a copy.
-Status LinkOrCopy(const std::string& from, const std::string& to) {
+// A copy of `from` (up to its size when opened) at `to`, directories made.
+Status CopyInto(const std::string& from, const std::string& to) {
   std::error_code ec;
   fs::create_directories(fs::path(to).parent_path(), ec);
   if (ec) return Status::IOError("create " + fs::path(to).parent_path().string(), ec.value());
-  if (link(from.c_str(), to.c_str()) == 0) return Status::OK();
-  if (errno != EXDEV && errno != EPERM && errno != EMLINK) {
-    return Status::IOError("link " + from + " to " + to, errno);
-  }
   uint64_t bytes = 0;
-  return CopyFile(from, to, Durability::kNotSynced, &bytes);
+  return CopyFile(fs::canonical(from, ec).string(), to, Durability::kNotSynced, &bytes);
 }
 
 // Every regular file below `dir`, relative to it.
@@ -281,7 +277,9 @@ class WdtBackupRun {
     for (const MiscFile& f : server_.misc_files()) {
       if (f.moment != CopyMoment::kAfter) continue;
       const std::string from = server_.datadir() + "/" + f.relative_path;
-      Status s = LinkOrCopy(from, path + "/" + f.relative_path);
+      // Copied, not linked: a log or table written meanwhile must stay what
+      // the manifest says until wdt has sent it.
+      Status s = CopyInto(from, path + "/" + f.relative_path);
       if (s.code() == Status::Code::kIoError && s.errno_value() == ENOENT &&
           access(from.c_str(), F_OK) != 0) {
         HB_LOG_WARN("%s vanished before it could be copied; skipped", f.relative_path.c_str());
@@ -343,7 +341,9 @@ class WdtBackupRun {
   // drop what this round sends anew (see the top of this file).
   std::string PreparationScript(const std::map<std::string, FileState>& files) const {
     const std::string dir = ShellQuote(options_.backup_dir);
-    std::string script = "set -e\nmkdir -p -- " + dir + "\ncd -- " + dir + "\n";
+    // Every command checked by itself (`set -e` is ignored where the script
+    // is inlined before `||`): never an rm outside the backup directory.
+    std::string script = "mkdir -p -- " + dir + " || exit 97\ncd -- " + dir + " || exit 97\n";
     std::vector<std::string> drop = {"CURRENT", kManifestPath};
     for (const auto& [rel, state] : previous_round_) {
       auto now = files.find(rel);
@@ -351,7 +351,11 @@ class WdtBackupRun {
       drop.push_back(rel);
     }
     for (const auto& [rel, state] : files) {
-      if (!IsAppendOnly(rel) && !previous_round_.count(rel)) drop.push_back(rel);
+      // In round 1 nothing there is known to be ours: a file of the same name
+      // left by another backup (file numbers repeat) must not be resumed.
+      if ((previous_round_.empty() || !IsAppendOnly(rel)) && !previous_round_.count(rel)) {
+        drop.push_back(rel);
+      }
     }
     for (size_t i = 0; i < drop.size(); i += 64) {
       script += "rm -f --";
@@ -359,7 +363,7 @@ class WdtBackupRun {
         script += ' ';
         script += ShellQuote(drop[j]);
       }
-      script += "\n";
+      script += " || exit 97\n";
     }
     return script;
   }

@@ -33,7 +33,8 @@ constexpr int kSshExitError = 255;
 constexpr int kPreparationFailed = 97;  // our own, from the remote command
 // A preparation script up to this size goes in the receiver's command (one
 // ssh connection per round); a longer one is fed to `sh -s` first.
-constexpr size_t kInlinePreparation = 32 * 1024;  // ssh's own failure, as opposed to the remote command's
+constexpr size_t kInlinePreparation =
+    32 * 1024;  // ssh's own failure, as opposed to the remote command's
 constexpr int kShellNotFound = 127;
 constexpr int kShellNotExecutable = 126;
 
@@ -134,14 +135,17 @@ class RemoteReceiver {
     setup.capture_stdout = true;
     setup.stderr_path = log_;
     std::string command = WithWatchdog(ShellCommand(wdt));
-    if (!preparation.empty()) {
-      command = "( " + preparation + " ) || exit " + std::to_string(kPreparationFailed) + "\n" +
-                command;
-    }
+    // The preparation exits the remote shell with kPreparationFailed itself.
+    if (!preparation.empty()) command = preparation + command;
     HOTBACKUP_RETURN_IF_ERROR(ssh_.Start(Ssh(o_, command), setup));
     bool eof = false;
     std::string line;
+    // Lines before the URL (a remote shell's rc file that prints) are skipped.
     Status s = ssh_.ReadLine(60, &line, &eof);
+    for (int skipped = 0; s.ok() && !eof && !line.starts_with("wdt://") && skipped < 100;
+         ++skipped) {
+      s = ssh_.ReadLine(60, &line, &eof);
+    }
     if (s.code() == Status::Code::kAborted) return s;
     if (s.ok() && !eof && line.starts_with("wdt://")) {
       *url = line;
@@ -220,8 +224,6 @@ Status RunWdtRound(const WdtRoundOptions& o, const std::string& source_dir,
   HOTBACKUP_RETURN_IF_ERROR(receiver.Start(inline_preparation ? preparation_script : "", &url));
   // 3. Sender.
   std::vector<std::string> argv = {o.wdt_path,
-                                   "-connection_url",
-                                   url,
                                    "-directory",
                                    source_dir,
                                    "-app_name=myrocks",
@@ -236,10 +238,15 @@ Status RunWdtRound(const WdtRoundOptions& o, const std::string& source_dir,
   const std::string sender_log = o.log_dir + "/sender.log";
   unlink(sender_log.c_str());  // one round's summary at a time
   {
+    // The URL holds the transfer's key: given on stdin ("-"), not in argv,
+    // where every local user could read it.
+    argv.push_back("-");
     ChildProcess sender;
     ChildProcess::Setup setup;
+    setup.stdin_pipe = true;
     setup.stderr_path = sender_log;
     HOTBACKUP_RETURN_IF_ERROR(sender.Start(argv, setup));
+    HOTBACKUP_RETURN_IF_ERROR(sender.WriteStdinAndClose(url + "\n"));
     bool exited = false;
     ProgressFollower follower(sender_log);
     const auto deadline = std::chrono::steady_clock::now() +

@@ -256,7 +256,7 @@ TEST_CASE("WDT: ssh refused, wdt missing here or on the destination: one line, q
   struct Case {
     const char* what;
     std::vector<std::string> args;
-    const char* message;
+    std::string message;
   };
   std::vector<std::string> base = setup.Args();
   std::vector<Case> cases = {
@@ -265,7 +265,12 @@ TEST_CASE("WDT: ssh refused, wdt missing here or on the destination: one line, q
        {"--wdt_path=" + (setup.work / "no-wdt")},
        "not found or not executable here"},
       {"no wdt there", {"--wdt_path=wdt"}, "no wdt to run on 127.0.0.1"},
+      // A destination directory that cannot be made: nothing is removed
+      // anywhere else (the preparation stops at its first failure).
+      {"bad destination", {"--backup_dir=" + (setup.work / "a-file/recv")},
+       "preparing " + (setup.work / "a-file/recv") + " on 127.0.0.1 failed"},
   };
+  test::WriteFile(setup.work / "a-file", "not a directory");
   for (const Case& c : cases) {
     INFO(c.what);
     std::vector<std::string> argv = base;

@@ -50,6 +50,14 @@ TEST_CASE("Binlog position: replica statements name the recorded position and qu
   CHECK_THAT(of_primary, Catch::Contains("MASTER_LOG_FILE='bin.000007', MASTER_LOG_POS=4711;"));
   CHECK_THAT(of_primary, !Catch::Contains("0-1-320"));
 
+  // A replica that replicated by file and position has no GTID position to give.
+  BinlogPosition by_file = Primary();
+  by_file.source = ReplicationSource{"db1", 3306, "bin.000007", 4711, "", "No"};
+  const std::string file_only = ReplicaSetupStatements(by_file);
+  CHECK_THAT(file_only, !Catch::Contains("gtid_slave_pos"));
+  CHECK_THAT(file_only, !Catch::Contains("MASTER_USE_GTID"));
+  CHECK_THAT(file_only, Catch::Contains("MASTER_LOG_FILE='bin.000007', MASTER_LOG_POS=4711;"));
+
   BinlogPosition off = Primary();
   off.log_bin = false;
   CHECK(ReplicaSetupStatements(off).empty());

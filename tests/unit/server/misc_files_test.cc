@@ -23,13 +23,15 @@ std::map<std::string, CopyMoment> Listed(const MiscFileScan& scan) {
   return out;
 }
 
-TEST_CASE("Misc files: the binlog, relay logs, their indexes and replication state never travel",
+TEST_CASE("Misc files: the binlog, relay logs, their indexes, replication state and an earlier "
+          "backup's position files never travel",
           "[unit][misc]") {
   TempDir dir;
   const std::string data = dir / "data";
   fs::create_directories(data + "/shop");
   fs::create_directories(data + "/mysql");
   fs::create_directories(data + "/binlogs");
+  fs::create_directories(data + "/lost+found");
   for (const char* f : {"mysql-bin.000001",
                         "mysql-bin.000002",
                         "mysql-bin.index",
