@@ -145,6 +145,16 @@ class WdtBackupRun {
         total_sent_ = result.previously_sent + result.bytes_sent;
         break;
       }
+      // A first round whose sender could not even connect will not do better
+      // next time: the receiver's URL names a host not reachable from here.
+      if (round == 1 && result.sender_exit == kWdtConnectionError && result.bytes_sent == 0 &&
+          result.previously_sent == 0) {
+        return Status::Server(
+            "the wdt sender could not connect to the receiver on " + options_.destination +
+            " (its URL names the receiving host as that host calls itself; if that name does "
+            "not resolve here, give -hostname in --extra_wdt_receiver_options; wdt logs in " +
+            log_dir_ + ")");
+      }
       // Progress is what the destination keeps: what this round found there
       // must exceed what the round before found, or that round was lost.
       const bool progress =

@@ -260,7 +260,8 @@ Status RunWdtRound(const WdtRoundOptions& o, const std::string& source_dir,
   }
   ReadSenderSummary(sender_log, result);
   // 4. Receiver's end.
-  return receiver.Finish(kGraceSeconds, &result->receiver_exit);
+  // A receiver whose sender failed has nothing more to wait for.
+  return receiver.Finish(result->sender_exit == 0 ? kGraceSeconds : 1.0, &result->receiver_exit);
 }
 
 }  // namespace hotbackup

@@ -237,7 +237,7 @@ TEST_CASE(
   CHECK(rows < static_cast<uint64_t>(committed.load()) + 1);
 }
 
-TEST_CASE("WDT: ssh refused, wdt missing here or on the destination: one line, quickly",
+TEST_CASE("WDT: ssh refused, wdt missing here or there, a receiver out of reach: one line, quickly",
           "[server][wdt]") {
   if (!WdtAvailable()) return;
   WdtSetup setup;
@@ -267,7 +267,12 @@ TEST_CASE("WDT: ssh refused, wdt missing here or on the destination: one line, q
       {"no wdt there", {"--wdt_path=wdt"}, "no wdt to run on 127.0.0.1"},
       // A destination directory that cannot be made: nothing is removed
       // anywhere else (the preparation stops at its first failure).
-      {"bad destination", {"--backup_dir=" + (setup.work / "a-file/recv")},
+      // A receiver whose URL names a host this side cannot reach.
+      {"receiver unreachable",
+       {"--extra_wdt_receiver_options=-hostname nonexistent.invalid"},
+       "the wdt sender could not connect to the receiver on 127.0.0.1"},
+      {"bad destination",
+       {"--backup_dir=" + (setup.work / "a-file/recv")},
        "preparing " + (setup.work / "a-file/recv") + " on 127.0.0.1 failed"},
   };
   test::WriteFile(setup.work / "a-file", "not a directory");

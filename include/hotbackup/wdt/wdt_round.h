@@ -44,6 +44,10 @@ struct WdtRoundOptions {
   std::function<void(uint64_t bytes)> on_progress;
 };
 
+// wdt's exit status when a side cannot connect to the other (ErrorCode
+// CONN_ERROR).
+inline constexpr int kWdtConnectionError = 3;
+
 struct WdtRoundResult {
   int sender_exit = -1;
   int receiver_exit = -1;
