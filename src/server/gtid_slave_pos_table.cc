@@ -7,8 +7,6 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <regex>
 
 #include "hotbackup/util/child_process.h"
@@ -115,13 +113,7 @@ Status GtidSlavePosTable::Finish() {
   if (!exited || exit_code != 0) {
     bootstrap_.Stop();
     // Its log goes with the scratch directory: its last lines go in the message.
-    std::ifstream in(scratch_ + "/bootstrap.log", std::ios::binary);
-    std::string log((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (log.size() > 300) log = log.substr(log.size() - 300);
-    for (char& c : log) {
-      if (c == '\n') c = ' ';
-    }
-    return Status::Server(binary_ + " --bootstrap failed: " + log);
+    return Status::Server(binary_ + " --bootstrap failed: " + LogTail(scratch_ + "/bootstrap.log"));
   }
   const std::string datadir = scratch_ + "/data";
   for (const char* ext : {"frm", "MAI", "MAD"}) {

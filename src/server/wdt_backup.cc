@@ -83,6 +83,7 @@ Status ChecksumFile(const std::string& path, uint64_t* size, uint64_t* xxh3) {
   std::vector<uint8_t> buffer(1 << 20);
   *size = 0;
   for (;;) {
+    HOTBACKUP_RETURN_IF_ERROR(CheckInterrupted());  // a whole backup's data passes here
     ssize_t n = read(fd.get(), buffer.data(), buffer.size());
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) return Status::IOError("read " + path, errno);

@@ -38,17 +38,6 @@ constexpr size_t kInlinePreparation =
 constexpr int kShellNotFound = 127;
 constexpr int kShellNotExecutable = 126;
 
-std::string Tail(const std::string& path, size_t max_bytes = 400) {
-  std::ifstream in(path, std::ios::binary);
-  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  if (text.size() > max_bytes) text = text.substr(text.size() - max_bytes);
-  for (char& c : text) {
-    if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  }
-  while (!text.empty() && text.back() == ' ') text.pop_back();
-  return text;
-}
-
 std::vector<std::string> Ssh(const WdtRoundOptions& o, const std::string& remote_command) {
   std::vector<std::string> argv = o.ssh_command;
   argv.push_back(o.destination);
@@ -156,7 +145,7 @@ class RemoteReceiver {
     int code = -1;
     HOTBACKUP_RETURN_IF_ERROR(ssh_.Wait(10, &exited, &code));
     if (!exited) ssh_.Stop();
-    const std::string detail = Tail(log_);
+    const std::string detail = LogTail(log_);
     if (code == kSshExitError) {
       return Status::Server("ssh to " + o_.destination + " failed" +
                             (detail.empty() ? "" : ": " + detail));
@@ -211,11 +200,11 @@ Status RunWdtRound(const WdtRoundOptions& o, const std::string& source_dir,
     HOTBACKUP_RETURN_IF_ERROR(ssh.Wait(60, &exited, &code));
     if (!exited) return Status::Server("ssh to " + o.destination + " did not answer in 60 s");
     if (code == kSshExitError) {
-      return Status::Server("ssh to " + o.destination + " failed: " + Tail(log));
+      return Status::Server("ssh to " + o.destination + " failed: " + LogTail(log));
     }
     if (code != 0) {
       return Status::Server("preparing " + o.remote_dir + " on " + o.destination +
-                            " failed (exit " + std::to_string(code) + "): " + Tail(log));
+                            " failed (exit " + std::to_string(code) + "): " + LogTail(log));
     }
   }
   // 2. Receiver.

@@ -29,6 +29,8 @@ using test::ProcessResult;
 using test::Run;
 using test::SandboxServer;
 using test::TempDir;
+using test::CountErrorLines;
+using test::ExpectNoCheckpointLeft;
 
 // Several RocksDB tables with secondary keys; `orders` flushes to an SST of
 // more than 10 MiB, so XBSTREAM splits it into several chunks.
@@ -65,22 +67,6 @@ void ExpectLogFormat(const std::string& err) {
   while (std::getline(in, line)) {
     INFO("log line: " << line);
     CHECK(std::regex_match(line, kLine));
-  }
-}
-
-size_t CountErrorLines(const std::string& err) {
-  size_t n = 0;
-  std::istringstream in(err);
-  std::string line;
-  while (std::getline(in, line)) n += line.find(" ERROR ") != std::string::npos;
-  return n;
-}
-
-// No round directory, finished or not, may survive a backup.
-void ExpectNoCheckpointLeft(const std::string& checkpoint_dir) {
-  if (!fs::exists(checkpoint_dir)) return;
-  for (const auto& e : fs::directory_iterator(checkpoint_dir)) {
-    FAIL("left behind in the checkpoint directory: " << e.path());
   }
 }
 

@@ -31,22 +31,11 @@ using test::ProcessResult;
 using test::Run;
 using test::SandboxServer;
 using test::TempDir;
+using test::TrimTrailing;
+using test::GtidSequence;
 
 constexpr int kRowsPerTransaction = 51;
 constexpr int kWriters = 8;
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-// The sequence number of a single-domain GTID position "0-1-320".
-uint64_t GtidSequence(const std::string& gtid) {
-  size_t dash = gtid.rfind('-');
-  REQUIRE(dash != std::string::npos);
-  REQUIRE(gtid.find(',') == std::string::npos);
-  return std::stoull(gtid.substr(dash + 1));
-}
 
 // Writer connections committing kRowsPerTransaction-row transactions into
 // t.w until stopped; each transaction is one GTID in the binlog.
@@ -173,10 +162,10 @@ Restored RestoreArchive(const std::string& archive, bool with_tar, const TempDir
 
 // Transactions of the writers in a server's t.w; every one complete.
 uint64_t CountWriterTransactions(SandboxServer& server) {
-  CHECK(Trim(server.Sql("SELECT COUNT(*) FROM (SELECT writer, txn FROM t.w GROUP BY writer, txn "
+  CHECK(TrimTrailing(server.Sql("SELECT COUNT(*) FROM (SELECT writer, txn FROM t.w GROUP BY writer, txn "
                         "HAVING COUNT(*) <> " +
                         std::to_string(kRowsPerTransaction) + ") partial")) == "0");
-  return std::stoull(Trim(server.Sql("SELECT COUNT(DISTINCT writer, txn) FROM t.w")));
+  return std::stoull(TrimTrailing(server.Sql("SELECT COUNT(DISTINCT writer, txn) FROM t.w")));
 }
 
 std::string Checksums(SandboxServer& server) {
@@ -192,8 +181,8 @@ void ReplicateAndCompare(SandboxServer& replica, SandboxServer& primary,
               ", MASTER_USER='repl', MASTER_PASSWORD='replpw', MASTER_CONNECT_RETRY=1, " +
               position_clause);
   replica.Sql("START SLAVE");
-  const std::string target = Trim(primary.Sql("SELECT @@global.gtid_binlog_pos"));
-  std::string waited = Trim(replica.Sql("SELECT MASTER_GTID_WAIT('" + target + "', 120)"));
+  const std::string target = TrimTrailing(primary.Sql("SELECT @@global.gtid_binlog_pos"));
+  std::string waited = TrimTrailing(replica.Sql("SELECT MASTER_GTID_WAIT('" + target + "', 120)"));
   INFO("replica status: " << replica.Sql("SHOW SLAVE STATUS\\G"));
   REQUIRE(waited == "0");
   CHECK(Checksums(replica) == Checksums(primary));
@@ -214,7 +203,7 @@ std::vector<std::string> ArchiveNames(const std::string& archive) {
 // turned into a replica: by GTID, then by file and position, in turn.
 void BackupsUnderWritersSeedReplicas(const std::string& log_bin, bool binlog_in_datadir) {
   std::unique_ptr<SandboxServer> primary = StartPrimary(log_bin);
-  const uint64_t baseline = GtidSequence(Trim(primary->Sql("SELECT @@global.gtid_binlog_pos")));
+  const uint64_t baseline = GtidSequence(TrimTrailing(primary->Sql("SELECT @@global.gtid_binlog_pos")));
 
   for (int attempt = 1; attempt <= 5; ++attempt) {
     INFO("attempt " << attempt);
@@ -257,7 +246,7 @@ void BackupsUnderWritersSeedReplicas(const std::string& log_bin, bool binlog_in_
     REQUIRE(file.starts_with("mysql-bin."));
     CHECK(CountWriterTransactions(*restored.server) == GtidSequence(gtid) - baseline);
     CHECK(GtidSequence(gtid) - baseline >= static_cast<uint64_t>(committed_before));
-    CHECK(Trim(restored.server->Sql("SELECT COUNT(*) FROM t.bulk")) == "120000");
+    CHECK(TrimTrailing(restored.server->Sql("SELECT COUNT(*) FROM t.bulk")) == "120000");
     CHECK_THAT(restored.move_back_log, Catch::Contains("SET GLOBAL gtid_slave_pos = '" + gtid));
     CHECK_THAT(restored.move_back_log,
                Catch::Contains("MASTER_LOG_FILE='" + file +
@@ -345,8 +334,8 @@ TEST_CASE("Binlog: a replica's backup with --slave_info seeds another replica of
   // The statements of xtrabackup_slave_info, as a runbook would run them.
   second.server->Sql("SET GLOBAL gtid_slave_pos = '" + source.gtid_slave_pos + "'");
   ReplicateAndCompare(*second.server, *primary, "MASTER_USE_GTID=slave_pos");
-  const std::string target = Trim(primary->Sql("SELECT @@global.gtid_binlog_pos"));
-  REQUIRE(Trim(replica.Sql("SELECT MASTER_GTID_WAIT('" + target + "', 120)")) == "0");
+  const std::string target = TrimTrailing(primary->Sql("SELECT @@global.gtid_binlog_pos"));
+  REQUIRE(TrimTrailing(replica.Sql("SELECT MASTER_GTID_WAIT('" + target + "', 120)")) == "0");
   CHECK(Checksums(*second.server) == Checksums(replica));
 }
 
@@ -453,8 +442,8 @@ TEST_CASE(
   CHECK_THAT(err, Catch::Contains("t.bulk_renamed"));
 
   Restored restored = RestoreArchive(archive, true, work, "r", 5);
-  CHECK(Trim(restored.server->Sql("SELECT COUNT(*), SUM(v) FROM t.late")) == "1000\t1001000");
-  CHECK(Trim(restored.server->Sql("SELECT COUNT(*) FROM t.bulk_renamed")) == "120000");
+  CHECK(TrimTrailing(restored.server->Sql("SELECT COUNT(*), SUM(v) FROM t.late")) == "1000\t1001000");
+  CHECK(TrimTrailing(restored.server->Sql("SELECT COUNT(*) FROM t.bulk_renamed")) == "120000");
 }
 
 }  // namespace

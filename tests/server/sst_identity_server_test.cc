@@ -17,6 +17,7 @@ namespace {
 namespace fs = std::filesystem;
 using test::SandboxServer;
 using test::TempDir;
+using test::TrimTrailing;
 
 std::vector<std::string> Ssts(const std::string& rocksdb_dir) {
   std::vector<std::string> out;
@@ -25,11 +26,6 @@ std::vector<std::string> Ssts(const std::string& rocksdb_dir) {
   }
   std::sort(out.begin(), out.end());
   return out;
-}
-
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
 }
 
 TEST_CASE("SST identity: DB id, session id and file number of a real server's SSTs",
@@ -45,7 +41,7 @@ TEST_CASE("SST identity: DB id, session id and file number of a real server's SS
         "ENGINE=ROCKSDB; INSERT INTO t.r SELECT seq, REPEAT('x', 100) FROM seq_1_to_20000; "
         "SET GLOBAL rocksdb_force_flush_memtable_now = 1");
     const std::string rocksdb_dir = server.datadir() + "/#rocksdb";
-    db_id = Trim(test::ReadFile(rocksdb_dir + "/IDENTITY"));
+    db_id = TrimTrailing(test::ReadFile(rocksdb_dir + "/IDENTITY"));
     REQUIRE_FALSE(db_id.empty());
     const std::vector<std::string> ssts = Ssts(rocksdb_dir);
     REQUIRE_FALSE(ssts.empty());

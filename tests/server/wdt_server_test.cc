@@ -32,6 +32,10 @@ using test::Run;
 using test::SandboxServer;
 using test::SshServer;
 using test::TempDir;
+using test::GtidSequence;
+using test::CountErrorLines;
+using test::TrimTrailing;
+using test::ExpectNoCheckpointLeft;
 
 // The real wdt: $HOTBACKUP_WDT, else the build beside the checkout
 // (../shared/tools/wdt), else the workplace's shared copy.
@@ -69,11 +73,6 @@ std::string Join(const std::vector<std::string>& words) {
   return out;
 }
 
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 // Processes whose command line mentions `needle` (wdt and ssh of a backup
 // name its receiving directory), other than ourselves.
 std::vector<std::string> ProcessesMentioning(const std::string& needle) {
@@ -103,13 +102,6 @@ void ExpectNoProcessLeft(const std::string& needle) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   for (const std::string& p : left) FAIL("left running: " << p);
-}
-
-void ExpectNoCheckpointLeft(const std::string& checkpoint_dir) {
-  if (!fs::exists(checkpoint_dir)) return;
-  for (const auto& e : fs::directory_iterator(checkpoint_dir)) {
-    FAIL("left behind in the checkpoint directory: " << e.path());
-  }
 }
 
 std::unique_ptr<SandboxServer> StartServer() {
@@ -168,8 +160,8 @@ TEST_CASE(
   // A space and a quote in the remote path: it must reach wdt as one word.
   const std::string receive_dir = work / "received it's here";
 
-  const std::string before = Trim(server->Sql("SELECT @@global.gtid_binlog_pos"));
-  const uint64_t baseline = std::stoull(before.substr(before.rfind('-') + 1));
+  const std::string before = TrimTrailing(server->Sql("SELECT @@global.gtid_binlog_pos"));
+  const uint64_t baseline = GtidSequence(before);
   ConnectionConfig config;
   config.socket = server->socket();
   std::atomic<bool> stop{false};
@@ -230,10 +222,10 @@ TEST_CASE(
   // The writer's rows up to the recorded position, no gap: one GTID each.
   std::string gtid;
   std::istringstream(binlog_info) >> gtid >> gtid >> gtid;
-  const uint64_t rows = std::stoull(Trim(restored.Sql("SELECT COUNT(*) FROM t.w")));
-  CHECK(rows == std::stoull(Trim(restored.Sql("SELECT COALESCE(MAX(id), 0) FROM t.w"))));
+  const uint64_t rows = std::stoull(TrimTrailing(restored.Sql("SELECT COUNT(*) FROM t.w")));
+  CHECK(rows == std::stoull(TrimTrailing(restored.Sql("SELECT COALESCE(MAX(id), 0) FROM t.w"))));
   CHECK(rows >= 50);
-  CHECK(rows == std::stoull(gtid.substr(gtid.rfind('-') + 1)) - baseline);
+  CHECK(rows == GtidSequence(gtid) - baseline);
   CHECK(rows < static_cast<uint64_t>(committed.load()) + 1);
 }
 
@@ -288,12 +280,7 @@ TEST_CASE("WDT: ssh refused, wdt missing here or there, a receiver out of reach:
     setenv("PATH", path.c_str(), 1);
     INFO(r.stderr_text);
     CHECK(r.exit_code == 1);
-    size_t error_lines = 0;
-    std::istringstream lines(r.stderr_text);
-    for (std::string line; std::getline(lines, line);) {
-      error_lines += line.find(" ERROR ") != std::string::npos;
-    }
-    CHECK(error_lines == 1);
+    CHECK(CountErrorLines(r.stderr_text) == 1);
     CHECK_THAT(r.stderr_text, Catch::Contains(c.message));
     CHECK(seconds < 10);
     setup.ExpectNothingLeft();

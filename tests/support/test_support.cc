@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -76,8 +77,8 @@ ProcessResult Run(const std::vector<std::string>& argv, const std::string& stdin
 
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, 0, stdin_path.empty() ? "/dev/null" : stdin_path.c_str(),
-                                   O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(
+      &actions, 0, stdin_path.empty() ? "/dev/null" : stdin_path.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, 1,
                                    stdout_path.empty() ? "/dev/null" : stdout_path.c_str(),
                                    O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -116,7 +117,8 @@ int Spawn(const std::vector<std::string>& argv, int stdin_fd, int stdout_fd, int
   int sources[3] = {stdin_fd, stdout_fd, stderr_fd};
   for (int i = 0; i < 3; ++i) {
     if (sources[i] < 0) {
-      posix_spawn_file_actions_addopen(&actions, targets[i], "/dev/null", i == 0 ? O_RDONLY : O_WRONLY, 0);
+      posix_spawn_file_actions_addopen(&actions, targets[i], "/dev/null",
+                                       i == 0 ? O_RDONLY : O_WRONLY, 0);
     } else {
       posix_spawn_file_actions_adddup2(&actions, sources[i], targets[i]);
     }
@@ -289,7 +291,8 @@ namespace {
 uint64_t GetLittleEndian(const std::string& s, size_t pos, size_t bytes) {
   if (pos + bytes > s.size()) throw std::runtime_error("xbstream: truncated field");
   uint64_t v = 0;
-  for (size_t i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(static_cast<uint8_t>(s[pos + i])) << (8 * i);
+  for (size_t i = 0; i < bytes; ++i)
+    v |= static_cast<uint64_t>(static_cast<uint8_t>(s[pos + i])) << (8 * i);
   return v;
 }
 }  // namespace
@@ -321,6 +324,32 @@ std::vector<XbstreamChunk> ParseXbstream(const std::string& stream) {
     chunks.push_back(std::move(c));
   }
   return chunks;
+}
+
+std::string TrimTrailing(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+uint64_t GtidSequence(const std::string& gtid) {
+  size_t dash = gtid.rfind('-');
+  REQUIRE(dash != std::string::npos);
+  REQUIRE(gtid.find(',') == std::string::npos);
+  return std::stoull(gtid.substr(dash + 1));
+}
+
+size_t CountErrorLines(const std::string& err) {
+  size_t n = 0;
+  std::istringstream in(err);
+  for (std::string line; std::getline(in, line);) n += line.find(" ERROR ") != std::string::npos;
+  return n;
+}
+
+void ExpectNoCheckpointLeft(const std::string& checkpoint_dir) {
+  if (!std::filesystem::exists(checkpoint_dir)) return;
+  for (const auto& e : std::filesystem::directory_iterator(checkpoint_dir)) {
+    FAIL("left behind in the checkpoint directory: " << e.path());
+  }
 }
 
 }  // namespace hotbackup::test

@@ -27,6 +27,14 @@ class TempDir {
 };
 
 void WriteFile(const std::string& path, const std::string& contents);
+// `s` without trailing newlines and spaces (one SQL value from the client).
+std::string TrimTrailing(std::string s);
+// The sequence number of a single-domain GTID position "0-1-320".
+uint64_t GtidSequence(const std::string& gtid);
+// stderr lines at level ERROR.
+size_t CountErrorLines(const std::string& err);
+// Fails the test for anything left in a backup's --checkpoint_dir.
+void ExpectNoCheckpointLeft(const std::string& checkpoint_dir);
 std::string ReadFile(const std::string& path);
 // Deterministic pseudo-random bytes.
 std::string RandomBytes(size_t size, uint32_t seed);

@@ -21,6 +21,10 @@
 
 namespace hotbackup {
 
+// The last `max_bytes` of a helper program's log file on one line (line
+// breaks and tabs as spaces), for an error message; empty if unreadable.
+std::string LogTail(const std::string& path, size_t max_bytes = 400);
+
 // Whether `program` can be run: a path that is executable, or a name found
 // executable in PATH.
 bool IsExecutable(const std::string& program);
