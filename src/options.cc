@@ -141,6 +141,13 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
      "privilege needed); the backup then has no consistent binlog position")
     ("lock_wait_timeout", "Seconds to wait for in-flight commits when blocking commits at a "
      "checkpoint before giving up", cxxopts::value<int>()->default_value("30"))
+    ("incremental_base", "Incremental backup: the manifest of an earlier backup of this server "
+     "(full or incremental); SST files it holds are not sent", cxxopts::value<std::string>())
+    ("save_manifest", "Also write the backup's manifest to this file when the backup is "
+     "complete (the next --incremental_base)", cxxopts::value<std::string>())
+    ("incremental_base_dir", "--extract / --verify of an incremental backup: the extracted "
+     "backup it was taken against; the files it holds are taken from there",
+     cxxopts::value<std::string>())
     ("h,help", "Print this help and exit")
     ("version", "Print the version and exit");
   // clang-format on
@@ -196,6 +203,11 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
     o->verify = r.count("verify") > 0;
     o->copy_back = r.count("copy_back") > 0;
     if (r.count("input")) o->input = r["input"].as<std::string>();
+    if (r.count("incremental_base")) o->incremental_base = r["incremental_base"].as<std::string>();
+    if (r.count("save_manifest")) o->save_manifest = r["save_manifest"].as<std::string>();
+    if (r.count("incremental_base_dir")) {
+      o->incremental_base_dir = r["incremental_base_dir"].as<std::string>();
+    }
     std::string compress = Lowercase(r["compress"].as<std::string>());
     if (compress == "none") {
       o->compression = Compression::kNone;
@@ -228,6 +240,17 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
   if (o->verify && !o->backup_dir.empty() && !o->input.empty()) {
     return Status::InvalidArgument("--verify checks an archive (--input or stdin) or a directory "
                                    "(--backup_dir), not both");
+  }
+  const bool restoring = o->move_back || o->copy_back || o->extract || o->verify;
+  if (restoring && (!o->incremental_base.empty() || !o->save_manifest.empty())) {
+    return Status::InvalidArgument("--incremental_base and --save_manifest are backup options");
+  }
+  if (!o->incremental_base_dir.empty() && !o->extract && !(o->verify && o->backup_dir.empty())) {
+    return Status::InvalidArgument(
+        "--incremental_base_dir goes with --extract or --verify of an incremental archive");
+  }
+  if (!o->incremental_base.empty() && o->stream == StreamKind::kWdt) {
+    return Status::InvalidArgument("--incremental_base is not supported with --stream=wdt");
   }
   if (o->interval_seconds <= 0) return Status::InvalidArgument("--interval must be positive");
   if (o->avg_mbytes_per_sec <= 0) {

@@ -19,6 +19,7 @@
 #include "hotbackup/archive/checksum.h"
 #include "hotbackup/io/file_io.h"
 #include "hotbackup/util/interrupt.h"
+#include "hotbackup/util/sha256.h"
 
 namespace hotbackup {
 namespace {
@@ -131,7 +132,7 @@ ArchiveStream::~ArchiveStream() {
 }
 
 Status ArchiveStream::AddFile(const std::string& source_path, const std::string& archive_path,
-                              GrowthPolicy growth) {
+                              GrowthPolicy growth, std::string_view sst_key) {
   if (failed_) return Status::InvalidArgument("archive stream used after an error");
   HOTBACKUP_RETURN_IF_ERROR(ValidateArchivePath(archive_path));
 
@@ -186,14 +187,22 @@ Status ArchiveStream::AddFile(const std::string& source_path, const std::string&
 
   stats_.files += 1;
   stats_.file_bytes += entry.size;
-  Status recorded = RecordInManifest({archive_path, entry.size, checksum.Digest()});
+  Status recorded =
+      RecordInManifest({archive_path, entry.size, checksum.Digest(), std::string(sst_key), {}});
   // The file is in the archive but not in its manifest: nothing can follow.
   if (!recorded.ok()) failed_ = true;
   return recorded;
 }
 
+Status ArchiveStream::ListFileFromBase(const ManifestFile& file) {
+  if (failed_) return Status::InvalidArgument("archive stream used after an error");
+  HOTBACKUP_RETURN_IF_ERROR(ValidateArchivePath(file.path));
+  if (file.in.empty()) return Status::InvalidArgument("a base file without its backup: " + file.path);
+  return RecordInManifest(file);
+}
+
 Status ArchiveStream::RecordInManifest(const ManifestFile& file) {
-  AppendManifestFileLine(file, stats_.files == 1, &manifest_lines_);
+  AppendManifestFileLine(file, ++manifest_entries_ == 1, &manifest_lines_);
   if (manifest_lines_.size() < kManifestBufferSize) return Status::OK();
   if (!manifest_spill_.valid()) {
     const char* tmp = getenv("TMPDIR");
@@ -246,34 +255,61 @@ Status ArchiveStream::AddContents(const std::string& archive_path, std::string_v
   HOTBACKUP_RETURN_IF_ERROR(writer_->Append(bytes));
   HOTBACKUP_RETURN_IF_ERROR(writer_->EndFile());
   stats_.files += 1;
-  HOTBACKUP_RETURN_IF_ERROR(RecordInManifest({archive_path, contents.size(), checksum.Digest()}));
+  HOTBACKUP_RETURN_IF_ERROR(RecordInManifest({archive_path, contents.size(), checksum.Digest(), {}, {}}));
   failed_ = false;
   return Status::OK();
 }
 
-Status ArchiveStream::AddManifest(const Manifest& manifest) {
+Status ArchiveStream::AddManifest(const Manifest& manifest, ByteSink* copy) {
   if (failed_) return Status::InvalidArgument("archive stream used after an error");
+  if (manifest.version >= 2 && manifest.backup_id.empty()) {
+    return Status::InvalidArgument("a manifest without a backup id");
+  }
   hint_path_.clear();
   DropPrefetch();
   const std::string header = ManifestHeader(manifest);
-  const std::string trailer = ManifestTrailer(stats_.files > 0);
-  const FileEntry entry = GeneratedEntry(
-      kManifestPath, header.size() + manifest_spilled_ + manifest_lines_.size() + trailer.size());
+  const std::string files_end = ManifestFilesEnd(manifest_entries_ > 0);
+  // The digest line ends the manifest but covers all before it: the spilled
+  // lines are hashed in a first pass, so the size is known for the header.
+  Sha256 sha;
+  sha.Update(header);
+  HOTBACKUP_RETURN_IF_ERROR(ReplaySpilledManifest([&sha](ByteSpan piece) {
+    sha.Update(std::string_view(reinterpret_cast<const char*>(piece.data()), piece.size()));
+    return Status::OK();
+  }));
+  sha.Update(manifest_lines_);
+  sha.Update(files_end);
+  const std::string digest_line = ManifestDigestLine(sha.HexDigest());
+  const FileEntry entry =
+      GeneratedEntry(kManifestPath, header.size() + manifest_spilled_ + manifest_lines_.size() +
+                                        files_end.size() + digest_line.size());
   failed_ = true;
+  auto write = [this, copy](ByteSpan piece) -> Status {
+    HOTBACKUP_RETURN_IF_ERROR(writer_->Append(piece));
+    return copy ? copy->Write(piece) : Status::OK();
+  };
+  auto write_string = [&write](const std::string& s) { return write(AsBytes(s.data(), s.size())); };
   HOTBACKUP_RETURN_IF_ERROR(writer_->BeginFile(entry));
-  HOTBACKUP_RETURN_IF_ERROR(writer_->Append(AsBytes(header.data(), header.size())));
-  for (uint64_t offset = 0; offset < manifest_spilled_;) {
-    ssize_t n = pread(manifest_spill_.get(), buffer_.data(),
-                      std::min<uint64_t>(buffer_.size(), manifest_spilled_ - offset), static_cast<off_t>(offset));
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return Status::IOError("read the manifest's temporary file", n < 0 ? errno : EIO);
-    HOTBACKUP_RETURN_IF_ERROR(writer_->Append(AsBytes(buffer_.data(), static_cast<size_t>(n))));
-    offset += static_cast<uint64_t>(n);
-  }
-  HOTBACKUP_RETURN_IF_ERROR(writer_->Append(AsBytes(manifest_lines_.data(), manifest_lines_.size())));
-  HOTBACKUP_RETURN_IF_ERROR(writer_->Append(AsBytes(trailer.data(), trailer.size())));
+  HOTBACKUP_RETURN_IF_ERROR(write_string(header));
+  HOTBACKUP_RETURN_IF_ERROR(ReplaySpilledManifest(write));
+  HOTBACKUP_RETURN_IF_ERROR(write_string(manifest_lines_));
+  HOTBACKUP_RETURN_IF_ERROR(write_string(files_end));
+  HOTBACKUP_RETURN_IF_ERROR(write_string(digest_line));
   HOTBACKUP_RETURN_IF_ERROR(writer_->EndFile());
   failed_ = false;
+  return Status::OK();
+}
+
+Status ArchiveStream::ReplaySpilledManifest(const std::function<Status(ByteSpan)>& consume) {
+  for (uint64_t offset = 0; offset < manifest_spilled_;) {
+    ssize_t n = pread(manifest_spill_.get(), buffer_.data(),
+                      std::min<uint64_t>(buffer_.size(), manifest_spilled_ - offset),
+                      static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Status::IOError("read the manifest's temporary file", n < 0 ? errno : EIO);
+    HOTBACKUP_RETURN_IF_ERROR(consume(AsBytes(buffer_.data(), static_cast<size_t>(n))));
+    offset += static_cast<uint64_t>(n);
+  }
   return Status::OK();
 }
 

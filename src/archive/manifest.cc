@@ -14,6 +14,7 @@
 #include <string_view>
 
 #include "hotbackup/archive/checksum.h"
+#include "hotbackup/util/sha256.h"
 
 namespace hotbackup {
 namespace {
@@ -71,7 +72,47 @@ bool UnhexBytes(std::string_view hex, std::string* bytes) {
   return true;
 }
 
+// Appends ,"name":"value" unless value is empty. Values are ids the tool
+// makes or reads from SSTs: plain ASCII in practice; anything else is
+// escaped (or, not UTF-8, replaced) by nlohmann, never fatal.
+void AppendOptionalField(std::string_view name, const std::string& value, std::string* out) {
+  if (value.empty()) return;
+  *out += ",\"";
+  *out += name;
+  *out += "\":";
+  if (IsPlainJsonString(value)) {
+    *out += '"';
+    *out += value;
+    *out += '"';
+  } else {
+    *out += nlohmann::json(value).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  }
+}
+
+// The digest line's fixed shape: prefix, 64 hex digits, suffix.
+constexpr std::string_view kDigestPrefix = "\"sha256\": \"";
+constexpr std::string_view kDigestSuffix = "\"\n}\n";
+constexpr size_t kDigestLineSize = kDigestPrefix.size() + 64 + kDigestSuffix.size();
+
+// Version 2: the text must end with the digest line, and the digest must be
+// that of everything before it.
+Status CheckDigest(std::string_view json) {
+  if (json.size() < kDigestLineSize ||
+      json.substr(json.size() - kDigestLineSize, kDigestPrefix.size()) != kDigestPrefix ||
+      json.substr(json.size() - kDigestSuffix.size()) != kDigestSuffix) {
+    return Status::Corruption("manifest: it does not end with its sha256 line (edited or cut)");
+  }
+  const std::string_view body = json.substr(0, json.size() - kDigestLineSize);
+  const std::string_view recorded = json.substr(body.size() + kDigestPrefix.size(), 64);
+  if (Sha256Hex(body) != recorded) {
+    return Status::Corruption("manifest: its sha256 does not match its contents (edited or damaged)");
+  }
+  return Status::OK();
+}
+
 }  // namespace
+
+std::string NewBackupId() { return RandomHex(16); }
 
 std::string ManifestHeader(const Manifest& m) {
   nlohmann::ordered_json j;
@@ -84,6 +125,15 @@ std::string ManifestHeader(const Manifest& m) {
   j["start_time"] = m.start_time;
   j["end_time"] = m.end_time;
   j["checksum"] = kChecksumName;
+  if (m.version >= 2) {
+    j["backup_id"] = m.backup_id;
+    j["db_id"] = m.db_id;
+    if (m.parent) {
+      j["parent"] = {{"backup_id", m.parent->backup_id},
+                     {"sha256", m.parent->sha256},
+                     {"start_time", m.parent->start_time}};
+    }
+  }
   if (m.binlog) {
     const BinlogPosition& b = *m.binlog;
     nlohmann::ordered_json jb;
@@ -133,7 +183,7 @@ void AppendManifestFileLine(const ManifestFile& f, bool first, std::string* out)
                                         : ",\n    {\"path\":";
   constexpr std::string_view kSize = ",\"size\":";
   constexpr std::string_view kXxh3 = ",\"xxh3\":\"";
-  constexpr std::string_view kClose = "\"}";
+  constexpr std::string_view kClose = "\"";
   char digits[20];  // UINT64_MAX has 20 decimal digits
   const size_t digit_count =
       static_cast<size_t>(std::to_chars(digits, digits + sizeof(digits), f.size).ptr - digits);
@@ -160,6 +210,9 @@ void AppendManifestFileLine(const ManifestFile& f, bool first, std::string* out)
   static constexpr char kHex[] = "0123456789abcdef";
   for (int shift = 60; shift >= 0; shift -= 4) *p++ = kHex[(f.xxh3 >> shift) & 0xf];
   put(kClose);
+  AppendOptionalField("sst", f.sst, out);
+  AppendOptionalField("in", f.in, out);
+  *out += '}';
 }
 
 std::string ManifestFileLine(const ManifestFile& f, bool first) {
@@ -168,25 +221,49 @@ std::string ManifestFileLine(const ManifestFile& f, bool first) {
   return line;
 }
 
-std::string ManifestTrailer(bool any_files) { return any_files ? "\n  ]\n}\n" : "]\n}\n"; }
+std::string ManifestFilesEnd(bool any_files) { return any_files ? "\n  ],\n  " : "],\n  "; }
+
+std::string ManifestDigestLine(const std::string& sha256_hex) {
+  return std::string(kDigestPrefix) + sha256_hex + std::string(kDigestSuffix);
+}
 
 std::string SerializeManifest(const Manifest& m) {
   std::string out = ManifestHeader(m);
   for (size_t i = 0; i < m.files.size(); ++i) AppendManifestFileLine(m.files[i], i == 0, &out);
-  return out + ManifestTrailer(!m.files.empty());
+  out += ManifestFilesEnd(!m.files.empty());
+  return out + ManifestDigestLine(Sha256Hex(out));
 }
 
 Status ParseManifest(std::string_view json, Manifest* m) {
   nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return Status::Corruption("manifest: not valid JSON");
+  *m = Manifest();
   try {
     if (j.at("format").get<std::string>() != kFormatName) {
       return Status::Corruption("manifest: not a myrocks_hotbackup manifest");
     }
     m->version = j.at("version").get<int>();
-    if (m->version != kManifestVersion) {
+    if (m->version < 1 || m->version > kManifestVersion) {
       return Status::NotSupported("manifest: version " + std::to_string(m->version) +
                                   " is not known to this version of the tool");
+    }
+    if (m->version >= 2) {
+      HOTBACKUP_RETURN_IF_ERROR(CheckDigest(json));
+      m->backup_id = j.at("backup_id").get<std::string>();
+      if (m->backup_id.empty()) return Status::Corruption("manifest: empty backup_id");
+      m->db_id = j.at("db_id").get<std::string>();
+      m->parent.reset();
+      if (j.contains("parent")) {
+        const nlohmann::json& jp = j.at("parent");
+        ManifestParent parent;
+        parent.backup_id = jp.at("backup_id").get<std::string>();
+        parent.sha256 = jp.at("sha256").get<std::string>();
+        parent.start_time = jp.at("start_time").get<std::string>();
+        if (parent.backup_id.empty() || !IsSha256Hex(parent.sha256)) {
+          return Status::Corruption("manifest: malformed parent backup reference");
+        }
+        m->parent = parent;
+      }
     }
     if (j.at("checksum").get<std::string>() != kChecksumName) {
       return Status::NotSupported("manifest: unknown checksum " + j.at("checksum").dump());
@@ -234,6 +311,15 @@ Status ParseManifest(std::string_view json, Manifest* m) {
       f.size = e.at("size").get<uint64_t>();
       if (!ParseChecksum(e.at("xxh3").get<std::string>(), &f.xxh3)) {
         return Status::Corruption("manifest: bad checksum for " + f.path);
+      }
+      if (e.contains("sst")) f.sst = e.at("sst").get<std::string>();
+      if (e.contains("in")) {
+        f.in = e.at("in").get<std::string>();
+        // Only an incremental's files live in another backup, never in itself.
+        if (!m->parent || f.in.empty() || f.in == m->backup_id) {
+          return Status::Corruption("manifest: " + f.path + " is said to be in backup \"" + f.in +
+                                    "\", which is not an earlier backup of its chain");
+        }
       }
       m->files.push_back(std::move(f));
     }

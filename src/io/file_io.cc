@@ -1,11 +1,14 @@
 // write(2) until done, with the error messages a DBA can act on.
 #include "hotbackup/io/file_io.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
 
+#include "hotbackup/io/unique_fd.h"
 #include "hotbackup/util/interrupt.h"
 
 namespace hotbackup {
@@ -63,6 +66,51 @@ Status WriteVectorFully(int fd, std::span<const ByteSpan> pieces, const std::str
       iov[first].iov_len -= done;
     }
   }
+  return Status::OK();
+}
+
+Status ReadSmallFile(const std::string& path, std::string* contents, uint64_t max_size) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Status::IOError("open " + path, errno);
+  struct stat st;
+  if (fstat(fd.get(), &st) != 0) return Status::IOError("stat " + path, errno);
+  if (!S_ISREG(st.st_mode)) return Status::InvalidArgument(path + " is not a regular file");
+  if (static_cast<uint64_t>(st.st_size) > max_size) {
+    return Status::InvalidArgument(path + " is too large (" + std::to_string(st.st_size) +
+                                   " bytes)");
+  }
+  contents->clear();
+  char buffer[64 << 10];
+  for (;;) {
+    ssize_t n = read(fd.get(), buffer, sizeof(buffer));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IOError("read " + path, errno);
+    if (n == 0) return Status::OK();
+    contents->append(buffer, static_cast<size_t>(n));
+    if (contents->size() > max_size) return Status::InvalidArgument(path + " is too large");
+  }
+}
+
+Status OpenParentBelow(int root_fd, const std::string& path, bool create, UniqueFd* parent,
+                       std::string* leaf) {
+  UniqueFd dir(fcntl(root_fd, F_DUPFD_CLOEXEC, 0));
+  if (!dir.valid()) return Status::IOError("dup", errno);
+  size_t start = 0;
+  for (;;) {
+    size_t slash = path.find('/', start);
+    if (slash == std::string::npos) break;
+    std::string component = path.substr(start, slash - start);
+    if (create && mkdirat(dir.get(), component.c_str(), 0750) != 0 && errno != EEXIST) {
+      return Status::IOError("create directory " + path.substr(0, slash), errno);
+    }
+    UniqueFd next(
+        openat(dir.get(), component.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!next.valid()) return Status::IOError("open directory " + path.substr(0, slash), errno);
+    dir = std::move(next);
+    start = slash + 1;
+  }
+  *leaf = path.substr(start);
+  *parent = std::move(dir);
   return Status::OK();
 }
 

@@ -14,6 +14,7 @@
 #include "hotbackup/io/byte_source.h"
 #include "hotbackup/io/unique_fd.h"
 #include "hotbackup/restore/extract_target.h"
+#include "hotbackup/restore/incremental_restore.h"
 #include "hotbackup/util/log.h"
 
 namespace hotbackup {
@@ -21,6 +22,29 @@ namespace {
 
 constexpr char kZstdMagic[] = "\x28\xb5\x2f\xfd";
 constexpr size_t kTarMagicOffset = 257;  // "ustar" in a ustar/pax/GNU header
+
+constexpr double kGiB = 1024.0 * 1024 * 1024;
+
+// The line an incremental backup adds: what came from its base, or, without
+// one, what it expects from it.
+void LogBaseFiles(const Options& options, const Manifest& manifest, const BaseFileStats& taken) {
+  const ManifestParent& parent = *manifest.parent;
+  if (options.incremental_base_dir.empty()) {
+    const BaseFileStats expected = ExpectedFromBase(manifest);
+    HB_LOG_INFO("Incremental backup on top of backup %s taken %s: it expects %llu files "
+                "(%.2f GB) from that backup (check them with --incremental_base_dir)",
+                parent.backup_id.c_str(), parent.start_time.c_str(),
+                static_cast<unsigned long long>(expected.files),
+                static_cast<double>(expected.bytes) / kGiB);
+    return;
+  }
+  HB_LOG_INFO("%s %llu files (%.2f GB) of backup %s taken %s from %s (%llu hard-linked), every "
+              "one matching the manifest",
+              options.extract ? "Took" : "Checked", static_cast<unsigned long long>(taken.files),
+              static_cast<double>(taken.bytes) / kGiB, parent.backup_id.c_str(),
+              parent.start_time.c_str(), options.incremental_base_dir.c_str(),
+              static_cast<unsigned long long>(taken.linked));
+}
 
 Status Run(const Options& options, const std::string& target_dir) {
   auto start = std::chrono::steady_clock::now();
@@ -71,11 +95,12 @@ Status Run(const Options& options, const std::string& target_dir) {
 
   HOTBACKUP_RETURN_IF_ERROR(xbstream ? ReadXbstream(&source, &target) : ReadTar(&source, &target));
   Manifest manifest;
-  HOTBACKUP_RETURN_IF_ERROR(target.Commit(&manifest));
+  HOTBACKUP_RETURN_IF_ERROR(target.Commit(&manifest, options.incremental_base_dir));
 
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   LogManifestMatch(target_dir.empty() ? "Verified" : "Extracted", target.stats(), seconds,
                    manifest);
+  if (manifest.incremental()) LogBaseFiles(options, manifest, target.base_stats());
   return Status::OK();
 }
 

@@ -12,6 +12,7 @@
 
 #include "hotbackup/archive/archive_stream.h"
 #include "hotbackup/io/file_io.h"
+#include "hotbackup/restore/incremental_restore.h"
 #include "hotbackup/util/log.h"
 
 namespace hotbackup {
@@ -64,35 +65,13 @@ Status ExtractTarget::Open(const std::string& dir) {
   return Status::OK();
 }
 
-Status ExtractTarget::OpenParent(const std::string& path, bool create, UniqueFd* parent,
-                                 std::string* leaf) {
-  UniqueFd dir(dup(root_.get()));
-  if (!dir.valid()) return Status::IOError("dup", errno);
-  size_t start = 0;
-  for (;;) {
-    size_t slash = path.find('/', start);
-    if (slash == std::string::npos) break;
-    std::string component = path.substr(start, slash - start);
-    if (create && mkdirat(dir.get(), component.c_str(), 0750) != 0 && errno != EEXIST) {
-      return Status::IOError("create directory " + path.substr(0, slash), errno);
-    }
-    UniqueFd next(openat(dir.get(), component.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (!next.valid()) return Status::IOError("open directory " + path.substr(0, slash), errno);
-    dir = std::move(next);
-    start = slash + 1;
-  }
-  *leaf = path.substr(start);
-  *parent = std::move(dir);
-  return Status::OK();
-}
-
 Status ExtractTarget::MakeDirectory(const std::string& raw_path) {
   std::string path = StripTrailingSlashes(raw_path);
   HOTBACKUP_RETURN_IF_ERROR(ValidateArchivePath(path).WithContext("unsafe path in archive"));
   if (!root_.valid()) return Status::OK();
   UniqueFd parent;
   std::string leaf;
-  HOTBACKUP_RETURN_IF_ERROR(OpenParent(path, true, &parent, &leaf));
+  HOTBACKUP_RETURN_IF_ERROR(OpenParentBelow(root_.get(), path, true, &parent, &leaf));
   if (mkdirat(parent.get(), leaf.c_str(), 0750) != 0 && errno != EEXIST) {
     return Status::IOError("create directory " + path, errno);
   }
@@ -110,7 +89,7 @@ Status ExtractTarget::BeginFile(const std::string& path, mode_t permissions, tim
   if (root_.valid()) {
     UniqueFd parent;
     std::string leaf;
-    HOTBACKUP_RETURN_IF_ERROR(OpenParent(path, true, &parent, &leaf));
+    HOTBACKUP_RETURN_IF_ERROR(OpenParentBelow(root_.get(), path, true, &parent, &leaf));
     file.fd = UniqueFd(openat(parent.get(), leaf.c_str(),
                               O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
     if (!file.fd.valid()) return Status::IOError("create " + path, errno);
@@ -154,7 +133,7 @@ Status ExtractTarget::EndFile(const std::string& path) {
   return Status::OK();
 }
 
-Status ExtractTarget::Commit(Manifest* manifest) {
+Status ExtractTarget::Commit(Manifest* manifest, const std::string& incremental_base_dir) {
   if (!open_.empty()) {
     return Status::Corruption("the archive ends inside " + open_.begin()->first +
                               " (truncated)");
@@ -168,6 +147,13 @@ Status ExtractTarget::Commit(Manifest* manifest) {
   for (const ManifestFile& f : manifest->files) listed[f.path] = &f;
   for (const ManifestFile& f : manifest->files) {
     auto it = done_.find(f.path);
+    if (!f.in.empty()) {  // an incremental's file that an earlier backup holds
+      if (it != done_.end()) {
+        return Status::Corruption("the archive holds " + f.path + ", which its manifest says is in "
+                                  "backup " + f.in);
+      }
+      continue;
+    }
     if (it == done_.end()) return Status::Corruption("missing from the archive: " + f.path);
     if (it->second.size != f.size) {
       return Status::Corruption("size mismatch for " + f.path + ": " + std::to_string(it->second.size) +
@@ -184,6 +170,7 @@ Status ExtractTarget::Commit(Manifest* manifest) {
       return Status::Corruption("not in the manifest: " + path);
     }
   }
+  HOTBACKUP_RETURN_IF_ERROR(TakeBaseFiles(*manifest, incremental_base_dir));
   if (!root_.valid()) return Status::OK();  // verify only
 
   if (syncfs(root_.get()) != 0) return Status::IOError("sync " + temp_dir_, errno);
@@ -198,6 +185,22 @@ Status ExtractTarget::Commit(Manifest* manifest) {
   UniqueFd dir(open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!dir.valid() || fsync(dir.get()) != 0) return Status::IOError("fsync " + parent, errno);
   return Status::OK();
+}
+
+Status ExtractTarget::TakeBaseFiles(const Manifest& manifest, const std::string& base_dir) {
+  if (!manifest.incremental()) {
+    if (base_dir.empty()) return Status::OK();
+    return Status::InvalidArgument("--incremental_base_dir " + base_dir +
+                                   ": the archive is a full backup, which takes nothing from a base");
+  }
+  if (base_dir.empty()) {
+    if (!root_.valid()) return Status::OK();  // --verify says what it expects
+    return Status::InvalidArgument(
+        "the archive is an incremental backup on top of backup " + manifest.parent->backup_id +
+        " taken " + manifest.parent->start_time +
+        ": --extract needs --incremental_base_dir, that backup extracted");
+  }
+  return TakeFilesFromBase(base_dir, manifest, root_.valid() ? root_.get() : -1, &base_stats_);
 }
 
 }  // namespace hotbackup

@@ -30,9 +30,11 @@
 #include "hotbackup/io/output_file.h"
 #include "hotbackup/server/binlog_position.h"
 #include "hotbackup/server/checkpoint.h"
+#include "hotbackup/server/incremental_base.h"
 #include "hotbackup/server/misc_files.h"
 #include "hotbackup/server/rocksdb_files.h"
 #include "hotbackup/server/server_session.h"
+#include "hotbackup/server/sst_properties.h"
 #include "hotbackup/util/interrupt.h"
 #include "hotbackup/util/log.h"
 #include "hotbackup/util/progress.h"
@@ -80,15 +82,31 @@ class BackupRun {
   Status Run() {
     start_time_ = time(nullptr);
     start_ = Clock::now();
+    backup_id_ = NewBackupId();
     HB_LOG_INFO("Starting backup.");
-    // The output first: a terminal or an unwritable file is refused before
+    if (!options_.incremental_base.empty()) {
+      HOTBACKUP_RETURN_IF_ERROR(IncrementalBase::Load(options_.incremental_base, &base_));
+      HB_LOG_INFO("Incremental backup on top of backup %s taken %s (%zu SST files)",
+                  base_->manifest().backup_id.c_str(), base_->manifest().start_time.c_str(),
+                  base_->sst_count());
+    }
+    // The outputs first: a terminal or an unwritable file is refused before
     // the server is asked for anything.
     if (options_.output.empty()) {
       HOTBACKUP_RETURN_IF_ERROR(OutputFile::OpenStdout(&output_));
     } else {
       HOTBACKUP_RETURN_IF_ERROR(OutputFile::Create(options_.output, &output_));
     }
+    if (!options_.save_manifest.empty()) {
+      HOTBACKUP_RETURN_IF_ERROR(OutputFile::Create(options_.save_manifest, &manifest_copy_)
+                                    .WithContext("--save_manifest"));
+    }
     HOTBACKUP_RETURN_IF_ERROR(server_.Open());
+    Status db_id = server_.ReadDbId(&db_id_);
+    if (!db_id.ok()) {
+      if (base_) return db_id;
+      HB_LOG_WARN("%s; the manifest records no DB id", db_id.message().c_str());
+    }
     direct_ = options_.direct_io == DirectIo::kOn ||
               (options_.direct_io == DirectIo::kAuto && server_.server_direct_reads());
     HB_LOG_INFO("Direct I/O: %d", direct_ ? 1 : 0);
@@ -112,8 +130,13 @@ class BackupRun {
     HB_LOG_INFO("MySQL misc backups done.");
     HOTBACKUP_RETURN_IF_ERROR(server_.CheckDictionaryUnchanged());
     HOTBACKUP_RETURN_IF_ERROR(AddPositionFiles());
-    HOTBACKUP_RETURN_IF_ERROR(stream_->AddManifest(MakeManifest()));
+    HOTBACKUP_RETURN_IF_ERROR(stream_->AddManifest(MakeManifest(), manifest_copy_.get()));
     HOTBACKUP_RETURN_IF_ERROR(stream_->Finish());
+    if (manifest_copy_) {
+      // Only a complete backup's manifest may become the next one's base.
+      HOTBACKUP_RETURN_IF_ERROR(manifest_copy_->Finish().WithContext("--save_manifest"));
+      HB_LOG_INFO("Saved the manifest as %s", options_.save_manifest.c_str());
+    }
     LogSummary();
     HB_LOG_INFO("All Backups Done.");
     return Status::OK();
@@ -149,12 +172,11 @@ class BackupRun {
     HOTBACKUP_RETURN_IF_ERROR(ListCheckpoint(path, &listing));
     std::vector<std::pair<std::string, uint64_t>> targets;
     uint64_t target_bytes = 0;
-    for (const auto& [name, size] : listing.ssts) {
-      auto sent = sent_ssts_.find(name);
-      if (sent != sent_ssts_.end() && sent->second == size) continue;
+    HOTBACKUP_RETURN_IF_ERROR(SelectSsts(path, listing, [&](const std::string& name, uint64_t size) {
       targets.emplace_back(name, size);
       target_bytes += size;
-    }
+    }));
+    if (round == 1) HOTBACKUP_RETURN_IF_ERROR(CheckBaseLineage(listing));
     progress_.SetTarget(sst_bytes_sent_ + target_bytes);
     HB_LOG_INFO("Starting backup from snapshot: target files %zu", targets.size());
     // Renewing the checkpoint only helps while it makes progress. Under heavy
@@ -180,7 +202,7 @@ class BackupRun {
                                                        : std::string();
       if (!next.empty()) stream_->HintNextFile(path + "/" + next);
       sending_sst_ = true;
-      HOTBACKUP_RETURN_IF_ERROR(SendAndUnlink(path, name));
+      HOTBACKUP_RETURN_IF_ERROR(SendAndUnlink(path, name, sst_info_[name].key));
       sending_sst_ = false;
       sent_ssts_[name] = size;
       sst_bytes_sent_ += size;
@@ -223,12 +245,10 @@ class BackupRun {
     HOTBACKUP_RETURN_IF_ERROR(ListCheckpoint(path, &listing));
     std::vector<std::string> targets;
     uint64_t target_bytes = 0;
-    for (const auto& [name, size] : listing.ssts) {
-      auto sent = sent_ssts_.find(name);
-      if (sent != sent_ssts_.end() && sent->second == size) continue;
+    HOTBACKUP_RETURN_IF_ERROR(SelectSsts(path, listing, [&](const std::string& name, uint64_t size) {
       targets.push_back(name);
       target_bytes += size;
-    }
+    }));
     progress_.SetTarget(sst_bytes_sent_ + target_bytes);
     HB_LOG_INFO("Last round: SST files new since the previous checkpoint: %zu", targets.size());
     for (size_t i = 0; i < targets.size(); ++i) {
@@ -237,12 +257,13 @@ class BackupRun {
                                                       : std::string();
       if (!next.empty()) stream_->HintNextFile(path + "/" + next);
       sending_sst_ = true;
-      HOTBACKUP_RETURN_IF_ERROR(SendAndUnlink(path, targets[i]));
+      HOTBACKUP_RETURN_IF_ERROR(SendAndUnlink(path, targets[i], sst_info_[targets[i]].key));
       sending_sst_ = false;
       sent_ssts_[targets[i]] = listing.ssts[targets[i]];
       sst_bytes_sent_ += listing.ssts[targets[i]];
     }
     progress_.Clear();
+    HOTBACKUP_RETURN_IF_ERROR(ListSstsFromBase(listing));
     HB_LOG_INFO("Backup WAL..");
     for (size_t i = 0; i < listing.wal.size(); ++i) {
       if (i + 1 < listing.wal.size()) stream_->HintNextFile(path + "/" + listing.wal[i + 1]);
@@ -275,11 +296,63 @@ class BackupRun {
     return Status::OK();
   }
 
+  // Calls `send` for each SST of the checkpoint at `dir` that must be sent:
+  // neither sent by an earlier round (same name and size) nor held by the
+  // incremental base. Reads the identity of each SST not seen before.
+  Status SelectSsts(const std::string& dir, const CheckpointListing& listing,
+                    const std::function<void(const std::string&, uint64_t)>& send) {
+    for (const auto& [name, size] : listing.ssts) {
+      auto sent = sent_ssts_.find(name);
+      if (sent != sent_ssts_.end() && sent->second == size) continue;
+      auto known = sst_info_.find(name);
+      if (known == sst_info_.end() || known->second.size != size) {
+        SstInfo info;
+        info.size = size;
+        HOTBACKUP_RETURN_IF_ERROR(ReadSstKey(dir + "/" + name, &info.key, &info.db_id));
+        if (base_) info.in_base = base_->Find(name, size, info.key);
+        known = sst_info_.insert_or_assign(name, std::move(info)).first;
+      }
+      if (known->second.in_base == nullptr) send(name, size);
+    }
+    return Status::OK();
+  }
+
+  // Refuses an --incremental_base from another RocksDB instance, once the
+  // first checkpoint's SSTs are known.
+  Status CheckBaseLineage(const CheckpointListing& listing) const {
+    if (!base_) return Status::OK();
+    std::set<std::string> sst_db_ids;
+    for (const auto& entry : listing.ssts) {
+      auto it = sst_info_.find(entry.first);
+      if (it != sst_info_.end() && !it->second.db_id.empty()) sst_db_ids.insert(it->second.db_id);
+    }
+    return base_->CheckSameLineage(db_id_, sst_db_ids);
+  }
+
+  // Lists in the manifest the last checkpoint's SSTs that the incremental
+  // base holds: with the files sent, the restored state.
+  Status ListSstsFromBase(const CheckpointListing& listing) {
+    for (const auto& [name, size] : listing.ssts) {
+      if (sent_ssts_.count(name)) continue;
+      const ManifestFile* held = sst_info_.at(name).in_base;
+      if (held == nullptr) continue;
+      HOTBACKUP_RETURN_IF_ERROR(stream_->ListFileFromBase(*held));
+      ++base_files_;
+      base_bytes_ += size;
+    }
+    if (base_) {
+      HB_LOG_INFO("Incremental: %zu SST files (%.2f GB) are held by earlier backups, not sent",
+                  base_files_, static_cast<double>(base_bytes_) / kGiB);
+    }
+    return Status::OK();
+  }
+
   // Streams a checkpoint file to the archive root, then drops our link so
   // the server's compactions can free the space.
-  Status SendAndUnlink(const std::string& dir, const std::string& name) {
+  Status SendAndUnlink(const std::string& dir, const std::string& name,
+                       const std::string& sst_key = "") {
     std::string path = dir + "/" + name;
-    HOTBACKUP_RETURN_IF_ERROR(stream_->AddFile(path, name));
+    HOTBACKUP_RETURN_IF_ERROR(stream_->AddFile(path, name, GrowthPolicy::kFail, sst_key));
     if (unlink(path.c_str()) != 0) return Status::IOError("remove " + path, errno);
     return Status::OK();
   }
@@ -329,6 +402,9 @@ class BackupRun {
     m.rounds = rounds_;
     m.start_time = FormatUtcTime(start_time_);
     m.end_time = FormatUtcTime(time(nullptr));
+    m.backup_id = backup_id_;
+    m.db_id = db_id_;
+    if (base_) m.parent = base_->AsParent();
     m.binlog = server_.position();
     return m;
   }
@@ -345,9 +421,24 @@ class BackupRun {
         seconds > 0 ? static_cast<double>(st.file_bytes) / seconds / (1 << 20) : 0.0);
   }
 
+  // What the backup knows of a checkpoint's SST, by name.
+  struct SstInfo {
+    uint64_t size = 0;
+    std::string key;    // ReadSstKey
+    std::string db_id;  // "" for a content key
+    const ManifestFile* in_base = nullptr;  // the incremental base's copy, if it holds the file
+  };
+
   const Options& options_;
   ServerSession server_;
+  std::unique_ptr<IncrementalBase> base_;
+  std::string backup_id_;
+  std::string db_id_;
+  std::map<std::string, SstInfo> sst_info_;
+  size_t base_files_ = 0;
+  uint64_t base_bytes_ = 0;
   std::unique_ptr<OutputFile> output_;
+  std::unique_ptr<OutputFile> manifest_copy_;  // --save_manifest
   std::unique_ptr<ArchiveStream> stream_;
   ProgressReporter progress_;
   bool direct_ = false;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <iterator>
 #include <set>
@@ -294,6 +295,13 @@ Status ServerSession::CheckpointWithServerFiles(int round, const std::string& pa
     return StageMiscFiles(CopyMoment::kCommitsBlocked, stage);
   };
   return ConsistentCheckpoint(round, path, checkpoint, stage_definitions, stage_system_tables);
+}
+
+Status ServerSession::ReadDbId(std::string* db_id) const {
+  HOTBACKUP_RETURN_IF_ERROR(ReadSmallFile(rocksdb_datadir_ + "/IDENTITY", db_id, 4096)
+                                .WithContext("RocksDB's DB id"));
+  while (!db_id->empty() && std::isspace(static_cast<unsigned char>(db_id->back()))) db_id->pop_back();
+  return Status::OK();
 }
 
 }  // namespace hotbackup

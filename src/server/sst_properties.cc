@@ -10,9 +10,12 @@
 #include <xxhash.h>
 
 #include <array>
+#include <cstdio>
+#include <memory>
 #include <vector>
 
 #include "hotbackup/io/unique_fd.h"
+#include "hotbackup/util/interrupt.h"
 
 namespace hotbackup {
 namespace {
@@ -249,6 +252,51 @@ Status ReadSstIdentity(const std::string& path, SstIdentity* identity) {
   identity->db_id = db->second;
   identity->session_id = session->second;
   return Status::OK();
+}
+
+namespace {
+
+Status ContentKey(const std::string& path, std::string* key) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Status::IOError("open " + path, errno);
+  posix_fadvise(fd.get(), 0, 0, POSIX_FADV_SEQUENTIAL);
+  struct StateDeleter {
+    void operator()(XXH3_state_t* s) const { XXH3_freeState(s); }
+  };
+  std::unique_ptr<XXH3_state_t, StateDeleter> state(XXH3_createState());
+  if (!state || XXH3_128bits_reset(state.get()) != XXH_OK) {
+    return Status::IOError("xxhash state for " + path, ENOMEM);
+  }
+  std::vector<uint8_t> buffer(1 << 20);
+  for (;;) {
+    HOTBACKUP_RETURN_IF_ERROR(CheckInterrupted());
+    ssize_t n = read(fd.get(), buffer.data(), buffer.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IOError("read " + path, errno);
+    if (n == 0) break;
+    XXH3_128bits_update(state.get(), buffer.data(), static_cast<size_t>(n));
+  }
+  const XXH128_hash_t h = XXH3_128bits_digest(state.get());
+  char hex[33];
+  snprintf(hex, sizeof(hex), "%016llx%016llx", static_cast<unsigned long long>(h.high64),
+           static_cast<unsigned long long>(h.low64));
+  *key = std::string(kContentKeyPrefix) + hex;
+  return Status::OK();
+}
+
+}  // namespace
+
+Status ReadSstKey(const std::string& path, std::string* key, std::string* db_id) {
+  SstIdentity identity;
+  Status s = ReadSstIdentity(path, &identity);
+  if (s.ok()) {
+    *key = identity.Key();
+    *db_id = identity.db_id;
+    return Status::OK();
+  }
+  if (s.code() != Status::Code::kNotSupported && s.code() != Status::Code::kCorruption) return s;
+  db_id->clear();
+  return ContentKey(path, key);
 }
 
 }  // namespace hotbackup

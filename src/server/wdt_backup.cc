@@ -30,12 +30,14 @@
 #include "hotbackup/archive/manifest.h"
 #include "hotbackup/io/file_copy.h"
 #include "hotbackup/io/file_io.h"
+#include "hotbackup/io/output_file.h"
 #include "hotbackup/io/unique_fd.h"
 #include "hotbackup/server/backup.h"
 #include "hotbackup/server/binlog_position.h"
 #include "hotbackup/server/checkpoint.h"
 #include "hotbackup/server/rocksdb_files.h"
 #include "hotbackup/server/server_session.h"
+#include "hotbackup/server/sst_properties.h"
 #include "hotbackup/util/child_process.h"
 #include "hotbackup/util/interrupt.h"
 #include "hotbackup/util/log.h"
@@ -57,6 +59,7 @@ constexpr uint64_t kMinProgressBytes = 64 * 1024;
 struct FileState {
   uint64_t size = 0;
   uint64_t xxh3 = 0;
+  std::string sst_key;  // SSTs: ReadSstKey's
 };
 
 // Files a later round may keep at the receiver when the name is still there
@@ -131,7 +134,14 @@ class WdtBackupRun {
     start_ = Clock::now();
     HOTBACKUP_RETURN_IF_ERROR(CheckOptions());
     HB_LOG_INFO("Starting backup.");
+    backup_id_ = NewBackupId();
+    if (!options_.save_manifest.empty()) {
+      HOTBACKUP_RETURN_IF_ERROR(OutputFile::Create(options_.save_manifest, &manifest_copy_)
+                                    .WithContext("--save_manifest"));
+    }
     HOTBACKUP_RETURN_IF_ERROR(server_.Open());
+    Status db_id = server_.ReadDbId(&db_id_);
+    if (!db_id.ok()) HB_LOG_WARN("%s; the manifest records no DB id", db_id.message().c_str());
     HOTBACKUP_RETURN_IF_ERROR(PrepareCheckpointRoot(options_.checkpoint_dir));
     HB_LOG_INFO("Backing up myrocks to %s:%s using WDT", options_.destination.c_str(),
                 options_.backup_dir.c_str());
@@ -184,6 +194,12 @@ class WdtBackupRun {
       }
     }
     HOTBACKUP_RETURN_IF_ERROR(server_.CheckDictionaryUnchanged());
+    if (manifest_copy_) {
+      HOTBACKUP_RETURN_IF_ERROR(
+          manifest_copy_->Write(AsBytes(last_manifest_.data(), last_manifest_.size())));
+      HOTBACKUP_RETURN_IF_ERROR(manifest_copy_->Finish().WithContext("--save_manifest"));
+      HB_LOG_INFO("Saved the manifest as %s", options_.save_manifest.c_str());
+    }
     const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
     HB_LOG_INFO("Backup summary: %d round%s, %zu files, %.2f GB received, %.1f s, %.1f MB/s",
                 rounds_, rounds_ == 1 ? "" : "s", previous_round_.size(),
@@ -322,6 +338,8 @@ class WdtBackupRun {
     m.rounds = rounds_;
     m.start_time = FormatUtcTime(start_time_);
     m.end_time = FormatUtcTime(time(nullptr));
+    m.backup_id = backup_id_;
+    m.db_id = db_id_;
     m.binlog = server_.position();
     for (const std::string& rel : names) {
       FileState state;
@@ -334,12 +352,17 @@ class WdtBackupRun {
         state = known->second;
       } else {
         HOTBACKUP_RETURN_IF_ERROR(ChecksumFile(full, &state.size, &state.xxh3));
-        if (IsSstFileName(rel)) sst_checksums_[rel] = state;
+        if (IsSstFileName(rel)) {
+          std::string db_id;
+          HOTBACKUP_RETURN_IF_ERROR(ReadSstKey(full, &state.sst_key, &db_id));
+          sst_checksums_[rel] = state;
+        }
       }
       (*files)[rel] = state;
-      m.files.push_back({rel, state.size, state.xxh3});
+      m.files.push_back({rel, state.size, state.xxh3, state.sst_key, {}});
     }
     const std::string json = SerializeManifest(m);
+    last_manifest_ = json;
     HOTBACKUP_RETURN_IF_ERROR(WriteSmallFile(path + "/" + kManifestPath, json));
     FileState manifest_state;
     HOTBACKUP_RETURN_IF_ERROR(
@@ -390,6 +413,10 @@ class WdtBackupRun {
   uint64_t previously_sent_ = 0;
   std::map<std::string, FileState> previous_round_;
   std::map<std::string, FileState> sst_checksums_;
+  std::string backup_id_;
+  std::string db_id_;
+  std::string last_manifest_;                  // the last round's, for --save_manifest
+  std::unique_ptr<OutputFile> manifest_copy_;  // --save_manifest
 };
 
 }  // namespace

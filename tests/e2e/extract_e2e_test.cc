@@ -45,6 +45,7 @@ void MakeArchive(ArchiveFormat format, Compression compression, const std::strin
   manifest.server_version = "none";
   manifest.stream = format == ArchiveFormat::kTar ? "tar" : "xbstream";
   manifest.rounds = 1;
+  manifest.backup_id = NewBackupId();
   REQUIRE(stream->AddManifest(manifest).ok());
   REQUIRE(stream->Finish().ok());
 }

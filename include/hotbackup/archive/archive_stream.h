@@ -67,8 +67,10 @@ class ArchiveStream {
   // components. Keeps permission bits, mtime and ownership. Fails with
   // kChanged if the file changes size while being read (see GrowthPolicy),
   // kAborted on SIGINT/SIGTERM/SIGHUP (see interrupt.h).
+  // `sst_key`, if not empty, is recorded as the file's "sst" identity in
+  // the manifest.
   Status AddFile(const std::string& source_path, const std::string& archive_path,
-                 GrowthPolicy growth = GrowthPolicy::kFail);
+                 GrowthPolicy growth = GrowthPolicy::kFail, std::string_view sst_key = {});
 
   // Announces the file the next AddFile will add (same source path and
   // growth policy). In direct mode it is opened (and its size taken) by the
@@ -83,12 +85,18 @@ class ArchiveStream {
   // listed in the manifest like any other. Mode 0640, mtime now.
   Status AddContents(const std::string& archive_path, std::string_view contents);
 
+  // Lists in the manifest a file of the restored state that is not in this
+  // archive: an incremental backup's file whose bytes an earlier backup
+  // holds (file.in names it). Writes nothing to the archive.
+  Status ListFileFromBase(const ManifestFile& file);
+
   // Appends the manifest as the archive's last entry (kManifestPath): the
-  // given fields (manifest.files is ignored), plus every file added so far
-  // with its size and checksum. The file list is kept in an unlinked
-  // temporary file, not in memory, so memory stays flat whatever the number
-  // of files.
-  Status AddManifest(const Manifest& manifest);
+  // given fields (manifest.files is ignored), plus every file added or
+  // listed so far with its size and checksum, and its digest line. The file
+  // list is kept in an unlinked temporary file, not in memory, so memory
+  // stays flat whatever the number of files. The same bytes also go to
+  // `copy` unless it is null (--save_manifest); it is not finished here.
+  Status AddManifest(const Manifest& manifest, ByteSink* copy = nullptr);
 
   // Completes the archive and the output.
   Status Finish();
@@ -110,6 +118,8 @@ class ArchiveStream {
   void Prefetch(const std::string& source_path, GrowthPolicy growth);
   // Drops a prefetched file and its reads in flight.
   void DropPrefetch();
+  // Feeds the manifest lines spilled so far to `consume`, in order.
+  Status ReplaySpilledManifest(const std::function<Status(ByteSpan)>& consume);
   // Adds a file's line to the manifest's list (memory, then the spill file).
   Status RecordInManifest(const ManifestFile& file);
   // Checksums, encodes, reports and paces one block of the current file.
@@ -132,6 +142,7 @@ class ArchiveStream {
   std::string manifest_lines_;
   UniqueFd manifest_spill_;
   uint64_t manifest_spilled_ = 0;
+  uint64_t manifest_entries_ = 0;
   bool failed_ = false;
 };
 

@@ -5,13 +5,18 @@
 // Format (JSON, versioned; readers refuse a version they do not know):
 //   {
 //     "format": "myrocks_hotbackup manifest",
-//     "version": 1,
+//     "version": 2,
 //     "tool_version": "0.1.0",
 //     "server_version": "10.11.19-MariaDB-0+deb12u1",
 //     "stream": "tar" | "xbstream",
 //     "rounds": 2,
 //     "start_time": "2026-11-23T21:10:00Z", "end_time": "2026-11-23T21:12:31Z",
 //     "checksum": "xxh3-64",
+//     "backup_id": "<32 hex digits, random>",
+//     "db_id": "<the server's RocksDB IDENTITY>",
+//     "parent": {                       (incremental backups only)
+//       "backup_id": "...", "sha256": "<SHA-256 of the parent manifest file>",
+//       "start_time": "..." },
 //     "binlog": {                       (absent for a server without MyRocks rounds)
 //       "consistent": true,             false with --no_backup_locks
 //       "log_bin": true, "file": "mysql-bin.000003", "position": 1234,
@@ -22,11 +27,23 @@
 //         "master_log_file": "bin.000007", "master_log_pos": 4711,
 //         "gtid_slave_pos": "0-1-318", "using_gtid": "Slave_Pos" }
 //     },
-//     "files": [ {"path": "000012.sst", "size": 15157254, "xxh3": "0123456789abcdef"}, ... ]
+//     "files": [ {"path": "000012.sst", "size": 15157254, "xxh3": "0123456789abcdef",
+//                 "sst": "<db id>/<session id>/12"},
+//                {"path": "000009.sst", ..., "in": "<backup id>"}, ... ],
+//     "sha256": "<SHA-256 of every byte before this field's line>"
 //   }
-// "files" lists every other entry of the archive in archive order; the
-// checksum covers the file's bytes as stored. A path that is not UTF-8 is
-// written as "path_hex" (its bytes in lowercase hex) instead of "path".
+// "files" lists every other entry of the archive in archive order, then
+// (incremental backups) the files of the restored state whose bytes are in
+// an earlier backup of the chain, marked "in" with that backup's id. The
+// checksum covers the file's bytes as stored. "sst" is an SST's identity
+// (see sst_properties.h), which an incremental backup matches. A path that
+// is not UTF-8 is written as "path_hex" (its bytes in lowercase hex) instead
+// of "path".
+//
+// The last field, "sha256", covers the text before it, from the opening
+// brace to the blank after the comma that ends "files": the manifest checks
+// itself, so an edited or damaged manifest (a base for an incremental
+// backup, say) is refused. Version 1 manifests (no ids, no digest) are read.
 #ifndef HOTBACKUP_ARCHIVE_MANIFEST_H_
 #define HOTBACKUP_ARCHIVE_MANIFEST_H_
 
@@ -41,12 +58,23 @@
 namespace hotbackup {
 
 inline constexpr char kManifestPath[] = "myrocks_hotbackup_manifest.json";
-inline constexpr int kManifestVersion = 1;
+inline constexpr int kManifestVersion = 2;
 
 struct ManifestFile {
   std::string path;
   uint64_t size = 0;
   uint64_t xxh3 = 0;
+  std::string sst;  // an SST's identity key (sst_properties.h); "" for other files
+  // "" when the bytes are in this backup's archive; otherwise the id of the
+  // earlier backup of the chain that holds them.
+  std::string in;
+};
+
+// The backup an incremental one was taken against.
+struct ManifestParent {
+  std::string backup_id;
+  std::string sha256;  // of the parent's whole manifest file
+  std::string start_time;
 };
 
 // Where a replica was in its primary's binlog (SHOW SLAVE STATUS).
@@ -82,8 +110,13 @@ struct Manifest {
   int rounds = 0;
   std::string start_time;  // ISO 8601, UTC
   std::string end_time;
+  std::string backup_id;  // "" in version 1
+  std::string db_id;      // the server's RocksDB IDENTITY; "" in version 1
+  std::optional<ManifestParent> parent;
   std::optional<BinlogPosition> binlog;
   std::vector<ManifestFile> files;
+
+  bool incremental() const { return parent.has_value(); }
 };
 
 std::string SerializeManifest(const Manifest& manifest);
@@ -91,7 +124,8 @@ std::string SerializeManifest(const Manifest& manifest);
 // SerializeManifest in pieces, so that a backup can stream the manifest
 // without holding its file list in memory: the header (every field but the
 // files, then the opening of "files"), one line per file (the first with
-// first = true), and the trailer. Header + lines + trailer is exactly
+// first = true), the end of the list, and the digest line made from the
+// SHA-256 of all that. Header + lines + end + digest line is exactly
 // SerializeManifest's output.
 std::string ManifestHeader(const Manifest& manifest);
 // Appends the line of `file` to *out (no allocation beyond *out's growth for
@@ -101,9 +135,16 @@ std::string ManifestHeader(const Manifest& manifest);
 void AppendManifestFileLine(const ManifestFile& file, bool first, std::string* out);
 // The same line as a string.
 std::string ManifestFileLine(const ManifestFile& file, bool first);
-std::string ManifestTrailer(bool any_files);
-// kCorruption for malformed JSON, a missing field or an unknown version.
+// Closes "files" (part of what the digest covers).
+std::string ManifestFilesEnd(bool any_files);
+// The last line, from the SHA-256 (hex) of everything before it.
+std::string ManifestDigestLine(const std::string& sha256_hex);
+// kCorruption for malformed JSON, a missing field, or (version 2) a digest
+// that does not match the text; kNotSupported for an unknown version.
 Status ParseManifest(std::string_view json, Manifest* manifest);
+
+// A new backup id: 128 random bits as 32 hex digits.
+std::string NewBackupId();
 
 // time_t as the manifest writes it: "2026-11-23T21:10:00Z".
 std::string FormatUtcTime(time_t t);

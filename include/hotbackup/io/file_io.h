@@ -7,6 +7,7 @@
 #include <string>
 
 #include "hotbackup/io/byte_sink.h"
+#include "hotbackup/io/unique_fd.h"
 #include "hotbackup/util/status.h"
 
 namespace hotbackup {
@@ -18,6 +19,19 @@ Status WriteFully(int fd, ByteSpan data, const std::string& name);
 // The same for several pieces in order, with writev(2): one system call
 // where the descriptor takes everything at once. Empty pieces are allowed.
 Status WriteVectorFully(int fd, std::span<const ByteSpan> pieces, const std::string& name);
+
+// The whole of the regular file at `path` (a manifest, an IDENTITY file),
+// refusing one larger than `max_size` bytes. Errors name the path.
+Status ReadSmallFile(const std::string& path, std::string* contents,
+                     uint64_t max_size = uint64_t{1} << 30);
+
+// Opens the directory that holds the relative `path` below the directory
+// `root_fd`, one component at a time with O_NOFOLLOW (a symbolic link on the
+// way is refused with ELOOP), creating missing directories (mode 0750) when
+// `create`. *leaf is the last component. `path` must have passed
+// ValidateArchivePath.
+Status OpenParentBelow(int root_fd, const std::string& path, bool create, UniqueFd* parent,
+                       std::string* leaf);
 
 // "/a/b//" -> "/a/b"; "/" stays "/".
 std::string StripTrailingSlashes(std::string path);

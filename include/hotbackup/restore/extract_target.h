@@ -25,6 +25,7 @@
 #include "hotbackup/archive/manifest.h"
 #include "hotbackup/io/byte_sink.h"
 #include "hotbackup/io/unique_fd.h"
+#include "hotbackup/restore/incremental_restore.h"
 #include "hotbackup/util/status.h"
 
 namespace hotbackup {
@@ -58,11 +59,17 @@ class ExtractTarget {
   Status MakeDirectory(const std::string& path);
 
   // Checks every file against the manifest (which must be present and list
-  // exactly the files seen, with their sizes and checksums), then makes the
+  // exactly the files seen, with their sizes and checksums, besides an
+  // incremental backup's files marked "in" an earlier backup). Those are
+  // taken from `incremental_base_dir` (incremental_restore.h), which an
+  // incremental archive needs to be extracted and a full one refuses; in
+  // verify-only mode they are checked there if it is given. Then makes the
   // tree durable and puts it in place.
-  Status Commit(Manifest* manifest);
+  Status Commit(Manifest* manifest, const std::string& incremental_base_dir = "");
 
   const ExtractStats& stats() const { return stats_; }
+  // Files taken from the base by Commit.
+  const BaseFileStats& base_stats() const { return base_stats_; }
 
  private:
   struct OpenFile {
@@ -78,8 +85,8 @@ class ExtractTarget {
     uint64_t checksum;
   };
 
-  Status OpenParent(const std::string& path, bool create, UniqueFd* parent, std::string* leaf);
   void RemoveTemporaryTree();
+  Status TakeBaseFiles(const Manifest& manifest, const std::string& base_dir);
 
   std::string final_dir_;
   std::string temp_dir_;  // empty in verify-only mode or after Commit
@@ -89,6 +96,7 @@ class ExtractTarget {
   std::string manifest_json_;
   bool manifest_seen_ = false;
   ExtractStats stats_;
+  BaseFileStats base_stats_;
 };
 
 }  // namespace hotbackup

@@ -80,6 +80,8 @@ class ServerSession {
   const std::string& datadir() const { return datadir_; }
   const std::string& rocksdb_datadir() const { return rocksdb_datadir_; }
   bool server_direct_reads() const { return server_direct_reads_; }
+  // RocksDB's DB id: the contents of IDENTITY in its directory, trimmed.
+  Status ReadDbId(std::string* db_id) const;
   const std::vector<MiscFile>& misc_files() const { return misc_files_; }
   // The replacement of mysql.gtid_slave_pos, waiting for its bootstrap (started
   // by Open) the first time.

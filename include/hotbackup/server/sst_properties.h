@@ -46,6 +46,19 @@ struct SstIdentity {
 // one of the three (an SST written before RocksDB 6.2x).
 Status ReadSstIdentity(const std::string& path, SstIdentity* identity);
 
+// The DB id RocksDB's SstFileWriter records in files made for bulk loading
+// (ingested files): not a database's, so never evidence of one.
+inline constexpr char kSstWriterDbId[] = "SST Writer";
+
+// The key an incremental backup matches the SST at `path` by: its
+// identity's Key() when it has one; otherwise (an SST written before RocksDB
+// 6.2x, or properties this reader cannot decode) kContentKeyPrefix and the
+// XXH3-128 of its whole contents, which costs one read of the file.
+// *db_id is the identity's DB id, or "" for a content key. kIoError and
+// kAborted (a signal during a content read) as usual.
+inline constexpr char kContentKeyPrefix[] = "xxh3-128:";
+Status ReadSstKey(const std::string& path, std::string* key, std::string* db_id);
+
 }  // namespace hotbackup
 
 #endif  // HOTBACKUP_SERVER_SST_PROPERTIES_H_

@@ -7,6 +7,7 @@
 
 #include "hotbackup/archive/archive_stream.h"
 #include "hotbackup/archive/checksum.h"
+#include "hotbackup/util/sha256.h"
 #include "support/test_support.h"
 
 namespace hotbackup {
@@ -20,6 +21,8 @@ Manifest Sample(size_t files) {
   m.rounds = 3;
   m.start_time = "2026-11-23T21:10:00Z";
   m.end_time = "2026-11-23T21:12:31Z";
+  m.backup_id = "00112233445566778899aabbccddeeff";
+  m.db_id = "d2a1c5e0-9c1e-4f7e-8c55-0a1b2c3d4e5f";
   for (size_t i = 0; i < files; ++i) {
     m.files.push_back({"db/t\"" + std::to_string(i) + "\\.frm", i * 1000, 0x0123456789abcdefull + i});
   }
@@ -226,7 +229,8 @@ TEST_CASE("Manifest: lines appended one by one parse back", "[unit][manifest]") 
   m.files.push_back({"zero", 0, 0});
   std::string json = ManifestHeader(m);
   for (size_t i = 0; i < m.files.size(); ++i) AppendManifestFileLine(m.files[i], i == 0, &json);
-  json += ManifestTrailer(true);
+  json += ManifestFilesEnd(true);
+  json += ManifestDigestLine(Sha256Hex(json));
   CHECK(json == SerializeManifest(m));
 
   Manifest back;
@@ -242,16 +246,129 @@ TEST_CASE("Manifest: lines appended one by one parse back", "[unit][manifest]") 
   }
 }
 
+// The text with its digest line made again for its (edited) body: what a
+// careful forger would do, so that the check behind the digest is reached.
+std::string Redigest(const std::string& json) {
+  const size_t body_end = json.rfind("\"sha256\": ");
+  const std::string body = json.substr(0, body_end);
+  return body + ManifestDigestLine(Sha256Hex(body));
+}
+
 TEST_CASE("Manifest: refuses an unknown version or a damaged document", "[unit][manifest]") {
   std::string json = SerializeManifest(Sample(2));
   Manifest m;
-  std::string v2 = json;
-  v2.replace(v2.find("\"version\": 1"), 12, "\"version\": 2");
-  CHECK(ParseManifest(v2, &m).code() == Status::Code::kNotSupported);
+  REQUIRE(ParseManifest(json, &m).ok());
+  std::string v3 = json;
+  v3.replace(v3.find("\"version\": 2"), 12, "\"version\": 3");
+  CHECK(ParseManifest(Redigest(v3), &m).code() == Status::Code::kNotSupported);
   CHECK(ParseManifest(json.substr(0, json.size() / 2), &m).code() == Status::Code::kCorruption);
   std::string bad_sum = json;
   bad_sum.replace(bad_sum.find("0123456789abcdef"), 16, "0123456789abcdeZ");
   CHECK(ParseManifest(bad_sum, &m).code() == Status::Code::kCorruption);
+  Status s = ParseManifest(Redigest(bad_sum), &m);
+  CHECK(s.code() == Status::Code::kCorruption);
+  CHECK_THAT(s.message(), Catch::Contains("bad checksum"));
+}
+
+TEST_CASE("Manifest: its sha256 line catches any edit, a cut and trailing bytes",
+          "[unit][manifest]") {
+  const std::string json = SerializeManifest(Sample(3));
+  Manifest m;
+  REQUIRE(ParseManifest(json, &m).ok());
+  // Every byte before the digest line, changed in a way that keeps valid
+  // JSON where it can: a digit, a letter, a blank.
+  size_t edits = 0;
+  for (size_t at = 0; at + 80 < json.size(); at += 7) {
+    std::string edited = json;
+    edited[at] = edited[at] == '1' ? '2' : edited[at] == ' ' ? '\t' : '1';
+    Status s = ParseManifest(edited, &m);
+    CAPTURE(at, json[at]);
+    CHECK(s.code() == Status::Code::kCorruption);
+    ++edits;
+  }
+  CHECK(edits > 50);
+  // The size of a file edited and the digest recomputed: accepted (the
+  // digest is a check, not a signature), and the edit is what is read.
+  std::string resized = json;
+  resized.replace(resized.find("\"size\":1000"), 11, "\"size\":1001");
+  REQUIRE(ParseManifest(Redigest(resized), &m).ok());
+  CHECK(m.files[1].size == 1001);
+  Status s = ParseManifest(resized, &m);
+  CHECK(s.code() == Status::Code::kCorruption);
+  CHECK_THAT(s.message(), Catch::Contains("sha256 does not match"));
+  CHECK(ParseManifest(json + "\n", &m).code() == Status::Code::kCorruption);
+  CHECK(ParseManifest(json.substr(0, json.size() - 3), &m).code() == Status::Code::kCorruption);
+  std::string no_id = json;
+  const std::string id_field = "\"backup_id\": \"00112233445566778899aabbccddeeff\"";
+  no_id.replace(no_id.find(id_field), id_field.size(), "\"backup_id\": \"\"");
+  CHECK(ParseManifest(Redigest(no_id), &m).code() == Status::Code::kCorruption);
+}
+
+TEST_CASE("Manifest: an incremental's parent, SST keys and base files round-trip",
+          "[unit][manifest]") {
+  Manifest m = Sample(0);
+  m.parent = ManifestParent{"ffeeddccbbaa99887766554433221100", std::string(64, 'a'),
+                            "2026-11-22T01:00:00Z"};
+  m.files.push_back({"000012.sst", 15157254, 42, "db-id/SESSION0123456789/12", ""});
+  m.files.push_back({"000009.sst", 777, 43, "db-id/SESSIONABCDEFGHIJ/9", m.parent->backup_id});
+  m.files.push_back({"000010.sst", 778, 44, "SST Writer/SESSION/1", "0123"});
+  m.files.push_back({"t/a.frm", 10, 45, "", ""});
+  const std::string json = SerializeManifest(m);
+  Manifest back;
+  Status s = ParseManifest(json, &back);
+  INFO(s.message() << "\n" << json);
+  REQUIRE(s.ok());
+  CHECK(back.version == 2);
+  CHECK(back.backup_id == m.backup_id);
+  CHECK(back.db_id == m.db_id);
+  REQUIRE(back.incremental());
+  CHECK(back.parent->backup_id == m.parent->backup_id);
+  CHECK(back.parent->sha256 == m.parent->sha256);
+  CHECK(back.parent->start_time == m.parent->start_time);
+  REQUIRE(back.files.size() == 4);
+  for (size_t i = 0; i < 4; ++i) {
+    CHECK(back.files[i].sst == m.files[i].sst);
+    CHECK(back.files[i].in == m.files[i].in);
+  }
+  CHECK_THAT(json, Catch::Contains("\"sst\":\"db-id/SESSION0123456789/12\"}"));
+
+  // A file "in" another backup only makes sense in an incremental, and
+  // never names the backup itself.
+  Manifest full = m;
+  full.parent.reset();
+  CHECK(ParseManifest(SerializeManifest(full), &back).code() == Status::Code::kCorruption);
+  Manifest self = m;
+  self.files[1].in = self.backup_id;
+  CHECK(ParseManifest(SerializeManifest(self), &back).code() == Status::Code::kCorruption);
+  Manifest bad_parent = m;
+  bad_parent.parent->sha256 = "abc";
+  CHECK(ParseManifest(SerializeManifest(bad_parent), &back).code() == Status::Code::kCorruption);
+}
+
+TEST_CASE("Manifest: a version 1 manifest (before ids and digests) is still read",
+          "[unit][manifest]") {
+  const std::string v1 =
+      "{\n  \"format\": \"myrocks_hotbackup manifest\",\n  \"version\": 1,\n"
+      "  \"tool_version\": \"0.1.0\",\n  \"server_version\": \"10.11\",\n"
+      "  \"stream\": \"tar\",\n  \"rounds\": 2,\n  \"start_time\": \"a\",\n"
+      "  \"end_time\": \"b\",\n  \"checksum\": \"xxh3-64\",\n  \"files\": [\n"
+      "    {\"path\":\"000012.sst\",\"size\":5,\"xxh3\":\"0000000000000001\"}\n  ]\n}\n";
+  Manifest m;
+  Status s = ParseManifest(v1, &m);
+  INFO(s.message());
+  REQUIRE(s.ok());
+  CHECK(m.version == 1);
+  CHECK(m.backup_id.empty());
+  CHECK_FALSE(m.incremental());
+  REQUIRE(m.files.size() == 1);
+  CHECK(m.files[0].sst.empty());
+}
+
+TEST_CASE("Manifest: backup ids are 32 hex digits and differ", "[unit][manifest]") {
+  const std::string a = NewBackupId(), b = NewBackupId();
+  CHECK(a.size() == 32);
+  CHECK(a.find_first_not_of("0123456789abcdef") == std::string::npos);
+  CHECK(a != b);
 }
 
 TEST_CASE("Manifest: a stream of many files spills its list and still writes it whole",
@@ -281,6 +398,53 @@ TEST_CASE("Manifest: a stream of many files spills its list and still writes it 
   CHECK(m.files[0].path == "db/f0");
   CHECK(m.files[kFiles - 1].path == "db/f" + std::to_string(kFiles - 1));
   CHECK(m.files[4321].size == 4);
+}
+
+TEST_CASE("Manifest: a spilled stream with base files writes the same bytes to its copy",
+          "[unit][manifest]") {
+  test::TempDir dir;
+  const size_t kFiles = 3000;
+  for (size_t i = 0; i < kFiles; ++i) test::WriteFile(dir / ("f" + std::to_string(i)), "abc");
+  StringSink sink;
+  StreamOptions options;
+  options.format = ArchiveFormat::kTar;
+  std::unique_ptr<ArchiveStream> stream;
+  REQUIRE(ArchiveStream::Open(options, &sink, &stream).ok());
+  Manifest header = Sample(0);
+  header.parent = ManifestParent{"0123", std::string(64, 'b'), "then"};
+  for (size_t i = 0; i < kFiles; ++i) {
+    const std::string name = "f" + std::to_string(i);
+    REQUIRE(stream->AddFile(dir / name, name, GrowthPolicy::kFail, "db/s/" + std::to_string(i)).ok());
+    // Base files interleaved, as a backup lists them after its own.
+    if (i % 1000 == 0) {
+      REQUIRE(stream->ListFileFromBase({"b" + std::to_string(i), 7, 8, "db/t/1", "0123"}).ok());
+    }
+  }
+  CHECK(stream->ListFileFromBase({"nobody", 7, 8, "", ""}).code() ==
+        Status::Code::kInvalidArgument);
+  StringSink copy;
+  REQUIRE(stream->AddManifest(header, &copy).ok());
+  REQUIRE(stream->Finish().ok());
+  CHECK_FALSE(copy.finished());  // the caller finishes it once the archive is complete
+
+  Manifest m;
+  Status s = ParseManifest(copy.contents(), &m);
+  INFO(s.message());
+  REQUIRE(s.ok());
+  REQUIRE(m.files.size() == kFiles + 3);
+  CHECK(m.files[0].sst == "db/s/0");
+  CHECK(m.files[1].path == "b0");
+  CHECK(m.files[1].in == "0123");
+  CHECK(m.files.back().sst == "db/s/" + std::to_string(kFiles - 1));
+  // The archive's manifest entry holds exactly the copy's bytes.
+  CHECK_THAT(sink.contents(), Catch::Contains(copy.contents()));
+
+  // A manifest without its id would not parse back: refused when written.
+  StringSink other;
+  REQUIRE(ArchiveStream::Open(options, &other, &stream).ok());
+  Manifest no_id = Sample(0);
+  no_id.backup_id.clear();
+  CHECK(stream->AddManifest(no_id).code() == Status::Code::kInvalidArgument);
 }
 
 }  // namespace
