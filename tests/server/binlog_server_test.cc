@@ -20,6 +20,7 @@
 #include "hotbackup/archive/manifest.h"
 #include "hotbackup/server/mysql_connection.h"
 #include "support/sandbox_server.h"
+#include "support/writers.h"
 #include "support/test_support.h"
 
 namespace hotbackup {
@@ -33,65 +34,11 @@ using test::SandboxServer;
 using test::TempDir;
 using test::TrimTrailing;
 using test::GtidSequence;
+using test::CountWriterTransactions;
+using test::kRowsPerTransaction;
+using test::Writers;
 
-constexpr int kRowsPerTransaction = 51;
 constexpr int kWriters = 8;
-
-// Writer connections committing kRowsPerTransaction-row transactions into
-// t.w until stopped; each transaction is one GTID in the binlog.
-class Writers {
- public:
-  Writers(const std::string& socket, int count) {
-    for (int w = 0; w < count; ++w) {
-      threads_.emplace_back([this, socket, w] { Write(socket, w); });
-    }
-  }
-  ~Writers() { Stop(); }
-
-  void Stop() {
-    stop_.store(true);
-    for (std::thread& t : threads_) {
-      if (t.joinable()) t.join();
-    }
-  }
-  int committed() const { return committed_.load(); }
-  std::string error() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return error_;
-  }
-
- private:
-  void Write(const std::string& socket, int writer) {
-    ConnectionConfig config;
-    config.socket = socket;
-    MysqlConnection c;
-    Status s = c.Connect(config);
-    for (int txn = next_txn_base_ + 1; s.ok() && !stop_.load(); ++txn) {
-      std::string sql = "INSERT INTO t.w (writer, txn, k, v) VALUES ";
-      for (int k = 0; k < kRowsPerTransaction; ++k) {
-        sql += (k ? ",(" : "(") + std::to_string(writer) + "," + std::to_string(txn) + "," +
-               std::to_string(k) + ",REPEAT('x', 60))";
-      }
-      s = c.Execute("BEGIN");
-      if (s.ok()) s = c.Execute(sql);
-      if (s.ok()) s = c.Execute("COMMIT");
-      if (s.ok()) committed_.fetch_add(1);
-    }
-    if (!s.ok()) {
-      std::lock_guard<std::mutex> lock(mu_);
-      error_ = s.message();
-    }
-  }
-
-  // Transaction numbers are unique per writer across Writers objects.
-  static inline std::atomic<int> base_counter_{0};
-  int next_txn_base_ = base_counter_.fetch_add(1) * 1000000;
-  std::vector<std::thread> threads_;
-  std::atomic<bool> stop_{false};
-  std::atomic<int> committed_{0};
-  std::mutex mu_;
-  std::string error_;
-};
 
 // A primary with the binlog on (ROW), a replication user, a table of bulk
 // rows (several SSTs, so the backup runs several rounds) and the writers'
@@ -158,14 +105,6 @@ Restored RestoreArchive(const std::string& archive, bool with_tar, const TempDir
                           "--server-id=" + std::to_string(server_id), "--skip-slave-start"};
   out.server = std::make_unique<SandboxServer>(settings);
   return out;
-}
-
-// Transactions of the writers in a server's t.w; every one complete.
-uint64_t CountWriterTransactions(SandboxServer& server) {
-  CHECK(TrimTrailing(server.Sql("SELECT COUNT(*) FROM (SELECT writer, txn FROM t.w GROUP BY writer, txn "
-                        "HAVING COUNT(*) <> " +
-                        std::to_string(kRowsPerTransaction) + ") partial")) == "0");
-  return std::stoull(TrimTrailing(server.Sql("SELECT COUNT(DISTINCT writer, txn) FROM t.w")));
 }
 
 std::string Checksums(SandboxServer& server) {
