@@ -501,6 +501,16 @@ TEST_CASE("Incremental: a base of another server, a tampered manifest, a wrong, 
     test::WriteFile(needed, bytes);
   }
   restore_refused(base, "does not match the manifest");
+  // Rotation: the same file as base and as the saved manifest.
+  fs::copy_file(work / "full.json", work / "latest.json");
+  r = Backup(*source, cp, {"--output=" + (work / "inc-rotated.tar"),
+                           "--incremental_base=" + (work / "latest.json"),
+                           "--save_manifest=" + (work / "latest.json")});
+  INFO(r.stderr_text);
+  REQUIRE(r.exit_code == 0);
+  const Manifest rotated = ReadManifest(work / "latest.json");
+  REQUIRE(rotated.incremental());
+  CHECK(rotated.parent->sha256 == Sha256Hex(full_json));
   // A full backup given a base: refused too.
   ProcessResult rf = Extract(work / "full.tar", work / "d-full2", base);
   CHECK(rf.exit_code == 1);

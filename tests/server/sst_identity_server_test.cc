@@ -101,6 +101,55 @@ TEST_CASE("SST identity: DB id, session id and file number of a real server's SS
   test::WriteFile(work / "text.sst", std::string(4096, 'a'));
   CHECK(ReadSstIdentity(work / "text.sst", &id).code() == Status::Code::kCorruption);
   CHECK(ReadSstIdentity(work / "missing.sst", &id).code() == Status::Code::kIoError);
+
+  // ReadSstKey: the identity where there is one; for a file without (here:
+  // one that is no SST at all) a key from its whole contents, equal for
+  // equal bytes only.
+  std::string key, key_db_id;
+  REQUIRE(ReadSstKey(sst, &key, &key_db_id).ok());
+  REQUIRE(ReadSstIdentity(sst, &id).ok());
+  CHECK(key == id.Key());
+  CHECK(key_db_id == db_id);
+  test::WriteFile(work / "same.sst", std::string(4096, 'a'));
+  std::string text_key, same_key, flipped_key;
+  REQUIRE(ReadSstKey(work / "text.sst", &text_key, &key_db_id).ok());
+  CHECK(key_db_id.empty());
+  CHECK(text_key.starts_with(kContentKeyPrefix));
+  CHECK(text_key.size() == std::string(kContentKeyPrefix).size() + 32);
+  REQUIRE(ReadSstKey(work / "same.sst", &same_key, &key_db_id).ok());
+  CHECK(same_key == text_key);
+  REQUIRE(ReadSstKey(work / "flipped.sst", &flipped_key, &key_db_id).ok());
+  CHECK(flipped_key.starts_with(kContentKeyPrefix));
+  CHECK(flipped_key != text_key);
+  CHECK(ReadSstKey(work / "missing.sst", &key, &key_db_id).code() == Status::Code::kIoError);
+}
+
+TEST_CASE("SST identity: files made by bulk loading carry the SST Writer id and distinct keys",
+          "[server][sst]") {
+  SandboxServer server;
+  server.Sql(
+      "CREATE DATABASE t; USE t; "
+      "CREATE TABLE t.b1 (id INT PRIMARY KEY, v TEXT) ENGINE=ROCKSDB; "
+      "CREATE TABLE t.b2 (id INT PRIMARY KEY, v TEXT) ENGINE=ROCKSDB; "
+      "SET SESSION rocksdb_bulk_load = 1; "
+      "INSERT INTO t.b1 SELECT seq, REPEAT('x', 100) FROM seq_1_to_20000; "
+      "INSERT INTO t.b2 SELECT seq, REPEAT('y', 100) FROM seq_1_to_20000; "
+      "SET SESSION rocksdb_bulk_load = 0; "
+      "SET SESSION rocksdb_bulk_load = 1; "
+      "INSERT INTO t.b1 SELECT seq, REPEAT('z', 100) FROM seq_20001_to_40000; "
+      "SET SESSION rocksdb_bulk_load = 0");
+  CHECK(TrimTrailing(server.Sql("SELECT COUNT(*) FROM t.b1")) == "40000");
+  std::set<std::string> keys;
+  size_t bulk_loaded = 0;
+  for (const std::string& path : Ssts(server.datadir() + "/#rocksdb")) {
+    SstIdentity id;
+    REQUIRE(ReadSstIdentity(path, &id).ok());
+    if (id.db_id != kSstWriterDbId) continue;
+    ++bulk_loaded;
+    INFO(path << " " << id.Key());
+    CHECK(keys.insert(id.Key()).second);  // no two files share a key
+  }
+  CHECK(bulk_loaded >= 3);
 }
 
 }  // namespace

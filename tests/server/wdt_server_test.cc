@@ -177,7 +177,8 @@ TEST_CASE(
   while (committed.load() < 50) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   std::vector<std::string> args = WdtArgs(*server, ssh, receive_dir, work / "cp");
   // Throttled so that a round's interval ends mid-transfer: several rounds.
-  args.insert(args.end(), {"--interval=2", "--avg_mbytes_per_sec=4"});
+  args.insert(args.end(), {"--interval=2", "--avg_mbytes_per_sec=4",
+                            "--save_manifest=" + (work / "saved.json")});
   ProcessResult r = Run(args);
   stop.store(true);
   writer.join();
@@ -201,6 +202,12 @@ TEST_CASE(
   Manifest manifest;
   REQUIRE(ParseManifest(test::ReadFile(receive_dir + "/" + kManifestPath), &manifest).ok());
   CHECK(manifest.stream == "wdt");
+  // --save_manifest: the received manifest, byte for byte; SSTs keyed for
+  // a later incremental.
+  CHECK(test::ReadFile(work / "saved.json") == test::ReadFile(receive_dir + "/" + kManifestPath));
+  size_t keyed_ssts = 0;
+  for (const ManifestFile& f : manifest.files) keyed_ssts += f.path.ends_with(".sst") && !f.sst.empty();
+  CHECK(keyed_ssts > 0);
   REQUIRE(manifest.binlog.has_value());
   CHECK(manifest.binlog->consistent);
   const std::string binlog_info = test::ReadFile(receive_dir + "/xtrabackup_binlog_info");
