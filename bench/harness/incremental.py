@@ -100,7 +100,8 @@ def sst_files(sandbox):
 
 def wait_settled(sandbox, timeout=600, quiet_s=3.0):
     """Flushes the memtables, then waits until no flush or compaction is
-    pending and the set of SSTs has not changed for `quiet_s` seconds."""
+    pending and the set of SSTs has not changed for `quiet_s` seconds; False
+    if that did not happen in `timeout` seconds."""
     sandbox.sql("SET GLOBAL rocksdb_force_flush_memtable_now = 1;")
     deadline = time.monotonic() + timeout
     last = None
@@ -116,9 +117,9 @@ def wait_settled(sandbox, timeout=600, quiet_s=3.0):
             last = files
             since = time.monotonic()
         elif time.monotonic() - since >= quiet_s:
-            return
+            return True
         time.sleep(0.5)
-    raise RuntimeError("the server's flushes and compactions did not settle in %d s" % timeout)
+    return False
 
 
 def lsm_shape(sandbox):
@@ -260,6 +261,7 @@ def manifest_counts(path):
     c = {"backup_id": m.get("backup_id"), "parent": (m.get("parent") or {}).get("backup_id"),
          "sent_ssts": 0, "sent_sst_bytes": 0, "held_ssts": 0, "held_sst_bytes": 0,
          "other_files": 0, "other_bytes": 0}
+    others = []
     for f in m["files"]:
         name = f.get("path") or bytes.fromhex(f["path_hex"]).decode(errors="replace")
         if SST_NAME.match(os.path.basename(name)):
@@ -269,6 +271,8 @@ def manifest_counts(path):
         else:
             c["other_files"] += 1
             c["other_bytes"] += f["size"]
+            others.append((f["size"], name))
+    c["largest_others"] = [[name, size] for size, name in sorted(others, reverse=True)[:6]]
     return c
 
 
@@ -311,6 +315,9 @@ class Runner:
         """A backup into workdir/name (kept), its manifest in name.json."""
         out = os.path.join(self.workdir, name)
         manifest = out + ".json"
+        for path in (out, manifest):  # an earlier repetition's
+            if os.path.exists(path):
+                os.unlink(path)
         argv = [self.binary, "--socket=" + self.sandbox.socket, "-u", "root",
                 "--checkpoint_dir=" + os.path.join(self.sandbox.dir, "ckpt"),
                 "--output=" + out, "--save_manifest=" + manifest] + extra
@@ -420,6 +427,11 @@ def markdown_tables(results):
         fmt(s["full_s"], 2), fmt(s["full_mb"]), fmt(s["incremental_s"], 2),
         fmt(s["incremental_mb"]), pct(s["bytes_ratio"]), pct(s["time_ratio"]),
         pct(s["held_share"])))
+    last = results["backup_reps"][-1]["incremental"]
+    lines += ["", "What the incremental sends besides SSTs (every backup sends them): %d files, "
+              "%.1f MB; the largest: %s." % (
+                  last["other_files"], last["other_bytes"] / MB,
+                  ", ".join("%s %.1f MB" % (n, b / MB) for n, b in last["largest_others"][:4]))]
     z = results.get("zstd")
     if z:
         f, inc = z["full"], z["incremental"]

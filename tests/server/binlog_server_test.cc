@@ -121,7 +121,7 @@ void ReplicateAndCompare(SandboxServer& replica, SandboxServer& primary,
               position_clause);
   replica.Sql("START SLAVE");
   const std::string target = TrimTrailing(primary.Sql("SELECT @@global.gtid_binlog_pos"));
-  std::string waited = TrimTrailing(replica.Sql("SELECT MASTER_GTID_WAIT('" + target + "', 120)"));
+  std::string waited = TrimTrailing(replica.Sql("SELECT MASTER_GTID_WAIT('" + target + "', 300)"));
   INFO("replica status: " << replica.Sql("SHOW SLAVE STATUS\\G"));
   REQUIRE(waited == "0");
   CHECK(Checksums(replica) == Checksums(primary));
@@ -274,7 +274,7 @@ TEST_CASE("Binlog: a replica's backup with --slave_info seeds another replica of
   second.server->Sql("SET GLOBAL gtid_slave_pos = '" + source.gtid_slave_pos + "'");
   ReplicateAndCompare(*second.server, *primary, "MASTER_USE_GTID=slave_pos");
   const std::string target = TrimTrailing(primary->Sql("SELECT @@global.gtid_binlog_pos"));
-  REQUIRE(TrimTrailing(replica.Sql("SELECT MASTER_GTID_WAIT('" + target + "', 120)")) == "0");
+  REQUIRE(TrimTrailing(replica.Sql("SELECT MASTER_GTID_WAIT('" + target + "', 300)")) == "0");
   CHECK(Checksums(*second.server) == Checksums(replica));
 }
 
