@@ -26,6 +26,8 @@ const char* const kTopLevelExclusions[] = {
     "gaplock.log",
     "ibdata",
     "ib_logfile",
+    // InnoDB's temporary tablespace: made anew at every start, never data.
+    "ibtmp",
     ".trash",
     // The manifest and the position files of the backup this datadir was
     // restored from (move-back leaves them, as mariabackup's restores do).

@@ -45,6 +45,7 @@ TEST_CASE("Misc files: the binlog, relay logs, their indexes, replication state 
                         "master-conn2.info",
                         "aria_log_control",
                         "aria_log.00000001",
+                        "ibtmp1",
                         "host.err",
                         "shop/orders.frm",
                         "shop/db.opt",
