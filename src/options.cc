@@ -148,6 +148,18 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
     ("incremental_base_dir", "--extract / --verify of an incremental backup: the extracted "
      "backup it was taken against; the files it holds are taken from there",
      cxxopts::value<std::string>())
+    ("encrypt_recipient", "Encrypt the backup (age format) to this age1... public key; "
+     "repeatable", cxxopts::value<std::vector<std::string>>())
+    ("encrypt_recipients_file", "Encrypt to the recipients listed in this file (age's "
+     "recipients file format)", cxxopts::value<std::string>())
+    ("encrypt_passphrase_file", "Encrypt with the passphrase on this file's first line "
+     "(age's scrypt; the file must be mode 0600 or stricter)", cxxopts::value<std::string>())
+    ("encrypt_threads", "Threads sealing the encrypted stream (0 = the main thread)",
+     cxxopts::value<int>()->default_value("2"))
+    ("decrypt_identity", "--extract / --verify of an encrypted archive: age identity file "
+     "(age-keygen's output)", cxxopts::value<std::string>())
+    ("decrypt_passphrase_file", "--extract / --verify of an archive encrypted with a "
+     "passphrase: the file holding it (mode 0600)", cxxopts::value<std::string>())
     ("h,help", "Print this help and exit")
     ("version", "Print the version and exit");
   // clang-format on
@@ -205,6 +217,20 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
     if (r.count("input")) o->input = r["input"].as<std::string>();
     if (r.count("incremental_base")) o->incremental_base = r["incremental_base"].as<std::string>();
     if (r.count("save_manifest")) o->save_manifest = r["save_manifest"].as<std::string>();
+    if (r.count("encrypt_recipient")) {
+      o->encrypt_recipients = r["encrypt_recipient"].as<std::vector<std::string>>();
+    }
+    if (r.count("encrypt_recipients_file")) {
+      o->encrypt_recipients_file = r["encrypt_recipients_file"].as<std::string>();
+    }
+    if (r.count("encrypt_passphrase_file")) {
+      o->encrypt_passphrase_file = r["encrypt_passphrase_file"].as<std::string>();
+    }
+    o->encrypt_threads = r["encrypt_threads"].as<int>();
+    if (r.count("decrypt_identity")) o->decrypt_identity = r["decrypt_identity"].as<std::string>();
+    if (r.count("decrypt_passphrase_file")) {
+      o->decrypt_passphrase_file = r["decrypt_passphrase_file"].as<std::string>();
+    }
     if (r.count("incremental_base_dir")) {
       o->incremental_base_dir = r["incremental_base_dir"].as<std::string>();
     }
@@ -248,6 +274,28 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
   if (!o->incremental_base_dir.empty() && !o->extract && !(o->verify && o->backup_dir.empty())) {
     return Status::InvalidArgument(
         "--incremental_base_dir goes with --extract or --verify of an incremental archive");
+  }
+  const bool encrypting = !o->encrypt_recipients.empty() || !o->encrypt_recipients_file.empty() ||
+                          !o->encrypt_passphrase_file.empty();
+  const bool decrypting = !o->decrypt_identity.empty() || !o->decrypt_passphrase_file.empty();
+  if (encrypting && restoring) {
+    return Status::InvalidArgument("--encrypt_* options are backup options; --extract and --verify "
+                                   "take --decrypt_identity or --decrypt_passphrase_file");
+  }
+  if (decrypting && !o->extract && !(o->verify && o->backup_dir.empty())) {
+    return Status::InvalidArgument("--decrypt_* options go with --extract or --verify of an archive");
+  }
+  if (!o->encrypt_passphrase_file.empty() &&
+      (!o->encrypt_recipients.empty() || !o->encrypt_recipients_file.empty())) {
+    return Status::InvalidArgument(
+        "--encrypt_passphrase_file cannot be combined with recipients (age allows a passphrase "
+        "only on its own)");
+  }
+  if (encrypting && o->stream == StreamKind::kWdt) {
+    return Status::InvalidArgument("encryption is not supported with --stream=wdt");
+  }
+  if (o->encrypt_threads < 0 || o->encrypt_threads > 256) {
+    return Status::InvalidArgument("--encrypt_threads must be between 0 and 256");
   }
   if (!o->incremental_base.empty() && o->stream == StreamKind::kWdt) {
     return Status::InvalidArgument("--incremental_base is not supported with --stream=wdt");

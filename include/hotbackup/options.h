@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "hotbackup/archive/archive_stream.h"
 #include "hotbackup/util/status.h"
@@ -57,6 +58,12 @@ struct Options {
   std::string incremental_base;      // backup: the manifest of the backup to build on
   std::string save_manifest;         // backup: also write the manifest to this file
   std::string incremental_base_dir;  // extract/verify: the extracted parent backup
+  std::vector<std::string> encrypt_recipients;  // backup: age1... public keys
+  std::string encrypt_recipients_file;          // backup: age's recipients file
+  std::string encrypt_passphrase_file;          // backup: scrypt passphrase, file mode 0600
+  int encrypt_threads = 2;                      // backup: sealing threads
+  std::string decrypt_identity;                 // extract/verify: age identity file
+  std::string decrypt_passphrase_file;          // extract/verify: the passphrase
 
   bool help = false;
   bool version = false;

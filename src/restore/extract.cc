@@ -11,6 +11,9 @@
 
 #include "hotbackup/archive/archive_reader.h"
 #include "hotbackup/archive/xbstream_format.h"
+#include "hotbackup/encrypt/age_options.h"
+#include "hotbackup/encrypt/age_stream.h"
+#include "hotbackup/encrypt/openssl_crypto.h"
 #include "hotbackup/io/byte_source.h"
 #include "hotbackup/io/unique_fd.h"
 #include "hotbackup/restore/extract_target.h"
@@ -64,10 +67,32 @@ Status Run(const Options& options, const std::string& target_dir) {
   HOTBACKUP_RETURN_IF_ERROR(target.Open(target_dir));
 
   FdSource raw(fd, name);
-  PeekSource compressed_peek(&raw);
+  PeekSource outer_peek(&raw);
   std::string_view head;
-  HOTBACKUP_RETURN_IF_ERROR(compressed_peek.Peek(4, &head));
+  HOTBACKUP_RETURN_IF_ERROR(outer_peek.Peek(sizeof(kAgeMagic) - 1, &head));
   if (head.empty()) return Status::Corruption(name + " is empty: no archive to read");
+  // Layers from the outside in: age encryption, zstd, then the archive.
+  ByteSource* stream = &outer_peek;
+  std::unique_ptr<ByteSource> decrypted;
+  const bool encrypted = head == std::string_view(kAgeMagic, sizeof(kAgeMagic) - 1);
+  if (encrypted) {
+    std::optional<AgeDecryptWith> with;
+    HOTBACKUP_RETURN_IF_ERROR(DecryptionFromOptions(options, &with));
+    if (!with) {
+      return Status::InvalidArgument(name + " is encrypted (age): give --decrypt_identity or "
+                                            "--decrypt_passphrase_file");
+    }
+    AgeFileKey file_key;
+    HOTBACKUP_RETURN_IF_ERROR(ReadAgeHeader(&outer_peek, *with, &file_key).WithContext(name));
+    HOTBACKUP_RETURN_IF_ERROR(NewAgeDecryptSource(&outer_peek, file_key, name, &decrypted));
+    Wipe(file_key);
+    stream = decrypted.get();
+  } else if (!options.decrypt_identity.empty() || !options.decrypt_passphrase_file.empty()) {
+    HB_LOG_WARN("%s is not encrypted; the --decrypt_* option is not needed", name.c_str());
+  }
+  PeekSource compressed_peek(stream);
+  HOTBACKUP_RETURN_IF_ERROR(compressed_peek.Peek(4, &head));
+  if (head.empty()) return Status::Corruption(name + " holds no archive");
   std::unique_ptr<ByteSource> zstd;
   ByteSource* plain = &compressed_peek;
   const bool compressed = head.size() == 4 && std::memcmp(head.data(), kZstdMagic, 4) == 0;
@@ -83,14 +108,17 @@ Status Run(const Options& options, const std::string& target_dir) {
                    std::memcmp(head.data() + kTarMagicOffset, "ustar", 5) == 0;
   if (!xbstream && !tar) {
     return Status::Corruption(name + " is neither a tar nor an XBSTREAM archive" +
-                              (compressed ? " (after zstd decompression)" : ""));
+                              (compressed ? " (after zstd decompression)" : "") +
+                              (encrypted ? " (after decryption)" : ""));
   }
   const char* format = xbstream ? "n XBSTREAM" : " tar";
+  const std::string layers =
+      std::string(compressed ? "+zstd" : "") + (encrypted ? "+age" : "");
   if (target_dir.empty()) {
-    HB_LOG_INFO("Verifying a%s%s archive from %s", format, compressed ? "+zstd" : "", name.c_str());
+    HB_LOG_INFO("Verifying a%s%s archive from %s", format, layers.c_str(), name.c_str());
   } else {
-    HB_LOG_INFO("Extracting a%s%s archive from %s into %s", format, compressed ? "+zstd" : "",
-                name.c_str(), target_dir.c_str());
+    HB_LOG_INFO("Extracting a%s%s archive from %s into %s", format, layers.c_str(), name.c_str(),
+                target_dir.c_str());
   }
 
   HOTBACKUP_RETURN_IF_ERROR(xbstream ? ReadXbstream(&source, &target) : ReadTar(&source, &target));

@@ -25,6 +25,8 @@
 #include <vector>
 
 #include "hotbackup/archive/archive_stream.h"
+#include "hotbackup/encrypt/age_options.h"
+#include "hotbackup/encrypt/age_stream.h"
 #include "hotbackup/io/file_copy.h"
 #include "hotbackup/io/file_io.h"
 #include "hotbackup/io/output_file.h"
@@ -90,6 +92,7 @@ class BackupRun {
                   base_->manifest().backup_id.c_str(), base_->manifest().start_time.c_str(),
                   base_->sst_count());
     }
+    HOTBACKUP_RETURN_IF_ERROR(EncryptionFromOptions(options_, &encryption_));
     // The outputs first: a terminal or an unwritable file is refused before
     // the server is asked for anything.
     if (options_.output.empty()) {
@@ -156,7 +159,19 @@ class BackupRun {
     so.on_progress = [this](uint64_t bytes) {
       if (sending_sst_) progress_.AddSent(bytes);
     };
-    return ArchiveStream::Open(so, output_.get(), &stream_);
+    // Encryption is the last transform: what leaves is an age file.
+    ByteSink* output = output_.get();
+    if (encryption_) {
+      HOTBACKUP_RETURN_IF_ERROR(
+          NewAgeEncryptSink(*encryption_, options_.encrypt_threads, output, &encryptor_));
+      output = encryptor_.get();
+      HB_LOG_INFO("Encrypting the stream (age) to %s",
+                  encryption_->passphrase
+                      ? "a passphrase"
+                      : (std::to_string(encryption_->recipients.size()) + " recipient" +
+                         (encryption_->recipients.size() == 1 ? "" : "s")).c_str());
+    }
+    return ArchiveStream::Open(so, output, &stream_);
   }
 
   Status RunRound(int round, bool* finished) {
@@ -439,6 +454,8 @@ class BackupRun {
   uint64_t base_bytes_ = 0;
   std::unique_ptr<OutputFile> output_;
   std::unique_ptr<OutputFile> manifest_copy_;  // --save_manifest
+  std::optional<AgeEncryptTo> encryption_;
+  std::unique_ptr<ByteSink> encryptor_;  // between the archive stream and output_
   std::unique_ptr<ArchiveStream> stream_;
   ProgressReporter progress_;
   bool direct_ = false;
