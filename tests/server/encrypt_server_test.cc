@@ -2,6 +2,8 @@
 // committing: restored through our --extract and through the stock tools
 // (age -d | zstd -dc | mbstream -x), each into a server whose tables match
 // the recorded point; the key never reaches the log.
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 
@@ -87,6 +89,32 @@ TEST_CASE("age: an encrypted backup under writers restores through ours and thro
     CHECK(restored->Sql("CHECKSUM TABLE t.bulk EXTENDED") == static_sums);
     CHECK(test::CountWriterTransactions(*restored) == recorded);
   }
+
+  // A passphrase instead of keys: the file must be its owner's alone.
+  test::WriteFile(work / "pass", "a long passphrase for the backups\n");
+  chmod((work / "pass").c_str(), 0640);
+  r = Run({BinaryPath(), "--socket=" + source.socket(), "--checkpoint_dir=" + (work / "cp"),
+           "--encrypt_passphrase_file=" + (work / "pass"), "--output=" + (work / "p.tar.age")});
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.stderr_text, Catch::Contains("chmod 600"));
+  CHECK(test::CountErrorLines(r.stderr_text) == 1);
+  CHECK_FALSE(fs::exists(work / "p.tar.age"));
+  chmod((work / "pass").c_str(), 0600);
+  r = Run({BinaryPath(), "--socket=" + source.socket(), "--checkpoint_dir=" + (work / "cp"),
+           "--encrypt_passphrase_file=" + (work / "pass"), "--output=" + (work / "p.tar.age")});
+  INFO(r.stderr_text);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.stderr_text, !Catch::Contains("long passphrase"));
+  CHECK_THAT(test::ReadFile(work / "p.tar.age").substr(0, 200), Catch::Contains("-> scrypt "));
+  r = Run({BinaryPath(), "--verify", "--input=" + (work / "p.tar.age"),
+           "--decrypt_passphrase_file=" + (work / "pass")});
+  INFO(r.stderr_text);
+  CHECK(r.exit_code == 0);
+  // The key file where a passphrase was used, and the other way round.
+  r = Run({BinaryPath(), "--verify", "--input=" + (work / "p.tar.age"),
+           "--decrypt_identity=" + (work / "key.txt")});
+  CHECK(r.exit_code == 1);
+  CHECK(test::CountErrorLines(r.stderr_text) == 1);
 
   // The stock tools: age -d | zstd -dc | mbstream -x.
   REQUIRE(Run({"age", "-d", "-i", work / "key.txt", "-o", work / "plain.xbs.zst", archive})
