@@ -17,7 +17,8 @@ class Runner:
     def run(self, stages, cwd, env=None):
         """Runs `stages` (argv lists) as a pipeline into bench_drain. Returns
         dict(wall_s, out_bytes, rss_kib (sum over the producer stages), ok,
-        error).
+        error, cpu_s (user + system seconds of the producer stages, with
+        their children), drain_cpu_s).
 
         Each stage runs under GNU time, which reports its peak RSS (with
         that of its descendants): getrusage in this process would not do, as
@@ -56,12 +57,15 @@ class Runner:
             os.close(write_end)
             write_end = -1
             rcs = []
+            cpu = 0.0
             for p in procs:
-                _, status, _ = os.wait4(p.pid, 0)
+                _, status, ru = os.wait4(p.pid, 0)
                 p.returncode = os.waitstatus_to_exitcode(status)
                 self.live.remove(p)
                 rcs.append(p.returncode)
-            _, status, _ = os.wait4(drain.pid, 0)
+                cpu += ru.ru_utime + ru.ru_stime
+            _, status, ru = os.wait4(drain.pid, 0)
+            drain_cpu = ru.ru_utime + ru.ru_stime
             drain.returncode = os.waitstatus_to_exitcode(status)
             self.live.remove(drain)
             wall = time.perf_counter() - start
@@ -97,7 +101,7 @@ class Runner:
             with open(count_path) as f:
                 out_bytes = int(f.read())
         return {"wall_s": wall, "out_bytes": out_bytes, "rss_kib": rss, "ok": ok,
-                "error": error, "others_pct": others_pct}
+                "error": error, "others_pct": others_pct, "cpu_s": cpu, "drain_cpu_s": drain_cpu}
 
     def kill_all(self):
         kill_processes(self.live)
