@@ -5,6 +5,7 @@
 #include "hotbackup/restore/extract_target.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -57,11 +58,41 @@ Status ExtractTarget::Open(const std::string& dir) {
     fs::create_directories(parent, ec);
     if (ec) return Status::IOError("create " + parent.string(), ec.value());
   }
-  std::string templ = final_dir_ + ".extracting-XXXXXX";
+  HOTBACKUP_RETURN_IF_ERROR(RemoveStaleTemporaryTrees());
+  std::string templ = final_dir_ + kExtractingInfix + "XXXXXX";
   if (mkdtemp(templ.data()) == nullptr) return Status::IOError("create " + templ, errno);
   temp_dir_ = templ;
   root_ = UniqueFd(open(temp_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (!root_.valid()) return Status::IOError("open " + temp_dir_, errno);
+  // Held until the tree is renamed or removed: the next run tells a live
+  // extraction's tree from one a killed run left.
+  if (flock(root_.get(), LOCK_EX | LOCK_NB) != 0) return Status::IOError("lock " + temp_dir_, errno);
+  return Status::OK();
+}
+
+Status ExtractTarget::RemoveStaleTemporaryTrees() {
+  const fs::path final_path(final_dir_);
+  const std::string prefix = final_path.filename().string() + kExtractingInfix;
+  fs::path parent = final_path.parent_path();
+  if (parent.empty()) parent = ".";
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(parent, ec)) {
+    const std::string name = e.path().filename().string();
+    if (!name.starts_with(prefix) || name.size() != prefix.size() + 6) continue;
+    UniqueFd dir(open(e.path().c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!dir.valid()) continue;  // not a directory of ours
+    if (flock(dir.get(), LOCK_EX | LOCK_NB) != 0) {
+      if (errno == EWOULDBLOCK) {
+        return Status::InvalidArgument("another --extract into " + final_dir_ + " is running (" +
+                                       e.path().string() + ")");
+      }
+      return Status::IOError("lock " + e.path().string(), errno);
+    }
+    fs::remove_all(e.path(), ec);
+    if (ec) return Status::IOError("remove " + e.path().string(), ec.value());
+    HB_LOG_WARN("Removed %s, left by an extraction that did not finish", e.path().c_str());
+  }
+  if (ec) return Status::IOError("list " + parent.string(), ec.value());
   return Status::OK();
 }
 

@@ -114,7 +114,7 @@ class BackupRun {
               (options_.direct_io == DirectIo::kAuto && server_.server_direct_reads());
     HB_LOG_INFO("Direct I/O: %d", direct_ ? 1 : 0);
     HOTBACKUP_RETURN_IF_ERROR(OpenStream());
-    HOTBACKUP_RETURN_IF_ERROR(PrepareCheckpointRoot(options_.checkpoint_dir));
+    HOTBACKUP_RETURN_IF_ERROR(PrepareCheckpointRoot(options_.checkpoint_dir, &checkpoint_lock_));
 
     bool finished = false;
     for (int round = 1; !finished; ++round) {
@@ -445,6 +445,7 @@ class BackupRun {
   };
 
   const Options& options_;
+  CheckpointRootLock checkpoint_lock_;  // outlives every round's checkpoint
   ServerSession server_;
   std::unique_ptr<IncrementalBase> base_;
   std::string backup_id_;

@@ -142,7 +142,7 @@ class WdtBackupRun {
     HOTBACKUP_RETURN_IF_ERROR(server_.Open());
     Status db_id = server_.ReadDbId(&db_id_);
     if (!db_id.ok()) HB_LOG_WARN("%s; the manifest records no DB id", db_id.message().c_str());
-    HOTBACKUP_RETURN_IF_ERROR(PrepareCheckpointRoot(options_.checkpoint_dir));
+    HOTBACKUP_RETURN_IF_ERROR(PrepareCheckpointRoot(options_.checkpoint_dir, &checkpoint_lock_));
     HB_LOG_INFO("Backing up myrocks to %s:%s using WDT", options_.destination.c_str(),
                 options_.backup_dir.c_str());
     int rounds_without_progress = 0;
@@ -403,6 +403,7 @@ class WdtBackupRun {
   }
 
   const Options& options_;
+  CheckpointRootLock checkpoint_lock_;  // outlives every round's checkpoint
   ServerSession server_;
   WdtRoundOptions round_options_;
   std::string log_dir_;

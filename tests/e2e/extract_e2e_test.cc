@@ -4,6 +4,8 @@
 // --verify --backup_dir on extracted directories, intact and damaged.
 #include <archive.h>
 #include <archive_entry.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +18,7 @@
 #include "hotbackup/archive/archive_stream.h"
 #include "hotbackup/archive/crc32.h"
 #include "hotbackup/io/output_file.h"
+#include "hotbackup/io/unique_fd.h"
 #include "support/sandbox_server.h"
 #include "support/test_support.h"
 
@@ -471,6 +474,44 @@ TEST_CASE("Extract: a non-empty target is refused and left as it was", "[e2e][ex
   CHECK(ListFiles(target) == std::vector<std::string>{"precious"});
   CHECK(test::ReadFile(target + "/precious") == "keep me");
   CHECK(ListFiles(work.path()) == std::vector<std::string>{"a.tar", "f", "target/precious"});
+}
+
+}  // namespace
+}  // namespace hotbackup
+
+namespace hotbackup {
+namespace {
+
+TEST_CASE("Extract: a tree left by a killed extraction is removed, one in use is refused",
+          "[e2e][extract]") {
+  TempDir work;
+  test::WriteFile(work / "f", "data");
+  MakeArchive(ArchiveFormat::kTar, Compression::kNone, work.path(), {"f"}, work / "a.tar");
+  const std::string target = work / "target";
+  // What a SIGKILLed extraction leaves, and names that only look alike.
+  fs::create_directories(target + ".extracting-Ab3xYz/db");
+  test::WriteFile(target + ".extracting-Ab3xYz/db/000001.sst", "half");
+  fs::create_directories(target + ".extracting-toolongname");
+  test::WriteFile(work / "target.extracting-fileAB", "a file, not ours");
+  ProcessResult r = Extract(work / "a.tar", target);
+  INFO(r.stderr_text);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.stderr_text, Catch::Contains("left by an extraction that did not finish"));
+  CHECK_FALSE(fs::exists(target + ".extracting-Ab3xYz"));
+  CHECK(fs::exists(target + ".extracting-toolongname"));
+  CHECK(fs::exists(work / "target.extracting-fileAB"));
+  CHECK(test::ReadFile(target + "/f") == "data");
+
+  // An extraction in progress holds its tree locked: the second one stops.
+  const std::string other = work / "other";
+  fs::create_directories(other + ".extracting-Qw12Er");
+  UniqueFd held(open((other + ".extracting-Qw12Er").c_str(), O_RDONLY | O_DIRECTORY));
+  REQUIRE(flock(held.get(), LOCK_EX) == 0);
+  r = Extract(work / "a.tar", other);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.stderr_text, Catch::Contains("another --extract into"));
+  CHECK(fs::exists(other + ".extracting-Qw12Er"));
+  CHECK_FALSE(fs::exists(other));
 }
 
 }  // namespace

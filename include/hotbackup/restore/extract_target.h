@@ -1,8 +1,10 @@
 // ExtractTarget: where the entries of an archive being read back land.
 //
 // With a directory, files are written under a temporary sibling
-// "<dir>.extracting-XXXXXX" and the whole tree is renamed onto <dir> only by
-// a successful Commit, after every file has matched the archive's manifest
+// "<dir>.extracting-XXXXXX" (locked with flock while in use; one a killed
+// run left is removed by the next Open for the same <dir>, one in use makes
+// it fail) and the whole tree is renamed onto <dir> only by a successful
+// Commit, after every file has matched the archive's manifest
 // and the filesystem has been synced. Without one (--verify), nothing is
 // written: the bytes are only counted and hashed. Destroyed without a
 // successful Commit, the target removes everything it wrote: a damaged
@@ -29,6 +31,8 @@
 #include "hotbackup/util/status.h"
 
 namespace hotbackup {
+
+inline constexpr char kExtractingInfix[] = ".extracting-";
 
 struct ExtractStats {
   uint64_t files = 0;  // including the manifest
@@ -86,6 +90,9 @@ class ExtractTarget {
   };
 
   void RemoveTemporaryTree();
+  // Removes "<dir>.extracting-XXXXXX" trees no live extraction holds (a
+  // killed run's); refuses when one is held.
+  Status RemoveStaleTemporaryTrees();
   Status TakeBaseFiles(const Manifest& manifest, const std::string& base_dir);
 
   std::string final_dir_;

@@ -7,9 +7,11 @@
 #ifndef HOTBACKUP_SERVER_CHECKPOINT_H_
 #define HOTBACKUP_SERVER_CHECKPOINT_H_
 
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "hotbackup/io/unique_fd.h"
 #include "hotbackup/server/mysql_connection.h"
 #include "hotbackup/util/status.h"
 
@@ -19,10 +21,38 @@ namespace hotbackup {
 // ("3.misc" beside checkpoint "3").
 inline constexpr char kStagingSuffix[] = ".misc";
 
-// Makes `dir` (and missing parents) if it does not exist, and fails if it
-// holds a round directory ("3", "3.tmp", "3.misc") left by an earlier run
-// that crashed.
-Status PrepareCheckpointRoot(const std::string& dir);
+// The lock file a backup holds in its --checkpoint_dir for as long as it
+// runs (flock): the directory's round directories are then its own.
+inline constexpr char kCheckpointLockName[] = "myrocks_hotbackup.lock";
+
+// Holds the lock on a checkpoint root; releases it (and removes the lock
+// file) when destroyed.
+class CheckpointRootLock {
+ public:
+  CheckpointRootLock() = default;
+  ~CheckpointRootLock();
+  CheckpointRootLock(const CheckpointRootLock&) = delete;
+  CheckpointRootLock& operator=(const CheckpointRootLock&) = delete;
+
+  bool held() const { return fd_.valid(); }
+
+ private:
+  friend Status LockCheckpointRoot(const std::string& dir, CheckpointRootLock* lock);
+  UniqueFd fd_;
+  std::string path_;
+};
+
+// Takes the lock of `dir` (an existing directory) into *lock, or says who
+// holds it (kInvalidArgument). PrepareCheckpointRoot's first step.
+Status LockCheckpointRoot(const std::string& dir, CheckpointRootLock* lock);
+
+// Makes `dir` (and missing parents) if it does not exist and locks it for
+// this backup: kInvalidArgument, naming the other backup's pid, when
+// another backup holds it. Round directories ("3", "3.tmp", "3.misc") found
+// there then belong to a run that died (SIGKILL, OOM, a reboot): they are
+// removed, with one line saying so, since they pin old SST files on disk.
+// Nothing else in `dir` is touched.
+Status PrepareCheckpointRoot(const std::string& dir, CheckpointRootLock* lock);
 
 // A round's staging directory ("<round>.misc" beside the checkpoint, which
 // PrepareCheckpointRoot knows as ours), removed by Remove() or on every
