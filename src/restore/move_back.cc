@@ -157,9 +157,48 @@ Status RunMoveBack(const Options& o) {
     }
   }
 
+  // On any failure the targets go back to what they were (absent or empty)
+  // and the backup directory to what it was: a half-restored datadir must
+  // never be started by mistake.
+  struct Undo {
+    const Options& o;
+    std::vector<std::string> created_dirs;  // made here, in creation order
+    std::vector<std::pair<const Move*, bool>> done;  // (move, copied rather than renamed)
+    std::string partial;  // the entry being written when it failed
+    bool committed = false;
+    ~Undo() {
+      if (committed) return;
+      std::error_code ec;
+      if (!partial.empty()) fs::remove_all(partial, ec);
+      for (auto it = done.rbegin(); it != done.rend(); ++it) {
+        const Move& m = *it->first;
+        const std::string to = m.to_dir + "/" + m.name;
+        if (o.copy_back) {
+          fs::remove_all(to, ec);
+        } else if (!it->second) {
+          if (rename(to.c_str(), m.from.c_str()) != 0) {
+            HB_LOG_ERROR("could not move %s back to %s", to.c_str(), m.from.c_str());
+          }
+        } else {
+          uint64_t ignored = 0;
+          if (CopyTree(to, m.from, &ignored).ok()) fs::remove_all(to, ec);
+          else HB_LOG_ERROR("could not copy %s back to %s", to.c_str(), m.from.c_str());
+        }
+      }
+      for (auto it = created_dirs.rbegin(); it != created_dirs.rend(); ++it) fs::remove(*it, ec);
+    }
+  } undo{o, {}, {}, {}, false};
+
   for (const std::string& dir : {o.datadir, o.rocksdb_datadir, o.rocksdb_waldir}) {
+    // Remember each level made, so that a failure leaves no empty shell.
+    std::vector<std::string> missing;
+    for (fs::path p = fs::path(dir); !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+      missing.push_back(p.string());
+      if (p == p.parent_path()) break;
+    }
     fs::create_directories(dir, ec);
     if (ec) return Status::IOError("create " + dir, ec.value());
+    undo.created_dirs.insert(undo.created_dirs.end(), missing.rbegin(), missing.rend());
   }
   struct Tally {
     size_t entries = 0;
@@ -172,20 +211,33 @@ Status RunMoveBack(const Options& o) {
     Tally& t = tally[m.to_dir];
     t.entries += 1;
     if (o.copy_back) {
-      HOTBACKUP_RETURN_IF_ERROR(CopyTree(m.from, to, &t.bytes));
+      undo.partial = to;
+      HOTBACKUP_RETURN_IF_ERROR(CopyTree(m.from, to, &t.bytes).WithContext("--copy_back stopped, and removed what it had copied"));
+      undo.partial.clear();
+      undo.done.emplace_back(&m, true);
       continue;
     }
     t.bytes += TreeBytes(m.from);
-    if (rename(m.from.c_str(), to.c_str()) == 0) continue;
-    if (errno != EXDEV) return Status::IOError("move " + m.from + " to " + to, errno);
+    if (rename(m.from.c_str(), to.c_str()) == 0) {
+      undo.done.emplace_back(&m, false);
+      continue;
+    }
+    if (errno != EXDEV) {
+      return Status::IOError("move " + m.from + " to " + to, errno)
+          .WithContext("--move_back stopped, and moved back what it had moved");
+    }
     // Another filesystem: copy, make the copy durable, only then remove.
     uint64_t ignored = 0;
-    HOTBACKUP_RETURN_IF_ERROR(CopyTree(m.from, to, &ignored));
+    undo.partial = to;
+    HOTBACKUP_RETURN_IF_ERROR(CopyTree(m.from, to, &ignored).WithContext("--move_back stopped, and moved back what it had moved"));
+    undo.partial.clear();
     fs::remove_all(m.from, ec);
     if (ec) return Status::IOError("remove " + m.from + " after copying it", ec.value());
+    undo.done.emplace_back(&m, true);
     ++copied_across;
   }
   for (const auto& [dir, t] : tally) HOTBACKUP_RETURN_IF_ERROR(FsyncDirectory(dir));
+  undo.committed = true;
 
   const char* verb = o.copy_back ? "Copied" : "Moved";
   auto line = [&](const std::string& dir, const char* what) {
