@@ -1,9 +1,10 @@
-// Faults around the checkpoint directory, on a real server with the binlog
-// on: a backup killed with SIGKILL leaves its round directory, and the next
-// backup on the same --checkpoint_dir removes it by itself and restores
-// identically; two backups at once on one directory: the second refused in
-// one line, the first unharmed.
+// Faults on a real server with the binlog on: a backup killed with SIGKILL
+// leaves its round directory, and the next backup on the same
+// --checkpoint_dir removes it by itself and restores identically; two
+// backups at once on one directory: the second refused in one line, the
+// first unharmed; the server stopped mid-backup; no room for the checkpoint.
 #include <signal.h>
+#include <sys/mount.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -111,6 +112,63 @@ TEST_CASE("Faults: two backups at once on one checkpoint directory, the second r
   ProcessResult v = Run({BinaryPath(), "--verify", "--input=" + (work / "first.tar")});
   INFO(v.stderr_text);
   CHECK(v.exit_code == 0);
+}
+
+TEST_CASE("Faults: the server stopped mid-backup, then restarted: one line, nothing left, and the "
+          "next backup is whole",
+          "[server][faults]") {
+  std::unique_ptr<SandboxServer> source = StartSource();
+  TempDir work;
+  const std::string cp = work / "cp";
+  BackgroundProcess backup(BackupArgs(*source, cp, work / "a.tar", "2"));
+  REQUIRE(WaitForRound(cp));
+  source->Stop();  // a clean shutdown while the first round is being sent
+  const int exit_code = backup.Wait();
+  const std::string log = backup.StderrText();
+  INFO(log);
+  CHECK(exit_code == 1);
+  CHECK(test::CountErrorLines(log) == 1);
+  CHECK_FALSE(fs::exists(work / "a.tar"));
+  test::ExpectNoCheckpointLeft(cp);
+
+  // The same datadir started again, and backed up.
+  const std::string datadir = work / "data";
+  fs::rename(source->datadir(), datadir);
+  SandboxServer::Settings settings;
+  settings.datadir_from = datadir;
+  settings.server_args = {"--log-bin=mysql-bin", "--binlog-format=ROW", "--server-id=1"};
+  SandboxServer restarted(settings);
+  ProcessResult r = Run(BackupArgs(restarted, cp, work / "b.tar", "500"));
+  INFO(r.stderr_text);
+  REQUIRE(r.exit_code == 0);
+  ProcessResult v = Run({BinaryPath(), "--verify", "--input=" + (work / "b.tar")});
+  CHECK(v.exit_code == 0);
+}
+
+TEST_CASE("Faults: no room for the checkpoint: the server's error in one line, nothing left",
+          "[server][faults]") {
+  std::unique_ptr<SandboxServer> source = StartSource();
+  TempDir work;
+  const std::string cp = work / "small";
+  fs::create_directories(cp);
+  // A 1 MB tmpfs: another filesystem, so RocksDB copies instead of linking.
+  if (mount("hotbackup-test", cp.c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "size=1m") != 0) {
+    WARN("cannot mount a tmpfs here (needs CAP_SYS_ADMIN): the case is not run");
+    return;
+  }
+  struct Unmount {
+    std::string path;
+    ~Unmount() { umount2(path.c_str(), MNT_DETACH); }
+  } unmount{cp};
+  ProcessResult r = Run(BackupArgs(*source, cp, work / "a.tar", "500"));
+  INFO(r.stderr_text);
+  CHECK(r.exit_code == 1);
+  CHECK(test::CountErrorLines(r.stderr_text) == 1);
+  CHECK_THAT(r.stderr_text, Catch::Contains("checkpoint"));
+  CHECK_FALSE(fs::exists(work / "a.tar"));
+  test::ExpectNoCheckpointLeft(cp);
+  // The server goes on.
+  CHECK(test::TrimTrailing(source->Sql("SELECT COUNT(*) FROM t.bulk")) == "60000");
 }
 
 }  // namespace
