@@ -7,11 +7,19 @@
 // goes through nlohmann, so the bytes are always exactly what nlohmann writes.
 #include "hotbackup/archive/manifest.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <charconv>
 #include <ctime>
 #include <nlohmann/json.hpp>
+#include <cstdio>
+#include <memory>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "hotbackup/archive/checksum.h"
 #include "hotbackup/util/sha256.h"
@@ -234,99 +242,231 @@ std::string SerializeManifest(const Manifest& m) {
   return out + ManifestDigestLine(Sha256Hex(out));
 }
 
-Status ParseManifest(std::string_view json, Manifest* m) {
-  nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  if (j.is_discarded() || !j.is_object()) return Status::Corruption("manifest: not valid JSON");
+namespace {
+
+using Json = nlohmann::json;
+
+// nlohmann's get<int>() and get<uint64_t>() convert any number, and one
+// that does not fit (1e20 as an int, -1 as a uint64_t) is undefined
+// behaviour or a silent wrap (found by tests/fuzz/manifest_fuzzer): take
+// integers only, in range, else the type error ParseManifest reports.
+template <typename T>
+T GetInteger(const Json& object, const char* key) {
+  const Json& v = object.at(key);
+  if (v.is_number_unsigned()) {
+    const uint64_t u = v.get<uint64_t>();
+    if (std::in_range<T>(u)) return static_cast<T>(u);
+  } else if (v.is_number_integer()) {
+    const int64_t i = v.get<int64_t>();
+    if (std::in_range<T>(i)) return static_cast<T>(i);
+  }
+  throw Json::type_error::create(302, std::string(key) + " must be an integer in range, not " + v.dump(), &v);
+}
+
+// Every field but "files", from the parsed document `j` into *m.
+Status HeaderFromJson(const Json& j, Manifest* m) {
+  if (!j.is_object()) return Status::Corruption("manifest: not valid JSON");
   *m = Manifest();
-  try {
-    if (j.at("format").get<std::string>() != kFormatName) {
-      return Status::Corruption("manifest: not a myrocks_hotbackup manifest");
-    }
-    m->version = j.at("version").get<int>();
-    if (m->version < 1 || m->version > kManifestVersion) {
-      return Status::NotSupported("manifest: version " + std::to_string(m->version) +
-                                  " is not known to this version of the tool");
-    }
-    if (m->version >= 2) {
-      HOTBACKUP_RETURN_IF_ERROR(CheckDigest(json));
-      m->backup_id = j.at("backup_id").get<std::string>();
-      if (m->backup_id.empty()) return Status::Corruption("manifest: empty backup_id");
-      m->db_id = j.at("db_id").get<std::string>();
-      m->parent.reset();
-      if (j.contains("parent")) {
-        const nlohmann::json& jp = j.at("parent");
-        ManifestParent parent;
-        parent.backup_id = jp.at("backup_id").get<std::string>();
-        parent.sha256 = jp.at("sha256").get<std::string>();
-        parent.start_time = jp.at("start_time").get<std::string>();
-        if (parent.backup_id.empty() || !IsSha256Hex(parent.sha256)) {
-          return Status::Corruption("manifest: malformed parent backup reference");
-        }
-        m->parent = parent;
+  if (j.at("format").get<std::string>() != kFormatName) {
+    return Status::Corruption("manifest: not a myrocks_hotbackup manifest");
+  }
+  m->version = GetInteger<int>(j, "version");
+  if (m->version < 1 || m->version > kManifestVersion) {
+    return Status::NotSupported("manifest: version " + std::to_string(m->version) +
+                                " is not known to this version of the tool");
+  }
+  if (m->version >= 2) {
+    m->backup_id = j.at("backup_id").get<std::string>();
+    if (m->backup_id.empty()) return Status::Corruption("manifest: empty backup_id");
+    m->db_id = j.at("db_id").get<std::string>();
+    if (j.contains("parent")) {
+      const Json& jp = j.at("parent");
+      ManifestParent parent;
+      parent.backup_id = jp.at("backup_id").get<std::string>();
+      parent.sha256 = jp.at("sha256").get<std::string>();
+      parent.start_time = jp.at("start_time").get<std::string>();
+      if (parent.backup_id.empty() || !IsSha256Hex(parent.sha256)) {
+        return Status::Corruption("manifest: malformed parent backup reference");
       }
+      m->parent = parent;
     }
-    if (j.at("checksum").get<std::string>() != kChecksumName) {
-      return Status::NotSupported("manifest: unknown checksum " + j.at("checksum").dump());
+  }
+  if (j.at("checksum").get<std::string>() != kChecksumName) {
+    return Status::NotSupported("manifest: unknown checksum " + j.at("checksum").dump());
+  }
+  m->tool_version = j.at("tool_version").get<std::string>();
+  m->server_version = j.at("server_version").get<std::string>();
+  m->stream = j.at("stream").get<std::string>();
+  m->rounds = GetInteger<int>(j, "rounds");
+  m->start_time = j.at("start_time").get<std::string>();
+  m->end_time = j.at("end_time").get<std::string>();
+  if (j.contains("binlog")) {
+    const Json& jb = j.at("binlog");
+    BinlogPosition b;
+    b.consistent = jb.at("consistent").get<bool>();
+    b.log_bin = jb.at("log_bin").get<bool>();
+    b.file = jb.at("file").get<std::string>();
+    b.position = GetInteger<uint64_t>(jb, "position");
+    b.gtid_binlog_pos = jb.at("gtid_binlog_pos").get<std::string>();
+    b.gtid_current_pos = jb.at("gtid_current_pos").get<std::string>();
+    b.server_id = GetInteger<uint64_t>(jb, "server_id");
+    b.commit_block_ms = jb.at("commit_block_ms").get<double>();
+    if (jb.contains("source")) {
+      const Json& js = jb.at("source");
+      ReplicationSource r;
+      r.master_host = js.at("master_host").get<std::string>();
+      r.master_port = GetInteger<int>(js, "master_port");
+      r.master_log_file = js.at("master_log_file").get<std::string>();
+      r.master_log_pos = GetInteger<uint64_t>(js, "master_log_pos");
+      r.gtid_slave_pos = js.at("gtid_slave_pos").get<std::string>();
+      r.using_gtid = js.at("using_gtid").get<std::string>();
+      b.source = r;
     }
-    m->tool_version = j.at("tool_version").get<std::string>();
-    m->server_version = j.at("server_version").get<std::string>();
-    m->stream = j.at("stream").get<std::string>();
-    m->rounds = j.at("rounds").get<int>();
-    m->start_time = j.at("start_time").get<std::string>();
-    m->end_time = j.at("end_time").get<std::string>();
-    if (j.contains("binlog")) {
-      const nlohmann::json& jb = j.at("binlog");
-      BinlogPosition b;
-      b.consistent = jb.at("consistent").get<bool>();
-      b.log_bin = jb.at("log_bin").get<bool>();
-      b.file = jb.at("file").get<std::string>();
-      b.position = jb.at("position").get<uint64_t>();
-      b.gtid_binlog_pos = jb.at("gtid_binlog_pos").get<std::string>();
-      b.gtid_current_pos = jb.at("gtid_current_pos").get<std::string>();
-      b.server_id = jb.at("server_id").get<uint64_t>();
-      b.commit_block_ms = jb.at("commit_block_ms").get<double>();
-      if (jb.contains("source")) {
-        const nlohmann::json& js = jb.at("source");
-        ReplicationSource r;
-        r.master_host = js.at("master_host").get<std::string>();
-        r.master_port = js.at("master_port").get<int>();
-        r.master_log_file = js.at("master_log_file").get<std::string>();
-        r.master_log_pos = js.at("master_log_pos").get<uint64_t>();
-        r.gtid_slave_pos = js.at("gtid_slave_pos").get<std::string>();
-        r.using_gtid = js.at("using_gtid").get<std::string>();
-        b.source = r;
-      }
-      m->binlog = b;
-    }
-    m->files.clear();
-    for (const nlohmann::json& e : j.at("files")) {
-      ManifestFile f;
-      if (e.contains("path_hex")) {
-        if (!UnhexBytes(e.at("path_hex").get<std::string>(), &f.path)) {
-          return Status::Corruption("manifest: bad path_hex " + e.at("path_hex").dump());
-        }
-      } else {
-        f.path = e.at("path").get<std::string>();
-      }
-      f.size = e.at("size").get<uint64_t>();
-      if (!ParseChecksum(e.at("xxh3").get<std::string>(), &f.xxh3)) {
-        return Status::Corruption("manifest: bad checksum for " + f.path);
-      }
-      if (e.contains("sst")) f.sst = e.at("sst").get<std::string>();
-      if (e.contains("in")) {
-        f.in = e.at("in").get<std::string>();
-        // Only an incremental's files live in another backup, never in itself.
-        if (!m->parent || f.in.empty() || f.in == m->backup_id) {
-          return Status::Corruption("manifest: " + f.path + " is said to be in backup \"" + f.in +
-                                    "\", which is not an earlier backup of its chain");
-        }
-      }
-      m->files.push_back(std::move(f));
-    }
-  } catch (const nlohmann::json::exception& e) {
-    return Status::Corruption(std::string("manifest: ") + e.what());
+    m->binlog = b;
+  }
+  if (!j.contains("files") || !j.at("files").is_array()) {
+    return Status::Corruption("manifest: no \"files\" list");
   }
   return Status::OK();
+}
+
+// One entry of "files", checked against its manifest's header `m`.
+Status FileFromJson(const Json& e, const Manifest& m, ManifestFile* f) {
+  if (e.contains("path_hex")) {
+    if (!UnhexBytes(e.at("path_hex").get<std::string>(), &f->path)) {
+      return Status::Corruption("manifest: bad path_hex " + e.at("path_hex").dump());
+    }
+  } else {
+    f->path = e.at("path").get<std::string>();
+  }
+  f->size = GetInteger<uint64_t>(e, "size");
+  if (!ParseChecksum(e.at("xxh3").get<std::string>(), &f->xxh3)) {
+    return Status::Corruption("manifest: bad checksum for " + f->path);
+  }
+  if (e.contains("sst")) f->sst = e.at("sst").get<std::string>();
+  if (e.contains("in")) {
+    f->in = e.at("in").get<std::string>();
+    // Only an incremental's files live in another backup, never in itself.
+    if (!m.parent || f->in.empty() || f->in == m.backup_id) {
+      return Status::Corruption("manifest: " + f->path + " is said to be in backup \"" + f->in +
+                                "\", which is not an earlier backup of its chain");
+    }
+  }
+  return Status::OK();
+}
+
+// Whether the document says it is version 2 or later, which checks itself:
+// the digest is checked before any other field is believed.
+bool ClaimsDigest(const Json& j) {
+  const auto v = j.find("version");
+  return v != j.end() && v->is_number_integer() && v->get<int64_t>() >= 2;
+}
+
+// Runs `body`, turning the JSON library's exceptions into kCorruption.
+template <typename Body>
+Status Guarded(Body body) {
+  try {
+    return body();
+  } catch (const Json::exception& e) {
+    return Status::Corruption(std::string("manifest: ") + e.what());
+  }
+}
+
+struct FileCloser {
+  void operator()(FILE* f) const { fclose(f); }
+};
+
+// Checks a version 2 manifest's digest line against the file's bytes,
+// reading them once.
+Status CheckFileDigest(int fd, uint64_t size) {
+  constexpr size_t kLine = kDigestLineSize;
+  if (size < kLine) return Status::Corruption("manifest: it does not end with its sha256 line (edited or cut)");
+  std::string tail(kLine, '\0');
+  if (pread(fd, tail.data(), kLine, static_cast<off_t>(size - kLine)) != static_cast<ssize_t>(kLine)) {
+    return Status::IOError("read the manifest", errno ? errno : EIO);
+  }
+  Sha256 sha;
+  std::vector<char> buffer(256 << 10);
+  for (uint64_t offset = 0, body = size - kLine; offset < body;) {
+    ssize_t n = pread(fd, buffer.data(), std::min<uint64_t>(buffer.size(), body - offset),
+                      static_cast<off_t>(offset));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return Status::IOError("read the manifest", n < 0 ? errno : EIO);
+    sha.Update(std::string_view(buffer.data(), static_cast<size_t>(n)));
+    offset += static_cast<uint64_t>(n);
+  }
+  if (!tail.starts_with(kDigestPrefix) || !tail.ends_with(kDigestSuffix)) {
+    return Status::Corruption("manifest: it does not end with its sha256 line (edited or cut)");
+  }
+  if (sha.HexDigest() != tail.substr(kDigestPrefix.size(), 64)) {
+    return Status::Corruption("manifest: its sha256 does not match its contents (edited or damaged)");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status ParseManifest(std::string_view json, Manifest* m) {
+  Json j = Json::parse(json, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return Status::Corruption("manifest: not valid JSON");
+  if (ClaimsDigest(j)) HOTBACKUP_RETURN_IF_ERROR(CheckDigest(json));
+  return Guarded([&]() -> Status {
+    HOTBACKUP_RETURN_IF_ERROR(HeaderFromJson(j, m));
+    for (const Json& e : j.at("files")) {
+      ManifestFile f;
+      HOTBACKUP_RETURN_IF_ERROR(FileFromJson(e, *m, &f));
+      m->files.push_back(std::move(f));
+    }
+    return Status::OK();
+  });
+}
+
+Status ParseManifestFile(int fd, Manifest* header,
+                         const std::function<Status(ManifestFile&&)>& on_file) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return Status::IOError("stat the manifest", errno);
+  const int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (own < 0) return Status::IOError("dup the manifest", errno);
+  std::unique_ptr<FILE, FileCloser> file(fdopen(own, "r"));
+  if (!file) {
+    close(own);
+    return Status::IOError("open the manifest", errno);
+  }
+  // Pass 1: the header, every "files" entry dropped as soon as it is read.
+  auto skip_files = [](int depth, Json::parse_event_t event, Json& parsed, std::string* top_key) {
+    if (depth == 1 && event == Json::parse_event_t::key) *top_key = parsed.get<std::string>();
+    return !(depth == 2 && event == Json::parse_event_t::object_end && *top_key == "files");
+  };
+  std::string top_key;
+  rewind(file.get());
+  Json j = Json::parse(file.get(),
+                       [&](int depth, Json::parse_event_t event, Json& parsed) {
+                         return skip_files(depth, event, parsed, &top_key);
+                       },
+                       /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) return Status::Corruption("manifest: not valid JSON");
+  if (ClaimsDigest(j)) {
+    HOTBACKUP_RETURN_IF_ERROR(CheckFileDigest(fd, static_cast<uint64_t>(st.st_size)));
+  }
+  HOTBACKUP_RETURN_IF_ERROR(Guarded([&] { return HeaderFromJson(j, header); }));
+  // Pass 2: each entry handed over as it is read, then dropped.
+  Status first_error;
+  top_key.clear();
+  rewind(file.get());
+  const Json kept = Json::parse(file.get(),
+              [&](int depth, Json::parse_event_t event, Json& parsed) {
+                if (skip_files(depth, event, parsed, &top_key)) return true;
+                if (!first_error.ok()) return false;
+                first_error = Guarded([&]() -> Status {
+                  ManifestFile f;
+                  HOTBACKUP_RETURN_IF_ERROR(FileFromJson(parsed, *header, &f));
+                  return on_file(std::move(f));
+                });
+                return false;
+              },
+              /*allow_exceptions=*/false);
+  (void)kept;  // the header again: nothing new
+  return first_error;
 }
 
 }  // namespace hotbackup

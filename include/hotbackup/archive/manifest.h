@@ -48,6 +48,7 @@
 #define HOTBACKUP_ARCHIVE_MANIFEST_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -142,6 +143,14 @@ std::string ManifestDigestLine(const std::string& sha256_hex);
 // kCorruption for malformed JSON, a missing field, or (version 2) a digest
 // that does not match the text; kNotSupported for an unknown version.
 Status ParseManifest(std::string_view json, Manifest* manifest);
+
+// The manifest in the file `fd` (read from its start, twice, never held
+// whole): *header gets every field but the files, whose entries go to
+// `on_file` one at a time, in order, as they are read; the first error
+// `on_file` returns ends the parse and is returned. The same checks as
+// ParseManifest. Memory stays flat whatever the number of files.
+Status ParseManifestFile(int fd, Manifest* header,
+                         const std::function<Status(ManifestFile&&)>& on_file);
 
 // A new backup id: 128 random bits as 32 hex digits.
 std::string NewBackupId();
