@@ -24,6 +24,7 @@ using hotbackup::ArchiveFormat;
 using hotbackup::ArchiveStream;
 using hotbackup::Compression;
 using hotbackup::Manifest;
+using hotbackup::ManifestFile;
 using hotbackup::Status;
 
 namespace {
@@ -44,8 +45,28 @@ void Write(const fs::path& path, const std::string& contents) {
   }
 }
 
+ManifestFile File(const std::string& path, uint64_t size, uint64_t xxh3) {
+  ManifestFile f;
+  f.path = path;
+  f.size = size;
+  f.xxh3 = xxh3;
+  return f;
+}
+
+// Manifest version 2 (incremental backups) adds ids, and refuses an empty
+// backup id; version 1 has none. (A template, so that the branch for the
+// other version is discarded.)
+template <typename M>
+void SetIds(M* m) {
+  if constexpr (requires { m->backup_id; }) {
+    m->backup_id = "0123456789abcdef0123456789abcdef";
+    m->db_id = "6d1c4a8e-0b7f-11ef-9a3c-0242ac120002";
+  }
+}
+
 Manifest SampleManifest(bool with_binlog) {
   Manifest m;
+  SetIds(&m);
   m.tool_version = HOTBACKUP_VERSION;
   m.server_version = "10.11.19-MariaDB-0+deb12u1";
   m.stream = "tar";
@@ -139,9 +160,9 @@ int main(int argc, char** argv) {
 
   for (bool with_binlog : {false, true}) {
     Manifest m = SampleManifest(with_binlog);
-    m.files.push_back({"000012.sst", 700, 0x0123456789abcdefULL});
-    m.files.push_back({"db/\xff\xfe.frm", 9, 42});
-    m.files.push_back({"db/t.frm", 0, 0});
+    m.files.push_back(File("000012.sst", 700, 0x0123456789abcdefULL));
+    m.files.push_back(File("db/\xff\xfe.frm", 9, 42));
+    m.files.push_back(File("db/t.frm", 0, 0));
     Write(out / "manifest" / (with_binlog ? "binlog.json" : "plain.json"), SerializeManifest(m));
   }
   Write(out / "manifest" / "no-files.json", SerializeManifest(SampleManifest(false)));
