@@ -29,9 +29,12 @@ using hotbackup::Status;
 
 namespace {
 
+fs::path source_dir;  // the small files the archives hold, removed on every way out
+
 void Check(const Status& s, const char* what) {
   if (!s.ok()) {
     std::fprintf(stderr, "make_fuzz_seeds: %s: %s\n", what, s.message().c_str());
+    if (!source_dir.empty()) fs::remove_all(source_dir);
     exit(1);
   }
 }
@@ -137,6 +140,7 @@ int main(int argc, char** argv) {
   char tmp[] = "/tmp/make_fuzz_seeds-XXXXXX";
   if (mkdtemp(tmp) == nullptr) return 1;
   const fs::path src = tmp;
+  source_dir = src;
   std::string sst;
   for (int i = 0; i < 700; ++i) sst += static_cast<char>((i * 131) ^ (i >> 3));
   Write(src / "000012.sst", sst);
