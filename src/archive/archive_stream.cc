@@ -95,10 +95,10 @@ void ArchiveStream::DropPrefetch() {
 Status ArchiveStream::OpenAndQueue(const std::string& source_path, GrowthPolicy growth,
                                    std::unique_ptr<FileReader>* reader) {
   auto r = std::make_unique<FileReader>();
-  const char* name;
-  const int dir_fd = directories_.Resolve(source_path, &name);
-  Status s = r->OpenAt(dir_fd, name, source_path, options_.read_mode, growth);
-  if (!s.ok() && dir_fd != AT_FDCWD && (s.errno_value() == ENOENT || s.errno_value() == ENOTDIR)) {
+  const DirectoryCache::Location at = directories_.Resolve(source_path);
+  Status s = r->OpenAt(at.dir_fd, at.name.c_str(), source_path, options_.read_mode, growth);
+  if (!s.ok() && at.dir_fd != AT_FDCWD &&
+      (s.errno_value() == ENOENT || s.errno_value() == ENOTDIR)) {
     // The cached directory may be gone while the path names a new one.
     directories_.Forget();
     s = r->Open(source_path, options_.read_mode, growth);

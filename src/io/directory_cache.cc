@@ -8,19 +8,17 @@
 
 namespace hotbackup {
 
-int DirectoryCache::Resolve(const std::string& path, const char** name) {
-  *name = path.c_str();
+DirectoryCache::Location DirectoryCache::Resolve(const std::string& path) {
   const size_t slash = path.rfind('/');
-  if (slash == std::string::npos || slash + 1 == path.size()) return AT_FDCWD;
+  if (slash == std::string::npos || slash + 1 == path.size()) return {AT_FDCWD, path};
   const std::string_view dir(path.data(), slash == 0 ? 1 : slash);
   if (!fd_.valid() || dir != dir_) {
     dir_.assign(dir);
     fd_ = UniqueFd(open(dir_.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
     if (!fd_.valid()) dir_.clear();
   }
-  if (!fd_.valid()) return AT_FDCWD;
-  *name = path.c_str() + slash + 1;
-  return fd_.get();
+  if (!fd_.valid()) return {AT_FDCWD, path};
+  return {fd_.get(), path.substr(slash + 1)};
 }
 
 void DirectoryCache::Forget() {

@@ -81,9 +81,15 @@ std::vector<std::string> ProcessesMentioning(const std::string& needle) {
     const std::string pid = e.path().filename().string();
     if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
     if (pid == std::to_string(getpid())) continue;
-    // Read directly: the process may be gone by now.
-    std::ifstream in(e.path() / "cmdline", std::ios::binary);
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    // Read directly: the process may be gone by now. Gone between the open
+    // and the read, the read fails with ESRCH, which std::filebuf throws.
+    std::string cmdline;
+    try {
+      std::ifstream in(e.path() / "cmdline", std::ios::binary);
+      cmdline.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    } catch (const std::ios_base::failure&) {
+      continue;
+    }
     for (char& c : cmdline) {
       if (c == '\0') c = ' ';
     }

@@ -19,11 +19,19 @@ namespace hotbackup {
 
 class DirectoryCache {
  public:
-  // The (dir_fd, name) pair to pass to openat(2) for `path`: a descriptor of
-  // path's directory and its last component, or AT_FDCWD and the whole path
+  // Where openat(2) finds a path: `dir_fd` is a descriptor of the path's
+  // directory and `name` its last component, or AT_FDCWD and the whole path
   // (no directory part, or the directory cannot be opened: the open of the
-  // file itself then reports the problem). `name` points into `path`.
-  int Resolve(const std::string& path, const char** name);
+  // file itself then reports the problem). `name` is a copy, so a Location
+  // never points into the path it came from (a leaf of up to 15 bytes, as
+  // every SST, WAL and .frm name, needs no allocation). `dir_fd` belongs to
+  // the cache: valid until the next Resolve or Forget.
+  struct Location {
+    int dir_fd;
+    std::string name;
+  };
+
+  Location Resolve(const std::string& path);
 
   // Drops the cached directory: the next Resolve opens it again. For a
   // failed open through it, since the directory may have been replaced

@@ -19,9 +19,9 @@ using test::WriteFile;
 
 // What openat(Resolve(path)) reads.
 std::string ReadThrough(DirectoryCache& cache, const std::string& path, int* dir_fd) {
-  const char* name;
-  *dir_fd = cache.Resolve(path, &name);
-  UniqueFd fd(openat(*dir_fd, name, O_RDONLY | O_CLOEXEC));
+  const DirectoryCache::Location at = cache.Resolve(path);
+  *dir_fd = at.dir_fd;
+  UniqueFd fd(openat(at.dir_fd, at.name.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return "<" + std::string(strerror(errno)) + ">";
   char buf[64];
   ssize_t n = read(fd.get(), buf, sizeof(buf));
@@ -76,13 +76,16 @@ TEST_CASE("DirectoryCache: paths without a directory part, or at the root", "[un
   TempDir dir;
   WriteFile(dir / "f", "top");
   DirectoryCache cache;
-  const char* name;
-  CHECK(cache.Resolve("f", &name) == AT_FDCWD);
-  CHECK(std::string(name) == "f");
-  CHECK(cache.Resolve("/etc", &name) != AT_FDCWD);  // the directory "/"
-  CHECK(std::string(name) == "etc");
-  CHECK(cache.Resolve("dir/", &name) == AT_FDCWD);  // no last component: left to open(2)
-  CHECK(std::string(name) == "dir/");
+  // Called with temporaries: the name is the Location's own copy.
+  DirectoryCache::Location at = cache.Resolve("f");
+  CHECK(at.dir_fd == AT_FDCWD);
+  CHECK(at.name == "f");
+  at = cache.Resolve("/etc");  // the directory "/"
+  CHECK(at.dir_fd != AT_FDCWD);
+  CHECK(at.name == "etc");
+  at = cache.Resolve("dir/");  // no last component: left to open(2)
+  CHECK(at.dir_fd == AT_FDCWD);
+  CHECK(at.name == "dir/");
   // Relative to the current directory, as open(2) is.
   const std::string cwd = std::filesystem::current_path();
   std::filesystem::current_path(dir.path());
