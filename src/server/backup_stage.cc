@@ -17,8 +17,11 @@ constexpr unsigned int kErrParse = 1064;            // ER_PARSE_ERROR
 
 BackupStage::~BackupStage() {
   if (connection_ == nullptr) return;
+  // Reached on a way out after another error, typically a lost connection,
+  // which is what the ERROR line reports; the server ends the stage itself
+  // when our session goes.
   Status s = End();
-  if (!s.ok()) HB_LOG_ERROR("%s", s.message().c_str());
+  if (!s.ok()) HB_LOG_WARN("%s", s.message().c_str());
 }
 
 Status BackupStage::Start(MysqlConnection* connection, int lock_wait_timeout) {
