@@ -204,12 +204,7 @@ Status ArchiveStream::ListFileFromBase(const ManifestFile& file) {
 Status ArchiveStream::RecordInManifest(const ManifestFile& file) {
   AppendManifestFileLine(file, ++manifest_entries_ == 1, &manifest_lines_);
   if (manifest_lines_.size() < kManifestBufferSize) return Status::OK();
-  if (!manifest_spill_.valid()) {
-    const char* tmp = getenv("TMPDIR");
-    std::string dir = tmp && *tmp ? tmp : "/tmp";
-    manifest_spill_ = UniqueFd(open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
-    if (!manifest_spill_.valid()) return Status::IOError("create a temporary file in " + dir, errno);
-  }
+  if (!manifest_spill_.valid()) HOTBACKUP_RETURN_IF_ERROR(CreateUnnamedTemporaryFile(&manifest_spill_));
   HOTBACKUP_RETURN_IF_ERROR(WriteFully(manifest_spill_.get(), AsBytes(manifest_lines_.data(), manifest_lines_.size()),
                                        "the manifest's temporary file"));
   manifest_spilled_ += manifest_lines_.size();

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 
 #include "hotbackup/io/unique_fd.h"
 #include "hotbackup/util/interrupt.h"
@@ -111,6 +112,14 @@ Status OpenParentBelow(int root_fd, const std::string& path, bool create, Unique
   }
   *leaf = path.substr(start);
   *parent = std::move(dir);
+  return Status::OK();
+}
+
+Status CreateUnnamedTemporaryFile(UniqueFd* fd) {
+  const char* tmp = getenv("TMPDIR");
+  const std::string dir = tmp && *tmp ? tmp : "/tmp";
+  *fd = UniqueFd(open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
+  if (!fd->valid()) return Status::IOError("create a temporary file in " + dir, errno);
   return Status::OK();
 }
 

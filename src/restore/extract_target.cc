@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <xxhash.h>
+
 #include <filesystem>
 
 #include "hotbackup/archive/archive_stream.h"
@@ -111,7 +113,7 @@ Status ExtractTarget::MakeDirectory(const std::string& raw_path) {
 
 Status ExtractTarget::BeginFile(const std::string& path, mode_t permissions, timespec mtime) {
   HOTBACKUP_RETURN_IF_ERROR(ValidateArchivePath(path).WithContext("unsafe path in archive"));
-  if (open_.count(path) || done_.count(path)) {
+  if (open_.count(path) || FindDone(path) >= 0 || (path == kManifestPath && manifest_seen_)) {
     return Status::Corruption("the archive holds " + path + " twice");
   }
   OpenFile file;
@@ -137,7 +139,13 @@ Status ExtractTarget::Write(const std::string& path, ByteSpan data) {
   file.size += data.size();
   stats_.bytes += data.size();
   if (path == kManifestPath) {
-    file.contents.append(reinterpret_cast<const char*>(data.data()), data.size());
+    // A manifest is megabytes for a large server; more is not ours.
+    if (file.size > kMaxManifestSize) {
+      return Status::Corruption(std::string(kManifestPath) + " is larger than " +
+                                std::to_string(kMaxManifestSize >> 20) + " MiB: not a manifest");
+    }
+    if (!manifest_spill_.valid()) HOTBACKUP_RETURN_IF_ERROR(CreateUnnamedTemporaryFile(&manifest_spill_));
+    HOTBACKUP_RETURN_IF_ERROR(WriteFully(manifest_spill_.get(), data, "the manifest's temporary file"));
   }
   if (file.fd.valid()) HOTBACKUP_RETURN_IF_ERROR(WriteFully(file.fd.get(), data, path));
   return Status::OK();
@@ -155,10 +163,16 @@ Status ExtractTarget::EndFile(const std::string& path) {
     if (err != 0) return Status::IOError("close " + path, err);
   }
   if (path == kManifestPath) {
-    manifest_json_ = std::move(file.contents);
+    if (!manifest_spill_.valid()) HOTBACKUP_RETURN_IF_ERROR(CreateUnnamedTemporaryFile(&manifest_spill_));
     manifest_seen_ = true;
+  } else {
+    if (done_.size() >= UINT32_MAX) return Status::Corruption("more files than an archive can hold");
+    done_.push_back({file.size, file.checksum.Digest(), done_paths_.size(),
+                     static_cast<uint32_t>(path.size()), false});
+    done_paths_ += path;
+    done_by_hash_.emplace(XXH3_64bits(path.data(), path.size()),
+                          static_cast<uint32_t>(done_.size() - 1));
   }
-  done_[path] = {file.size, file.checksum.Digest()};
   stats_.files += 1;
   open_.erase(it);
   return Status::OK();
@@ -173,34 +187,19 @@ Status ExtractTarget::Commit(Manifest* manifest, const std::string& incremental_
     return Status::Corruption(std::string("the archive has no ") + kManifestPath +
                               ": it is truncated, or was not made by myrocks_hotbackup");
   }
-  HOTBACKUP_RETURN_IF_ERROR(ParseManifest(manifest_json_, manifest));
-  std::map<std::string, const ManifestFile*> listed;
-  for (const ManifestFile& f : manifest->files) listed[f.path] = &f;
-  for (const ManifestFile& f : manifest->files) {
-    auto it = done_.find(f.path);
-    if (!f.in.empty()) {  // an incremental's file that an earlier backup holds
-      if (it != done_.end()) {
-        return Status::Corruption("the archive holds " + f.path + ", which its manifest says is in "
-                                  "backup " + f.in);
-      }
-      continue;
-    }
-    if (it == done_.end()) return Status::Corruption("missing from the archive: " + f.path);
-    if (it->second.size != f.size) {
-      return Status::Corruption("size mismatch for " + f.path + ": " + std::to_string(it->second.size) +
-                                " bytes, the manifest says " + std::to_string(f.size));
-    }
-    if (it->second.checksum != f.xxh3) {
-      return Status::Corruption("checksum mismatch for " + f.path + ": " +
-                                FormatChecksum(it->second.checksum) + ", the manifest says " +
-                                FormatChecksum(f.xxh3));
-    }
+  // The manifest is read entry by entry against the files read: memory
+  // does not grow with the number of files beyond done_'s compact records.
+  Manifest header;
+  std::vector<ManifestFile> from_base;
+  size_t next = 0;
+  HOTBACKUP_RETURN_IF_ERROR(ParseManifestFile(
+      manifest_spill_.get(), &header,
+      [&](ManifestFile&& f) { return MatchListed(std::move(f), &next, &from_base); }));
+  for (size_t i = 0; i < done_.size(); ++i) {
+    if (!done_[i].listed) return Status::Corruption("not in the manifest: " + std::string(DonePath(i)));
   }
-  for (const auto& [path, file] : done_) {
-    if (path != kManifestPath && !listed.count(path)) {
-      return Status::Corruption("not in the manifest: " + path);
-    }
-  }
+  header.files = std::move(from_base);
+  *manifest = std::move(header);
   HOTBACKUP_RETURN_IF_ERROR(TakeBaseFiles(*manifest, incremental_base_dir));
   if (!root_.valid()) return Status::OK();  // verify only
 
@@ -232,6 +231,48 @@ Status ExtractTarget::TakeBaseFiles(const Manifest& manifest, const std::string&
         ": --extract needs --incremental_base_dir, that backup extracted");
   }
   return TakeFilesFromBase(base_dir, manifest, root_.valid() ? root_.get() : -1, &base_stats_);
+}
+
+std::string_view ExtractTarget::DonePath(size_t index) const {
+  return std::string_view(done_paths_).substr(done_[index].path_offset, done_[index].path_size);
+}
+
+int64_t ExtractTarget::FindDone(std::string_view path) const {
+  auto [first, last] = done_by_hash_.equal_range(XXH3_64bits(path.data(), path.size()));
+  for (auto it = first; it != last; ++it) {
+    if (DonePath(it->second) == path) return it->second;
+  }
+  return -1;
+}
+
+Status ExtractTarget::MatchListed(ManifestFile&& f, size_t* next,
+                                  std::vector<ManifestFile>* from_base) {
+  const int64_t found = *next < done_.size() && DonePath(*next) == f.path
+                            ? static_cast<int64_t>(*next)
+                            : FindDone(f.path);
+  if (!f.in.empty()) {  // an incremental's file that an earlier backup holds
+    if (found >= 0) {
+      return Status::Corruption("the archive holds " + f.path +
+                                ", which its manifest says is in backup " + f.in);
+    }
+    from_base->push_back(std::move(f));
+    return Status::OK();
+  }
+  if (found < 0) return Status::Corruption("missing from the archive: " + f.path);
+  DoneFile& done = done_[static_cast<size_t>(found)];
+  if (done.listed) return Status::Corruption("the manifest lists " + f.path + " twice");
+  if (done.size != f.size) {
+    return Status::Corruption("size mismatch for " + f.path + ": " + std::to_string(done.size) +
+                              " bytes, the manifest says " + std::to_string(f.size));
+  }
+  if (done.checksum != f.xxh3) {
+    return Status::Corruption("checksum mismatch for " + f.path + ": " +
+                              FormatChecksum(done.checksum) + ", the manifest says " +
+                              FormatChecksum(f.xxh3));
+  }
+  done.listed = true;
+  *next = static_cast<size_t>(found) + 1;
+  return Status::OK();
 }
 
 }  // namespace hotbackup

@@ -60,6 +60,9 @@ namespace hotbackup {
 
 inline constexpr char kManifestPath[] = "myrocks_hotbackup_manifest.json";
 inline constexpr int kManifestVersion = 2;
+// More than any backup's manifest (about 120 bytes a file): a reader refuses
+// a larger one rather than fill a disk or memory with it.
+inline constexpr uint64_t kMaxManifestSize = uint64_t{1} << 30;
 
 struct ManifestFile {
   std::string path;

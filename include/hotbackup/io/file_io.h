@@ -33,6 +33,11 @@ Status ReadSmallFile(const std::string& path, std::string* contents,
 Status OpenParentBelow(int root_fd, const std::string& path, bool create, UniqueFd* parent,
                        std::string* leaf);
 
+// An unnamed temporary file (O_TMPFILE) in $TMPDIR or /tmp, gone when
+// closed: where lists that grow with the number of files are kept instead
+// of memory.
+Status CreateUnnamedTemporaryFile(UniqueFd* fd);
+
 // "/a/b//" -> "/a/b"; "/" stays "/".
 std::string StripTrailingSlashes(std::string path);
 

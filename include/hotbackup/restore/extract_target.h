@@ -22,6 +22,9 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
 
 #include "hotbackup/archive/checksum.h"
 #include "hotbackup/archive/manifest.h"
@@ -82,11 +85,15 @@ class ExtractTarget {
     uint64_t size = 0;
     mode_t permissions = 0;
     timespec mtime{};
-    std::string contents;  // kept for the manifest only
   };
+  // A file read to its end. Kept compact (its path in done_paths_), since
+  // an archive may hold hundreds of thousands.
   struct DoneFile {
     uint64_t size;
     uint64_t checksum;
+    uint64_t path_offset;
+    uint32_t path_size;
+    bool listed;  // matched by a manifest entry
   };
 
   void RemoveTemporaryTree();
@@ -94,13 +101,21 @@ class ExtractTarget {
   // killed run's); refuses when one is held.
   Status RemoveStaleTemporaryTrees();
   Status TakeBaseFiles(const Manifest& manifest, const std::string& base_dir);
+  std::string_view DonePath(size_t index) const;
+  // The index in done_ of `path`, or -1.
+  int64_t FindDone(std::string_view path) const;
+  // Checks one manifest entry against the files read; `next` is where the
+  // entry is expected (the manifest lists files in archive order).
+  Status MatchListed(ManifestFile&& file, size_t* next, std::vector<ManifestFile>* from_base);
 
   std::string final_dir_;
   std::string temp_dir_;  // empty in verify-only mode or after Commit
   UniqueFd root_;
   std::map<std::string, OpenFile> open_;
-  std::map<std::string, DoneFile> done_;
-  std::string manifest_json_;
+  std::vector<DoneFile> done_;  // in the order they ended, the manifest aside
+  std::string done_paths_;
+  std::unordered_multimap<uint64_t, uint32_t> done_by_hash_;  // path's XXH3 -> index
+  UniqueFd manifest_spill_;  // the manifest's bytes, for ParseManifestFile
   bool manifest_seen_ = false;
   ExtractStats stats_;
   BaseFileStats base_stats_;
