@@ -14,10 +14,13 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <tuple>
 
 #include "hotbackup/archive/archive_stream.h"
 #include "hotbackup/archive/manifest.h"
+#include "hotbackup/encrypt/age_stream.h"
 #include "hotbackup/util/log.h"
+#include "age_fuzz_keys.h"
 
 namespace fs = std::filesystem;
 using hotbackup::ArchiveFormat;
@@ -133,7 +136,7 @@ int main(int argc, char** argv) {
   // The tar writer warns that the non-UTF-8 name goes out as raw bytes.
   hotbackup::SetLogLevel(hotbackup::LogLevel::kError);
   for (const char* target :
-       {"tar_reader", "xbstream_reader", "archive_detect", "manifest", "option_file"}) {
+       {"tar_reader", "xbstream_reader", "archive_detect", "manifest", "option_file", "age"}) {
     fs::create_directories(out / target);
   }
 
@@ -147,6 +150,7 @@ int main(int argc, char** argv) {
   Write(src / "CURRENT", "MANIFEST-000010\n");
   Write(src / "empty", "");
 
+  std::string age_plain;  // what the age seeds encrypt
   for (bool with_binlog : {false, true}) {
     const std::string b = with_binlog ? "-binlog" : "";
     std::string tar = MakeArchive(src, ArchiveFormat::kTar, Compression::kNone, with_binlog);
@@ -155,8 +159,9 @@ int main(int argc, char** argv) {
     Write(out / "xbstream_reader" / ("backup" + b + ".xbs"), xbs);
     Write(out / "archive_detect" / ("backup" + b + ".tar"), tar);
     Write(out / "archive_detect" / ("backup" + b + ".xbs"), xbs);
-    Write(out / "archive_detect" / ("backup" + b + ".tar.zst"),
-          MakeArchive(src, ArchiveFormat::kTar, Compression::kZstd, with_binlog));
+    const std::string tar_zst = MakeArchive(src, ArchiveFormat::kTar, Compression::kZstd, with_binlog);
+    Write(out / "archive_detect" / ("backup" + b + ".tar.zst"), tar_zst);
+    if (!with_binlog) age_plain = tar_zst;
     Write(out / "archive_detect" / ("backup" + b + ".xbs.zst"),
           MakeArchive(src, ArchiveFormat::kXbstream, Compression::kZstd, with_binlog));
   }
@@ -170,6 +175,28 @@ int main(int argc, char** argv) {
     Write(out / "manifest" / (with_binlog ? "binlog.json" : "plain.json"), SerializeManifest(m));
   }
   Write(out / "manifest" / "no-files.json", SerializeManifest(SampleManifest(false)));
+
+  // age: an archive encrypted to the target's identity, and to its
+  // passphrase (the first byte picks which the target uses).
+  {
+    hotbackup::AgeEncryptTo to_key;
+    to_key.recipients.emplace_back();
+    Check(hotbackup::AgeRecipientOf(hotbackup::fuzz::FuzzIdentity(), &to_key.recipients[0]),
+          "age recipient");
+    hotbackup::AgeEncryptTo to_passphrase;
+    to_passphrase.passphrase = hotbackup::fuzz::kFuzzPassphrase;
+    to_passphrase.scrypt_log2_n = hotbackup::fuzz::kFuzzScryptLog2N;
+    const std::string& plain = age_plain;
+    for (const auto& [name, to, mode] :
+         {std::tuple{"key.age", &to_key, '\0'}, std::tuple{"passphrase.age", &to_passphrase, '\1'}}) {
+      hotbackup::StringSink sink;
+      std::unique_ptr<hotbackup::ByteSink> encrypt;
+      Check(hotbackup::NewAgeEncryptSink(*to, 0, &sink, &encrypt), "age sink");
+      Check(encrypt->Write(hotbackup::AsBytes(plain.data(), plain.size())), "age write");
+      Check(encrypt->Finish(), "age finish");
+      Write(out / "age" / name, std::string(1, mode) + sink.contents());
+    }
+  }
 
   Write(out / "option_file" / "client.cnf",
         "# comment\n[client]\nuser = backup\npassword = \"p#ss\\tword\"\n"
