@@ -3,6 +3,7 @@
 // are consistent; failures are one clean line with nothing left behind.
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -16,6 +17,8 @@
 #include <thread>
 
 #include "hotbackup/archive/manifest.h"
+#include "hotbackup/io/unique_fd.h"
+#include "hotbackup/server/checkpoint.h"
 #include "hotbackup/server/mysql_connection.h"
 #include "support/sandbox_server.h"
 #include "support/test_support.h"
@@ -470,19 +473,34 @@ TEST_CASE("Server: an .frm changed during the backup aborts it unless -f", "[ser
   }
 }
 
-TEST_CASE("Server: a stale checkpoint from a crashed run is reported and kept", "[server]") {
+TEST_CASE("Server: a stale checkpoint from a crashed run is removed in one line, unless a live "
+          "backup holds the directory",
+          "[server]") {
   SandboxServer server;
   TempDir work;
   fs::create_directories(work / "cp/3");
   test::WriteFile(work / "cp/3/000042.sst", "pinned");
+  test::WriteFile(work / "cp/notes.txt", "not a round");
   ProcessResult r = Run({BinaryPath(), "--socket=" + server.socket(), "--checkpoint_dir=" + work / "cp",
                          "--output=" + work / "b.tar"});
   INFO(r.stderr_text);
+  CHECK(r.exit_code == 0);
+  CHECK_THAT(r.stderr_text, Catch::Contains("WARNING Removed " + work / "cp/3"));
+  CHECK_FALSE(fs::exists(work / "cp/3"));
+  CHECK(fs::exists(work / "cp/notes.txt"));
+  CHECK(fs::exists(work / "b.tar"));
+
+  // Another backup holds the lock: its rounds are its own, kept.
+  fs::create_directories(work / "cp/4");
+  UniqueFd lock(open((work / "cp/" + kCheckpointLockName).c_str(), O_RDWR | O_CREAT, 0640));
+  REQUIRE(flock(lock.get(), LOCK_EX) == 0);
+  r = Run({BinaryPath(), "--socket=" + server.socket(), "--checkpoint_dir=" + work / "cp",
+           "--output=" + work / "c.tar"});
   CHECK(r.exit_code == 1);
   CHECK(CountErrorLines(r.stderr_text) == 1);
-  CHECK_THAT(r.stderr_text, Catch::Contains("stale checkpoint " + work / "cp/3"));
-  CHECK(fs::exists(work / "cp/3/000042.sst"));  // not ours to delete
-  CHECK_FALSE(fs::exists(work / "b.tar"));
+  CHECK_THAT(r.stderr_text, Catch::Contains("another backup"));
+  CHECK(fs::exists(work / "cp/4"));
+  CHECK_FALSE(fs::exists(work / "c.tar"));
 }
 
 }  // namespace
