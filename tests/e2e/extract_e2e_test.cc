@@ -574,8 +574,13 @@ TEST_CASE("Extract: 100,000 files stay within the backup's memory bound", "[e2e]
   // 100,000 entries must not add to that. Before the manifest was read entry
   // by entry, --extract held 96 MiB here.
   INFO("verify " << verify_kib << " KiB, extract " << extract_kib << " KiB");
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+  // A sanitizer's shadow memory and quarantine make the figure meaningless.
+  WARN("sanitizer build: the memory bound is checked by the Release build only");
+#else
   CHECK(verify_kib < 40 * 1024);
   CHECK(extract_kib < 40 * 1024);
+#endif
 }
 
 }  // namespace
