@@ -55,13 +55,7 @@ void MakeEncryptedArchive(ArchiveFormat format, Compression compression, const A
   std::unique_ptr<ArchiveStream> stream;
   REQUIRE(ArchiveStream::Open(options, encrypt.get(), &stream).ok());
   for (const std::string& p : paths) REQUIRE(stream->AddFile(root + "/" + p, p).ok());
-  Manifest manifest;
-  manifest.tool_version = "test";
-  manifest.server_version = "none";
-  manifest.stream = format == ArchiveFormat::kTar ? "tar" : "xbstream";
-  manifest.rounds = 1;
-  manifest.backup_id = NewBackupId();
-  REQUIRE(stream->AddManifest(manifest).ok());
+  REQUIRE(stream->AddManifest(test::TestManifest(format == ArchiveFormat::kTar ? "tar" : "xbstream")).ok());
   REQUIRE(stream->Finish().ok());
 }
 

@@ -57,13 +57,7 @@ void MakeBackupArchive(const std::string& src, const std::string& archive) {
                         "db/t.frm"}) {
     REQUIRE(stream->AddFile(src + "/" + p, p).ok());
   }
-  Manifest m;
-  m.tool_version = "test";
-  m.server_version = "none";
-  m.stream = "tar";
-  m.rounds = 1;
-  m.backup_id = NewBackupId();
-  REQUIRE(stream->AddManifest(m).ok());
+  REQUIRE(stream->AddManifest(test::TestManifest("tar")).ok());
   REQUIRE(stream->Finish().ok());
 }
 

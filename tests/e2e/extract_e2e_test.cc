@@ -45,13 +45,7 @@ void MakeArchive(ArchiveFormat format, Compression compression, const std::strin
   std::unique_ptr<ArchiveStream> stream;
   REQUIRE(ArchiveStream::Open(options, out.get(), &stream).ok());
   for (const std::string& p : paths) REQUIRE(stream->AddFile(root + "/" + p, p).ok());
-  Manifest manifest;
-  manifest.tool_version = "test";
-  manifest.server_version = "none";
-  manifest.stream = format == ArchiveFormat::kTar ? "tar" : "xbstream";
-  manifest.rounds = 1;
-  manifest.backup_id = NewBackupId();
-  REQUIRE(stream->AddManifest(manifest).ok());
+  REQUIRE(stream->AddManifest(test::TestManifest(format == ArchiveFormat::kTar ? "tar" : "xbstream")).ok());
   REQUIRE(stream->Finish().ok());
 }
 
@@ -552,13 +546,7 @@ TEST_CASE("Extract: 100,000 files stay within the backup's memory bound", "[e2e]
                                     contents).ok());
       }
     }
-    Manifest m;
-    m.tool_version = "test";
-    m.server_version = "none";
-    m.stream = "xbstream";
-    m.rounds = 1;
-    m.backup_id = NewBackupId();
-    REQUIRE(stream->AddManifest(m).ok());
+    REQUIRE(stream->AddManifest(test::TestManifest("xbstream")).ok());
     REQUIRE(stream->Finish().ok());
   }
   int exit_code = -1;

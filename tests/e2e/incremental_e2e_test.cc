@@ -44,11 +44,7 @@ void MakeArchive(const std::string& root, const Archived& contents, const Manife
 }
 
 Manifest Header(const std::string& id) {
-  Manifest m;
-  m.tool_version = "test";
-  m.server_version = "none";
-  m.stream = "xbstream";
-  m.rounds = 1;
+  Manifest m = test::TestManifest("xbstream");
   m.start_time = "2026-11-29T00:00:00Z";
   m.backup_id = id;
   return m;

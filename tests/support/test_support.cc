@@ -345,6 +345,16 @@ size_t CountErrorLines(const std::string& err) {
   return n;
 }
 
+Manifest TestManifest(const std::string& stream) {
+  Manifest m;
+  m.tool_version = "test";
+  m.server_version = "none";
+  m.stream = stream;
+  m.rounds = 1;
+  m.backup_id = NewBackupId();
+  return m;
+}
+
 void ExpectNoCheckpointLeft(const std::string& checkpoint_dir) {
   if (!std::filesystem::exists(checkpoint_dir)) return;
   for (const auto& e : std::filesystem::directory_iterator(checkpoint_dir)) {

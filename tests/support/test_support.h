@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "hotbackup/archive/manifest.h"
+
 namespace hotbackup::test {
 
 // A fresh directory under $TMPDIR (default /tmp), removed with its contents
@@ -36,6 +38,9 @@ size_t CountErrorLines(const std::string& err);
 // Fails the test for anything left in a backup's --checkpoint_dir.
 void ExpectNoCheckpointLeft(const std::string& checkpoint_dir);
 std::string ReadFile(const std::string& path);
+// The manifest a test archive ends with: tool "test", server "none", one
+// round, the given stream name ("tar" or "xbstream"), a new backup id.
+Manifest TestManifest(const std::string& stream);
 // Deterministic pseudo-random bytes.
 std::string RandomBytes(size_t size, uint32_t seed);
 
