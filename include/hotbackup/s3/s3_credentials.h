@@ -1,0 +1,49 @@
+// S3Credentials: the keys requests are signed with, found where every AWS
+// tool looks for them, and never taken from the command line.
+//
+//   1. AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN if
+//      set) from the environment; one without the other is an error;
+//   2. else the shared credentials file, AWS_SHARED_CREDENTIALS_FILE or
+//      $HOME/.aws/credentials, section [AWS_PROFILE] (default "default"):
+//      aws_access_key_id, aws_secret_access_key, aws_session_token.
+//
+// The file is INI as the AWS CLI writes it: '#' and ';' start comment lines,
+// keys and values are trimmed, key names are case-insensitive. Errors are one
+// line and never contain a secret (they name the file, the profile and the
+// missing key).
+#ifndef HOTBACKUP_S3_S3_CREDENTIALS_H_
+#define HOTBACKUP_S3_S3_CREDENTIALS_H_
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "hotbackup/util/status.h"
+
+namespace hotbackup {
+
+struct S3Credentials {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;  // empty unless temporary credentials
+  std::string source;         // for messages: "the environment" or "<file> [profile]"
+};
+
+// Looks up environment variables; returns null for an unset one.
+using GetEnvFunction = std::function<const char*(const char* name)>;
+
+// As described above, with the process's environment.
+Status LoadS3Credentials(S3Credentials* credentials);
+
+// The same with an explicit environment, for tests.
+Status LoadS3Credentials(const GetEnvFunction& getenv, S3Credentials* credentials);
+
+// Reads profile `profile` out of the text of a credentials file; `file_name`
+// is for messages. kNotFound when the profile is absent, kInvalidArgument
+// when it lacks a key.
+Status ParseAwsCredentialsFile(std::string_view text, const std::string& file_name,
+                               const std::string& profile, S3Credentials* credentials);
+
+}  // namespace hotbackup
+
+#endif  // HOTBACKUP_S3_S3_CREDENTIALS_H_
