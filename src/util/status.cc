@@ -37,6 +37,14 @@ Status Status::Aborted(std::string_view message) {
   return Status(Code::kAborted, std::string(message), 0);
 }
 
+Status Status::NotFound(std::string_view message) {
+  return Status(Code::kNotFound, std::string(message), 0);
+}
+
+Status Status::Remote(std::string_view message) {
+  return Status(Code::kRemote, std::string(message), 0);
+}
+
 const std::string& Status::message() const {
   static const std::string kOkText = "OK";
   return ok() ? kOkText : message_;

@@ -23,6 +23,8 @@ class [[nodiscard]] Status {
     kChanged,          // a file changed under us while it was being read
     kServer,           // the MySQL server refused or failed a request
     kAborted,          // stopped by a signal
+    kNotFound,         // a named thing (object, bucket, profile) does not exist
+    kRemote,           // an object store refused a request, or could not be reached
   };
 
   Status() = default;  // OK
@@ -36,6 +38,8 @@ class [[nodiscard]] Status {
   static Status Changed(std::string_view message);
   static Status Server(std::string_view message);
   static Status Aborted(std::string_view message);
+  static Status NotFound(std::string_view message);
+  static Status Remote(std::string_view message);
 
   bool ok() const { return code_ == Code::kOk; }
   Code code() const { return code_; }
