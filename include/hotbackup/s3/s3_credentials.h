@@ -9,8 +9,13 @@
 //
 // The file is INI as the AWS CLI writes it: '#' and ';' start comment lines,
 // keys and values are trimmed, key names are case-insensitive. Errors are one
-// line and never contain a secret (they name the file, the profile and the
-// missing key).
+// line and never contain a secret (they name the file, the line number, the
+// profile and the missing key, never a line's text):
+//   - one of the two variables without the other: kInvalidArgument naming both;
+//   - no keys in the environment and no credentials file: kIoError with
+//     errno_value() ENOENT, saying where it looked (Status has no kNotFound);
+//   - the profile absent, a key missing or a malformed line in the profile:
+//     kInvalidArgument.
 #ifndef HOTBACKUP_S3_S3_CREDENTIALS_H_
 #define HOTBACKUP_S3_S3_CREDENTIALS_H_
 
@@ -39,8 +44,9 @@ Status LoadS3Credentials(S3Credentials* credentials);
 Status LoadS3Credentials(const GetEnvFunction& getenv, S3Credentials* credentials);
 
 // Reads profile `profile` out of the text of a credentials file; `file_name`
-// is for messages. kNotFound when the profile is absent, kInvalidArgument
-// when it lacks a key.
+// is for messages. kInvalidArgument when the profile is absent, when it
+// lacks aws_access_key_id or aws_secret_access_key (or has one empty), and
+// for a malformed line in it or an unterminated section header anywhere.
 Status ParseAwsCredentialsFile(std::string_view text, const std::string& file_name,
                                const std::string& profile, S3Credentials* credentials);
 

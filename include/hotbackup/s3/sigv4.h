@@ -27,7 +27,10 @@ struct SigV4Request {
   std::string host;            // the Host header: "bucket.s3.us-east-1.amazonaws.com", "127.0.0.1:7480"
   std::string encoded_path;    // UriEncodePath(...) of the path: "/bucket/some%20key"
   HttpHeaders query;           // name, value; not encoded; a flag parameter has value ""
-  HttpHeaders headers;         // other headers to sign (e.g. content-type), any case
+  HttpHeaders headers;         // other headers to sign (e.g. content-type), any case; a
+                               // name given twice is signed as one "a,b" line; host,
+                               // x-amz-date, x-amz-content-sha256 and x-amz-security-token
+                               // here are ignored (SignV4 sets those)
   std::string payload_sha256;  // lower-case hex, or "UNSIGNED-PAYLOAD"
 };
 
@@ -47,8 +50,9 @@ std::string UriEncode(std::string_view text, bool keep_slash);
 std::string UriEncodePath(std::string_view bucket, std::string_view key);
 
 // The canonical query string: each name and value UriEncode'd (slash
-// encoded), sorted by name then value, joined "a=1&b=" ("" for none). Also
-// what goes after '?' in the URL sent, so that both agree byte for byte.
+// encoded), sorted by encoded name then encoded value (byte order), joined
+// "a=1&b=" ("" for none). Also what goes after '?' in the URL sent, so that
+// both agree byte for byte.
 std::string CanonicalQueryString(const HttpHeaders& query);
 
 
