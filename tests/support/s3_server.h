@@ -1,6 +1,10 @@
 // S3Server: a throwaway S3 object store for a test (Ceph radosgw on one
 // node, started by scripts/s3-sandbox in a fresh temporary directory), bound
-// to 127.0.0.1 only, on free ports. Stopped and removed by the destructor.
+// to 127.0.0.1 only, on free ports (chosen again, up to three times, when
+// one is taken before the daemons bind it). One user, fixed test keys; paths
+// are path-style (http://127.0.0.1:PORT/bucket/key). Stopped and removed by
+// the destructor; should the test process die first, a watcher the script
+// leaves behind stops the daemons within a second.
 #ifndef HOTBACKUP_TESTS_S3_SERVER_H_
 #define HOTBACKUP_TESTS_S3_SERVER_H_
 
@@ -23,6 +27,9 @@ class S3Server {
   static bool Available();
 
   std::string endpoint() const;  // "http://127.0.0.1:PORT"
+  int port() const { return port_; }
+  // The cluster's directory; the daemons' logs are in dir()/log.
+  const std::string& dir() const { return dir_.path(); }
   const std::string& access_key() const { return access_key_; }
   const std::string& secret_key() const { return secret_key_; }
   // "AWS_ACCESS_KEY_ID=...", "AWS_SECRET_ACCESS_KEY=...": for a child's
