@@ -7,6 +7,7 @@
 #include <cxxopts.hpp>
 
 #include "hotbackup/compress/zstd_sink.h"
+#include "hotbackup/s3/s3_url.h"
 
 namespace hotbackup {
 namespace {
@@ -23,6 +24,13 @@ Extract and check, without tar, xbstream or mbstream (format and zstd detected):
   ssh backuphost cat /backups/today.xbs.zst | myrocks_hotbackup --extract --backup_dir=/restore/today
   myrocks_hotbackup --verify --input=/backups/today.tar
   myrocks_hotbackup --verify --backup_dir=/restore/today     # extracted or received
+
+Object storage (credentials: AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or ~/.aws/credentials):
+  myrocks_hotbackup --stream=xbstream --compress=zstd --output=s3://backups/db1/today.xbs.zst
+  myrocks_hotbackup --incremental_base=s3://backups/db1/today.xbs.zst.manifest.json \
+      --output=s3://backups/db1/today-inc1.tar
+  myrocks_hotbackup --extract --input=s3://backups/db1/today.xbs.zst --backup_dir=/restore/today
+  (--s3_endpoint=http://rgw.local:7480 for Ceph RGW, MinIO and other S3-compatible stores)
 
 Move-back (on the host the backup was sent to; --copy_back keeps the backup):
   myrocks_hotbackup --move_back --datadir=/var/lib/mysql --rocksdb_datadir=/var/lib/mysql/#rocksdb \
@@ -121,7 +129,9 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
     ("f,skip_check_frm_timestamp", "skipping to check if frm files are updated after starting backup.")
     ("D,debug_signal_file", "debugging purpose: waiting until the specified file is created",
      cxxopts::value<std::string>())
-    ("output", "Write the archive to this file instead of stdout (replaced atomically on success)",
+    ("output", "Write the archive to this file instead of stdout (replaced atomically on "
+     "success), or to the S3 object s3://BUCKET/KEY (it appears only when the backup is "
+     "complete; its manifest is stored beside it as KEY.manifest.json)",
      cxxopts::value<std::string>())
     ("compress", "Compress the stream: none or zstd", cxxopts::value<std::string>()->default_value("none"))
     ("compress_level", "zstd level; negative levels are faster", cxxopts::value<int>()->default_value("3"))
@@ -133,7 +143,8 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
      "--backup_dir, checking every file against the backup's manifest")
     ("verify", "Read an archive from stdin or --input and check it against its manifest, "
      "writing nothing; with --backup_dir, check that directory against the manifest in it")
-    ("input", "Archive file for --extract / --verify (default: stdin)", cxxopts::value<std::string>())
+    ("input", "Archive file or s3://BUCKET/KEY object for --extract / --verify (default: stdin)",
+     cxxopts::value<std::string>())
     ("copy_back", "Like --move_back, but copies and leaves --backup_dir intact")
     ("slave_info", "On a replica, also record where it was in its primary's binlog "
      "(xtrabackup_slave_info)")
@@ -142,9 +153,10 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
     ("lock_wait_timeout", "Seconds to wait for in-flight commits when blocking commits at a "
      "checkpoint before giving up", cxxopts::value<int>()->default_value("30"))
     ("incremental_base", "Incremental backup: the manifest of an earlier backup of this server "
-     "(full or incremental); SST files it holds are not sent", cxxopts::value<std::string>())
-    ("save_manifest", "Also write the backup's manifest to this file when the backup is "
-     "complete (the next --incremental_base)", cxxopts::value<std::string>())
+     "(full or incremental), a file or s3://BUCKET/KEY; SST files it holds are not sent",
+     cxxopts::value<std::string>())
+    ("save_manifest", "Also write the backup's manifest to this file or s3:// object when the "
+     "backup is complete (the next --incremental_base)", cxxopts::value<std::string>())
     ("incremental_base_dir", "--extract / --verify of an incremental backup: the extracted "
      "backup it was taken against; the files it holds are taken from there",
      cxxopts::value<std::string>())
@@ -160,6 +172,15 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
      "(age-keygen's output)", cxxopts::value<std::string>())
     ("decrypt_passphrase_file", "--extract / --verify of an archive encrypted with a "
      "passphrase: the file holding it (mode 0600)", cxxopts::value<std::string>())
+    ("s3_endpoint", "S3-compatible endpoint URL for s3:// names (path-style addressing), "
+     "e.g. http://127.0.0.1:7480; default AWS. Credentials come from AWS_ACCESS_KEY_ID / "
+     "AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN or ~/.aws/credentials (AWS_PROFILE)",
+     cxxopts::value<std::string>())
+    ("s3_region", "S3 region requests are signed for", cxxopts::value<std::string>()->default_value("us-east-1"))
+    ("s3_parallel", "S3 parts uploaded, or ranges downloaded, in parallel",
+     cxxopts::value<int>()->default_value("4"))
+    ("s3_retry_seconds", "Give up on an S3 request that has kept failing (throttled, 5xx, "
+     "unreachable) for this long", cxxopts::value<int>()->default_value("300"))
     ("h,help", "Print this help and exit")
     ("version", "Print the version and exit");
   // clang-format on
@@ -234,6 +255,10 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
     if (r.count("incremental_base_dir")) {
       o->incremental_base_dir = r["incremental_base_dir"].as<std::string>();
     }
+    if (r.count("s3_endpoint")) o->s3_endpoint = r["s3_endpoint"].as<std::string>();
+    o->s3_region = r["s3_region"].as<std::string>();
+    o->s3_parallel = r["s3_parallel"].as<int>();
+    o->s3_retry_seconds = r["s3_retry_seconds"].as<int>();
     std::string compress = Lowercase(r["compress"].as<std::string>());
     if (compress == "none") {
       o->compression = Compression::kNone;
@@ -299,6 +324,28 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
   }
   if (!o->incremental_base.empty() && o->stream == StreamKind::kWdt) {
     return Status::InvalidArgument("--incremental_base is not supported with --stream=wdt");
+  }
+  for (const auto& [option, value] : {std::pair<const char*, const std::string&>{"--output", o->output},
+                                      {"--input", o->input},
+                                      {"--save_manifest", o->save_manifest},
+                                      {"--incremental_base", o->incremental_base}}) {
+    if (!IsS3Url(value)) continue;
+    S3Url url;
+    HOTBACKUP_RETURN_IF_ERROR(ParseS3Url(value, &url).WithContext(option));
+    if (o->stream == StreamKind::kWdt && !o->extract && !o->verify) {
+      return Status::InvalidArgument(std::string(option) +
+                                     ": s3:// is not supported with --stream=wdt");
+    }
+  }
+  if (o->s3_parallel < 1 || o->s3_parallel > 64) {
+    return Status::InvalidArgument("--s3_parallel must be between 1 and 64");
+  }
+  if (o->s3_retry_seconds < 0 || o->s3_retry_seconds > 86400) {
+    return Status::InvalidArgument("--s3_retry_seconds must be between 0 and 86400");
+  }
+  if (!o->s3_endpoint.empty() && !o->s3_endpoint.starts_with("http://") &&
+      !o->s3_endpoint.starts_with("https://")) {
+    return Status::InvalidArgument("--s3_endpoint must be an http:// or https:// URL");
   }
   if (o->interval_seconds <= 0) return Status::InvalidArgument("--interval must be positive");
   if (o->avg_mbytes_per_sec <= 0) {

@@ -64,6 +64,13 @@ struct Options {
   int encrypt_threads = 2;                      // backup: sealing threads
   std::string decrypt_identity;                 // extract/verify: age identity file
   std::string decrypt_passphrase_file;          // extract/verify: the passphrase
+  // Object storage: --output, --input, --save_manifest and --incremental_base
+  // may name s3://BUCKET/KEY; credentials only from the environment or
+  // ~/.aws/credentials (s3/s3_credentials.h).
+  std::string s3_endpoint;            // "" = AWS; given = path-style addressing
+  std::string s3_region = "us-east-1";
+  int s3_parallel = 4;                // parts / ranges in flight
+  int s3_retry_seconds = 300;         // give up on a request failing this long
 
   bool help = false;
   bool version = false;

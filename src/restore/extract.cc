@@ -3,8 +3,6 @@
 // nothing at all), then let the manifest decide whether it all arrived.
 #include "hotbackup/restore/extract.h"
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <chrono>
 #include <cstring>
@@ -15,9 +13,9 @@
 #include "hotbackup/encrypt/age_stream.h"
 #include "hotbackup/encrypt/openssl_crypto.h"
 #include "hotbackup/io/byte_source.h"
-#include "hotbackup/io/unique_fd.h"
 #include "hotbackup/restore/extract_target.h"
 #include "hotbackup/restore/incremental_restore.h"
+#include "hotbackup/s3/s3_options.h"
 #include "hotbackup/util/log.h"
 
 namespace hotbackup {
@@ -51,23 +49,15 @@ void LogBaseFiles(const Options& options, const Manifest& manifest, const BaseFi
 
 Status Run(const Options& options, const std::string& target_dir) {
   auto start = std::chrono::steady_clock::now();
-  UniqueFd owned;
-  int fd = STDIN_FILENO;
-  std::string name = "stdin";
-  if (!options.input.empty()) {
-    owned = UniqueFd(open(options.input.c_str(), O_RDONLY | O_CLOEXEC));
-    if (!owned.valid()) return Status::IOError("open " + options.input, errno);
-    fd = owned.get();
-    name = options.input;
-  } else if (isatty(fd)) {
-    return Status::InvalidArgument("stdin is a terminal; pipe an archive in, or use --input FILE");
-  }
+  S3Access s3(options);  // outlives the input
+  std::unique_ptr<ByteSource> raw;
+  std::string name;
+  HOTBACKUP_RETURN_IF_ERROR(OpenInput(options, options.input, &s3, &raw, &name));
 
   ExtractTarget target;
   HOTBACKUP_RETURN_IF_ERROR(target.Open(target_dir));
 
-  FdSource raw(fd, name);
-  PeekSource outer_peek(&raw);
+  PeekSource outer_peek(raw.get());
   std::string_view head;
   HOTBACKUP_RETURN_IF_ERROR(outer_peek.Peek(sizeof(kAgeMagic) - 1, &head));
   if (head.empty()) return Status::Corruption(name + " is empty: no archive to read");

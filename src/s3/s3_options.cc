@@ -1,0 +1,115 @@
+#include "hotbackup/s3/s3_options.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "hotbackup/io/file_io.h"
+#include "hotbackup/io/output_file.h"
+#include "hotbackup/io/unique_fd.h"
+#include "hotbackup/s3/s3_download_source.h"
+#include "hotbackup/s3/s3_upload_sink.h"
+#include "hotbackup/s3/s3_url.h"
+
+namespace hotbackup {
+namespace {
+
+// A file opened for reading, owned with its descriptor.
+class FileSource final : public ByteSource {
+ public:
+  FileSource(UniqueFd fd, const std::string& name) : fd_(std::move(fd)), source_(fd_.get(), name) {}
+  Status Read(std::span<uint8_t> buffer, size_t* n) override { return source_.Read(buffer, n); }
+
+ private:
+  UniqueFd fd_;
+  FdSource source_;
+};
+
+}  // namespace
+
+Status S3ConfigFromOptions(const Options& options, S3Config* config) {
+  config->endpoint = options.s3_endpoint;
+  config->region = options.s3_region;
+  config->retry.budget_seconds = options.s3_retry_seconds;
+  return LoadS3Credentials(&config->credentials);
+}
+
+Status S3Access::Client(S3Client** client) {
+  if (!client_) {
+    S3Config config;
+    HOTBACKUP_RETURN_IF_ERROR(S3ConfigFromOptions(options_, &config));
+    client_ = std::make_unique<S3Client>(std::move(config));
+  }
+  *client = client_.get();
+  return Status::OK();
+}
+
+Status OpenOutput(const Options& options, const std::string& target, S3Access* s3,
+                  std::unique_ptr<ByteSink>* sink) {
+  if (IsS3Url(target)) {
+    S3Url url;
+    HOTBACKUP_RETURN_IF_ERROR(ParseS3Url(target, &url));
+    S3Client* client;
+    HOTBACKUP_RETURN_IF_ERROR(s3->Client(&client));
+    S3UploadOptions upload;
+    upload.parallel = options.s3_parallel;
+    std::unique_ptr<S3UploadSink> upload_sink;
+    HOTBACKUP_RETURN_IF_ERROR(S3UploadSink::Open(client, url, upload, &upload_sink));
+    *sink = std::move(upload_sink);
+    return Status::OK();
+  }
+  std::unique_ptr<OutputFile> file;
+  if (target.empty()) {
+    HOTBACKUP_RETURN_IF_ERROR(OutputFile::OpenStdout(&file));
+  } else {
+    HOTBACKUP_RETURN_IF_ERROR(OutputFile::Create(target, &file));
+  }
+  *sink = std::move(file);
+  return Status::OK();
+}
+
+Status OpenInput(const Options& options, const std::string& target, S3Access* s3,
+                 std::unique_ptr<ByteSource>* source, std::string* name) {
+  if (IsS3Url(target)) {
+    S3Url url;
+    HOTBACKUP_RETURN_IF_ERROR(ParseS3Url(target, &url));
+    S3Client* client;
+    HOTBACKUP_RETURN_IF_ERROR(s3->Client(&client));
+    S3DownloadOptions download;
+    download.parallel = options.s3_parallel;
+    std::unique_ptr<S3DownloadSource> download_source;
+    HOTBACKUP_RETURN_IF_ERROR(S3DownloadSource::Open(client, url, download, &download_source));
+    *source = std::move(download_source);
+    *name = url.ToString();
+    return Status::OK();
+  }
+  if (target.empty()) {
+    if (isatty(STDIN_FILENO)) {
+      return Status::InvalidArgument("stdin is a terminal; pipe an archive in, or use --input FILE");
+    }
+    *source = std::make_unique<FdSource>(STDIN_FILENO, "stdin");
+    *name = "stdin";
+    return Status::OK();
+  }
+  UniqueFd fd(open(target.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return Status::IOError("open " + target, errno);
+  *source = std::make_unique<FileSource>(std::move(fd), target);
+  *name = target;
+  return Status::OK();
+}
+
+Status ReadSmallFileOrObject(const std::string& target, uint64_t max_size, S3Access* s3,
+                             std::string* contents) {
+  if (!IsS3Url(target)) return ReadSmallFile(target, contents, max_size);
+  S3Url url;
+  HOTBACKUP_RETURN_IF_ERROR(ParseS3Url(target, &url));
+  S3Client* client;
+  HOTBACKUP_RETURN_IF_ERROR(s3->Client(&client));
+  return client->GetObject(url, max_size, contents);
+}
+
+std::string DefaultManifestTarget(const std::string& output) {
+  if (!IsS3Url(output)) return "";
+  return output + ".manifest.json";
+}
+
+}  // namespace hotbackup

@@ -30,6 +30,7 @@
 #include "hotbackup/io/file_copy.h"
 #include "hotbackup/io/file_io.h"
 #include "hotbackup/io/output_file.h"
+#include "hotbackup/s3/s3_options.h"
 #include "hotbackup/server/binlog_position.h"
 #include "hotbackup/server/checkpoint.h"
 #include "hotbackup/server/incremental_base.h"
@@ -87,7 +88,12 @@ class BackupRun {
     backup_id_ = NewBackupId();
     HB_LOG_INFO("Starting backup.");
     if (!options_.incremental_base.empty()) {
-      HOTBACKUP_RETURN_IF_ERROR(IncrementalBase::Load(options_.incremental_base, &base_));
+      std::string base_manifest;
+      HOTBACKUP_RETURN_IF_ERROR(ReadSmallFileOrObject(options_.incremental_base, kMaxManifestSize,
+                                                      &s3_, &base_manifest)
+                                    .WithContext("--incremental_base"));
+      HOTBACKUP_RETURN_IF_ERROR(
+          IncrementalBase::FromText(options_.incremental_base, base_manifest, &base_));
       HB_LOG_INFO("Incremental backup on top of backup %s taken %s (%zu SST files)",
                   base_->manifest().backup_id.c_str(), base_->manifest().start_time.c_str(),
                   base_->sst_count());
@@ -95,13 +101,12 @@ class BackupRun {
     HOTBACKUP_RETURN_IF_ERROR(EncryptionFromOptions(options_, &encryption_));
     // The outputs first: a terminal or an unwritable file is refused before
     // the server is asked for anything.
-    if (options_.output.empty()) {
-      HOTBACKUP_RETURN_IF_ERROR(OutputFile::OpenStdout(&output_));
-    } else {
-      HOTBACKUP_RETURN_IF_ERROR(OutputFile::Create(options_.output, &output_));
-    }
-    if (!options_.save_manifest.empty()) {
-      HOTBACKUP_RETURN_IF_ERROR(OutputFile::Create(options_.save_manifest, &manifest_copy_)
+    HOTBACKUP_RETURN_IF_ERROR(OpenOutput(options_, options_.output, &s3_, &output_));
+    counted_output_ = std::make_unique<CountingSink>(output_.get());
+    manifest_target_ = options_.save_manifest.empty() ? DefaultManifestTarget(options_.output)
+                                                      : options_.save_manifest;
+    if (!manifest_target_.empty()) {
+      HOTBACKUP_RETURN_IF_ERROR(OpenOutput(options_, manifest_target_, &s3_, &manifest_copy_)
                                     .WithContext("--save_manifest"));
     }
     HOTBACKUP_RETURN_IF_ERROR(server_.Open());
@@ -138,7 +143,7 @@ class BackupRun {
     if (manifest_copy_) {
       // Only a complete backup's manifest may become the next one's base.
       HOTBACKUP_RETURN_IF_ERROR(manifest_copy_->Finish().WithContext("--save_manifest"));
-      HB_LOG_INFO("Saved the manifest as %s", options_.save_manifest.c_str());
+      HB_LOG_INFO("Saved the manifest as %s", manifest_target_.c_str());
     }
     LogSummary();
     HB_LOG_INFO("All Backups Done.");
@@ -160,7 +165,7 @@ class BackupRun {
       if (sending_sst_) progress_.AddSent(bytes);
     };
     // Encryption is the last transform: what leaves is an age file.
-    ByteSink* output = output_.get();
+    ByteSink* output = counted_output_.get();
     if (encryption_) {
       HOTBACKUP_RETURN_IF_ERROR(
           NewAgeEncryptSink(*encryption_, options_.encrypt_threads, output, &encryptor_));
@@ -432,7 +437,7 @@ class BackupRun {
         "written, %.1f s, %.1f MB/s",
         rounds_, rounds_ == 1 ? "" : "s", static_cast<unsigned long long>(st.files),
         sent_ssts_.size(), misc_files_, static_cast<double>(st.file_bytes) / kGiB,
-        static_cast<double>(output_->bytes_written()) / kGiB, seconds,
+        static_cast<double>(counted_output_->bytes_written()) / kGiB, seconds,
         seconds > 0 ? static_cast<double>(st.file_bytes) / seconds / (1 << 20) : 0.0);
   }
 
@@ -453,8 +458,11 @@ class BackupRun {
   std::map<std::string, SstInfo> sst_info_;
   size_t base_files_ = 0;
   uint64_t base_bytes_ = 0;
-  std::unique_ptr<OutputFile> output_;
-  std::unique_ptr<OutputFile> manifest_copy_;  // --save_manifest
+  S3Access s3_{options_};  // outlives the sinks it opens
+  std::unique_ptr<ByteSink> output_;
+  std::unique_ptr<CountingSink> counted_output_;  // output_, counted
+  std::string manifest_target_;                   // --save_manifest, or beside an S3 archive
+  std::unique_ptr<ByteSink> manifest_copy_;
   std::optional<AgeEncryptTo> encryption_;
   std::unique_ptr<ByteSink> encryptor_;  // between the archive stream and output_
   std::unique_ptr<ArchiveStream> stream_;

@@ -22,10 +22,15 @@ std::string DbIdOfKey(const std::string& key) {
 }  // namespace
 
 Status IncrementalBase::Load(const std::string& path, std::unique_ptr<IncrementalBase>* out) {
-  std::unique_ptr<IncrementalBase> base(new IncrementalBase());
-  base->path_ = path;
   std::string json;
   HOTBACKUP_RETURN_IF_ERROR(ReadSmallFile(path, &json).WithContext("--incremental_base"));
+  return FromText(path, json, out);
+}
+
+Status IncrementalBase::FromText(const std::string& path, const std::string& json,
+                                 std::unique_ptr<IncrementalBase>* out) {
+  std::unique_ptr<IncrementalBase> base(new IncrementalBase());
+  base->path_ = path;
   base->sha256_ = Sha256Hex(json);
   HOTBACKUP_RETURN_IF_ERROR(
       ParseManifest(json, &base->manifest_).WithContext("--incremental_base " + path));

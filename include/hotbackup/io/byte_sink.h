@@ -35,6 +35,22 @@ class ByteSink {
   virtual Status Finish() = 0;
 };
 
+// Passes everything on to `inner` (not owned), counting the bytes.
+class CountingSink final : public ByteSink {
+ public:
+  explicit CountingSink(ByteSink* inner) : inner_(inner) {}
+  Status Write(ByteSpan data) override {
+    bytes_ += data.size();
+    return inner_->Write(data);
+  }
+  Status Finish() override { return inner_->Finish(); }
+  uint64_t bytes_written() const { return bytes_; }
+
+ private:
+  ByteSink* inner_;
+  uint64_t bytes_ = 0;
+};
+
 // Collects everything in memory; for tests and small archives.
 class StringSink final : public ByteSink {
  public:

@@ -35,6 +35,10 @@ class IncrementalBase {
   // its own digest or is not a manifest, kIoError as usual. Each message
   // names the file.
   static Status Load(const std::string& path, std::unique_ptr<IncrementalBase>* base);
+  // The same for a manifest already read (from an S3 object); `name` is for
+  // messages.
+  static Status FromText(const std::string& name, const std::string& json,
+                         std::unique_ptr<IncrementalBase>* base);
 
   // The base's entry for an SST of this backup that the base already holds
   // (same name, size and key), with `in` set to the backup of the chain

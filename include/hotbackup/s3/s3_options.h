@@ -1,0 +1,58 @@
+// Where the command line's names lead: a file, standard input/output, or an
+// S3 object (s3://BUCKET/KEY). The modes open their outputs and inputs here,
+// so that the archive stages see only a ByteSink or a ByteSource and never
+// learn where the bytes go.
+#ifndef HOTBACKUP_S3_S3_OPTIONS_H_
+#define HOTBACKUP_S3_S3_OPTIONS_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "hotbackup/io/byte_sink.h"
+#include "hotbackup/io/byte_source.h"
+#include "hotbackup/options.h"
+#include "hotbackup/s3/s3_client.h"
+#include "hotbackup/util/status.h"
+
+namespace hotbackup {
+
+// --s3_endpoint, --s3_region, --s3_retry_seconds and the credentials.
+Status S3ConfigFromOptions(const Options& options, S3Config* config);
+
+// The S3 client of a run, made on first use (credentials are only looked
+// for when an s3:// name is given). Outlives every sink and source it opens.
+class S3Access {
+ public:
+  explicit S3Access(const Options& options) : options_(options) {}
+  Status Client(S3Client** client);
+
+ private:
+  const Options& options_;
+  std::unique_ptr<S3Client> client_;
+};
+
+// A backup's archive or manifest: "s3://..." is an S3UploadSink; "" is
+// standard output; anything else a file (io/output_file.h). Either way the
+// result exists under its name only after Finish.
+Status OpenOutput(const Options& options, const std::string& target, S3Access* s3,
+                  std::unique_ptr<ByteSink>* sink);
+
+// --extract / --verify's input: "s3://..." is an S3DownloadSource, "" is
+// standard input (refused when a terminal), anything else a file. `name` is
+// set to what messages should call it.
+Status OpenInput(const Options& options, const std::string& target, S3Access* s3,
+                 std::unique_ptr<ByteSource>* source, std::string* name);
+
+// The whole of a small file or S3 object (a manifest), at most `max_size`
+// bytes.
+Status ReadSmallFileOrObject(const std::string& target, uint64_t max_size, S3Access* s3,
+                             std::string* contents);
+
+// Where a backup to `output` saves its manifest unless --save_manifest says:
+// beside an S3 object, as KEY.manifest.json; nowhere for a file or stdout.
+std::string DefaultManifestTarget(const std::string& output);
+
+}  // namespace hotbackup
+
+#endif  // HOTBACKUP_S3_S3_OPTIONS_H_
