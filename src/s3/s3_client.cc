@@ -49,6 +49,10 @@ std::string Hint(const std::string& code) {
            "~/.aws/credentials) and the region (--s3_region)";
   }
   if (code == "NoSuchBucket") return "; the bucket does not exist";
+  if (code == "PermanentRedirect" || code == "AuthorizationHeaderMalformed" ||
+      code == "IllegalLocationConstraintException") {
+    return "; the bucket is in another region than --s3_region says";
+  }
   return "";
 }
 
