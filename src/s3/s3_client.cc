@@ -58,6 +58,32 @@ std::string Hint(const std::string& code) {
 
 }  // namespace
 
+std::string S3ObjectUrl(const S3Config& config, const S3Url& url, std::string* host,
+                        std::string* encoded_path) {
+  if (!config.endpoint.empty()) {
+    // scheme://host[:port][/prefix]: a prefix (a store behind a proxy
+    // path) is part of the path that is signed.
+    std::string endpoint = config.endpoint;
+    while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
+    size_t host_start = endpoint.find("://");
+    host_start = host_start == std::string::npos ? 0 : host_start + 3;
+    size_t host_end = endpoint.find('/', host_start);
+    if (host_end == std::string::npos) host_end = endpoint.size();
+    *host = endpoint.substr(host_start, host_end - host_start);
+    *encoded_path = endpoint.substr(host_end) + UriEncodePath(url.bucket, url.key);
+    return endpoint.substr(0, host_end) + *encoded_path;
+  }
+  std::string regional = "s3." + config.region + ".amazonaws.com";
+  if (url.bucket.find('.') != std::string::npos) {
+    *host = regional;
+    *encoded_path = UriEncodePath(url.bucket, url.key);
+  } else {
+    *host = url.bucket + "." + regional;
+    *encoded_path = UriEncodePath("", url.key);
+  }
+  return "https://" + *host + *encoded_path;
+}
+
 S3Client::S3Client(S3Config config) : config_(std::move(config)) {}
 S3Client::~S3Client() = default;
 
@@ -74,31 +100,10 @@ void S3Client::Return(std::unique_ptr<HttpClient> client) {
   idle_.push_back(std::move(client));
 }
 
-std::string S3Client::UrlFor(const S3Url& url, std::string* host,
-                             std::string* encoded_path) const {
-  if (!config_.endpoint.empty()) {
-    std::string endpoint = config_.endpoint;
-    while (!endpoint.empty() && endpoint.back() == '/') endpoint.pop_back();
-    size_t scheme_end = endpoint.find("://");
-    *host = scheme_end == std::string::npos ? endpoint : endpoint.substr(scheme_end + 3);
-    *encoded_path = UriEncodePath(url.bucket, url.key);
-    return endpoint + *encoded_path;
-  }
-  std::string regional = "s3." + config_.region + ".amazonaws.com";
-  if (url.bucket.find('.') != std::string::npos) {
-    *host = regional;
-    *encoded_path = UriEncodePath(url.bucket, url.key);
-  } else {
-    *host = url.bucket + "." + regional;
-    *encoded_path = UriEncodePath("", url.key);
-  }
-  return "https://" + *host + *encoded_path;
-}
-
 Status S3Client::Execute(const Call& call, HttpResponse* response) {
   std::string host;
   std::string path;
-  std::string base_url = UrlFor(call.url, &host, &path);
+  std::string base_url = S3ObjectUrl(config_, call.url, &host, &path);
   std::string query = CanonicalQueryString(call.query);
   HttpRequest request;
   request.method = call.method;

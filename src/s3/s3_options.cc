@@ -9,6 +9,7 @@
 #include "hotbackup/s3/s3_download_source.h"
 #include "hotbackup/s3/s3_upload_sink.h"
 #include "hotbackup/s3/s3_url.h"
+#include "hotbackup/util/log.h"
 
 namespace hotbackup {
 namespace {
@@ -54,6 +55,10 @@ Status OpenOutput(const Options& options, const std::string& target, S3Access* s
     upload.parallel = options.s3_parallel;
     std::unique_ptr<S3UploadSink> upload_sink;
     HOTBACKUP_RETURN_IF_ERROR(S3UploadSink::Open(client, url, upload, &upload_sink));
+    HB_LOG_INFO("Uploading to %s (%s): multipart, %d part%s in parallel, %zu MiB parts",
+                url.ToString().c_str(),
+                options.s3_endpoint.empty() ? "AWS" : options.s3_endpoint.c_str(),
+                upload.parallel, upload.parallel == 1 ? "" : "s", upload.first_part_size >> 20);
     *sink = std::move(upload_sink);
     return Status::OK();
   }

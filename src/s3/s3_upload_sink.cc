@@ -198,6 +198,9 @@ Status S3UploadSink::Finish() {
     return Status::Remote(url_.ToString() + ": the stored object has " + std::to_string(info.size) +
                           " bytes, " + std::to_string(bytes_written_) + " were sent");
   }
+  HB_LOG_INFO("Stored %s: %llu bytes in %zu part%s", url_.ToString().c_str(),
+              static_cast<unsigned long long>(bytes_written_), parts.size(),
+              parts.size() == 1 ? "" : "s");
   return Status::OK();
 }
 

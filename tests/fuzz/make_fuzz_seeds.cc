@@ -7,6 +7,8 @@
 //   DIR/archive_detect                    the same, plain and zstd-compressed
 //   DIR/manifest                          manifests, with and without binlog
 //   DIR/option_file                       client option files
+//   DIR/s3_response                       S3's XML answers and a credentials
+//                                         file, each after its selector byte
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -136,7 +138,8 @@ int main(int argc, char** argv) {
   // The tar writer warns that the non-UTF-8 name goes out as raw bytes.
   hotbackup::SetLogLevel(hotbackup::LogLevel::kError);
   for (const char* target :
-       {"tar_reader", "xbstream_reader", "archive_detect", "manifest", "option_file", "age"}) {
+       {"tar_reader", "xbstream_reader", "archive_detect", "manifest", "option_file", "age",
+        "s3_response"}) {
     fs::create_directories(out / target);
   }
 
@@ -206,5 +209,21 @@ int main(int argc, char** argv) {
         "default-character-set=utf8mb4\nskip-ssl\n[client]\npassword='it''s'\n");
   Write(out / "option_file" / "include.cnf",
         "!include a.cnf\n!includedir .\n[client]\nuser=\\x\\s\\n\\\\\n");
+
+  // The selector byte first (s3_response_fuzzer.cc): 0 error, 1 upload id,
+  // 2 completion, 3 credentials file.
+  Write(out / "s3_response" / "error",
+        std::string(1, '\0') + "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>NoSuchBucket</Code>"
+        "<Message>The specified bucket does not exist</Message><RequestId>tx1</RequestId></Error>");
+  Write(out / "s3_response" / "upload_id",
+        "\x01<InitiateMultipartUploadResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+        "<Bucket>b</Bucket><Key>k</Key><UploadId>2~abc</UploadId></InitiateMultipartUploadResult>");
+  Write(out / "s3_response" / "complete",
+        "\x02<CompleteMultipartUploadResult><Location>l</Location><Bucket>b</Bucket><Key>k</Key>"
+        "<ETag>&quot;e-2&quot;</ETag></CompleteMultipartUploadResult>");
+  Write(out / "s3_response" / "credentials",
+        "\x03# comment\n[default]\naws_access_key_id = AKIAEXAMPLE\n"
+        "aws_secret_access_key=secret\n; other\n[prod]\nAWS_ACCESS_KEY_ID=A\n"
+        "aws_secret_access_key = S\naws_session_token = T\n");
   return 0;
 }

@@ -50,6 +50,11 @@ struct S3ObjectInfo {
   std::string etag;
 };
 
+// The URL of `url`'s object as addressed above, without a query; *host is
+// the Host header's value and *encoded_path the path, both as signed.
+std::string S3ObjectUrl(const S3Config& config, const S3Url& url, std::string* host,
+                        std::string* encoded_path);
+
 class S3Client {
  public:
   explicit S3Client(S3Config config);
@@ -84,7 +89,6 @@ class S3Client {
  private:
   struct Call;
   Status Execute(const Call& call, HttpResponse* response);
-  std::string UrlFor(const S3Url& url, std::string* host, std::string* encoded_path) const;
   std::unique_ptr<HttpClient> Borrow();
   void Return(std::unique_ptr<HttpClient> client);
 
