@@ -1,9 +1,13 @@
 // The S3 stage against a real S3 server (Ceph radosgw, support/s3_server.h):
 // multipart uploads in parallel parts and ranged downloads read back byte
 // for byte, an unfinished upload leaving nothing, the gateway stopped and
-// restarted mid-upload, the retry budget running out, an object replaced
-// mid-download; and the command line's refusals (wrong credentials, a
+// restarted mid-upload, frozen mid-upload (SIGSTOP: only the stall timeout
+// notices), the retry budget running out, an object replaced mid-download; and the command line's refusals (wrong credentials, a
 // missing bucket or object, an unreachable endpoint), each one line, quickly.
+#include <fcntl.h>
+#include <signal.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -176,6 +180,59 @@ TEST_CASE("S3: the gateway stopped and restarted mid-upload, retries carry the u
   restart.join();
   INFO(finished.message());
   REQUIRE(finished.ok());
+  sink.reset();
+  std::unique_ptr<S3DownloadSource> source;
+  REQUIRE(S3DownloadSource::Open(&client, S3Url{"bkt", "k"}, S3DownloadOptions{}, &source).ok());
+  CHECK(ReadAll(source.get()) == data);
+}
+
+TEST_CASE("S3: a gateway that hangs mid-upload is given up on after the stall timeout and the "
+          "parts are sent again",
+          "[s3][e2e]") {
+  if (!Available()) return;
+  S3Server server;
+  server.CreateBucket("bkt");
+  S3Config config = ConfigFor(server);
+  config.timeouts.stall_seconds = 2;
+  config.retry.max_delay_seconds = 1;
+  S3Client client(config);
+  const int gateway = std::stoi(test::ReadFile(server.dir() + "/pids/rgw"));
+  const std::string data = test::RandomBytes(40 << 20, 9);
+  S3UploadOptions upload;
+  upload.parallel = 2;
+  upload.first_part_size = kS3MinPartSize;
+  std::unique_ptr<S3UploadSink> sink;
+  REQUIRE(S3UploadSink::Open(&client, S3Url{"bkt", "k"}, upload, &sink).ok());
+  WriteUnevenly(sink.get(), data.substr(0, 10 << 20));
+  // Frozen, not gone: connections are accepted by the kernel and never
+  // answered, the case only a stall timeout catches. (libcurl averages the
+  // speed over a few seconds, so a part that went into the socket buffers
+  // at full speed is abandoned some 6 s after the last byte: the freeze
+  // lasts longer than that.)
+  TempDir log_dir;
+  Status finished;
+  {
+    // The retry warnings go to stderr: keep them to check them.
+    const int saved = dup(STDERR_FILENO);
+    const int log_fd = open((log_dir / "stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    REQUIRE((saved >= 0 && log_fd >= 0));
+    dup2(log_fd, STDERR_FILENO);
+    close(log_fd);
+    REQUIRE(kill(gateway, SIGSTOP) == 0);
+    std::thread thaw([&] {
+      std::this_thread::sleep_for(std::chrono::seconds(12));
+      kill(gateway, SIGCONT);
+    });
+    WriteUnevenly(sink.get(), data.substr(10 << 20));
+    finished = sink->Finish();
+    thaw.join();
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+  }
+  const std::string log = test::ReadFile(log_dir / "stderr");
+  INFO(finished.message() << "\n" << log);
+  REQUIRE(finished.ok());
+  CHECK_THAT(log, Catch::Contains("Operation too slow") && Catch::Contains("retrying in"));
   sink.reset();
   std::unique_ptr<S3DownloadSource> source;
   REQUIRE(S3DownloadSource::Open(&client, S3Url{"bkt", "k"}, S3DownloadOptions{}, &source).ok());
