@@ -127,7 +127,11 @@ Status HttpClient::Perform(const HttpRequest& request, HttpResponse* response) {
   CURL* curl = handle_->curl;
   if (curl == nullptr) return Status::Remote("libcurl could not make a handle");
   curl_easy_reset(curl);
-  *response = HttpResponse{};
+  // The body's memory is kept: a caller reading ranges hands the same
+  // buffer back for each, so it is not allocated and faulted in anew.
+  response->status = 0;
+  response->headers.clear();
+  response->body.clear();
   response->body.reserve(request.expected_response_size);
 
   std::unique_ptr<curl_slist, SlistDeleter> headers;

@@ -222,8 +222,9 @@ Status S3Client::GetRange(const S3Url& url, uint64_t offset, uint64_t length,
             .cancel = cancel,
             .expected_response_size = length};
   RetrySchedule short_reads(config_.retry);
+  HttpResponse response;
+  response.body = std::move(*data);  // its memory, for the body
   for (;;) {
-    HttpResponse response;
     HOTBACKUP_RETURN_IF_ERROR(Execute(call, &response));
     if (response.body.size() == length) {
       *data = std::move(response.body);

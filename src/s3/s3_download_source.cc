@@ -40,6 +40,7 @@ S3DownloadSource::~S3DownloadSource() {
 void S3DownloadSource::Worker() {
   for (;;) {
     uint64_t index;
+    std::string data;
     {
       std::unique_lock<std::mutex> lock(mu_);
       // Fetch ahead of the reader by at most parallel + 1 chunks.
@@ -49,10 +50,13 @@ void S3DownloadSource::Worker() {
       });
       if (stopping_ || !error_.ok() || next_to_fetch_ >= chunks_) return;
       index = next_to_fetch_++;
+      if (!spare_.empty()) {
+        data = std::move(spare_.back());
+        spare_.pop_back();
+      }
     }
     uint64_t offset = index * options_.chunk_size;
     uint64_t length = std::min<uint64_t>(options_.chunk_size, info_.size - offset);
-    std::string data;
     Status s = client_->GetRange(url_, offset, length, info_.etag, &data, &cancel_);
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -73,6 +77,9 @@ Status S3DownloadSource::Read(std::span<uint8_t> buffer, size_t* n) {
     if (next_to_read_ >= chunks_) return Status::OK();  // the end
     std::unique_lock<std::mutex> lock(mu_);
     reading_ = next_to_read_;
+    if (current_.capacity() > 0) spare_.push_back(std::move(current_));
+    current_.clear();
+    current_pos_ = 0;
     changed_.notify_all();
     for (;;) {
       if (!error_.ok()) return error_;

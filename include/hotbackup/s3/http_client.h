@@ -61,6 +61,7 @@ class HttpClient {
   // signal sets off (aborting a multipart upload) must itself get through.
   void set_interruptible(bool interruptible) { interruptible_ = interruptible; }
 
+  // Fills *response; its body's capacity is reused.
   Status Perform(const HttpRequest& request, HttpResponse* response);
 
  private:

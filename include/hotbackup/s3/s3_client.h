@@ -68,7 +68,7 @@ class S3Client {
   Status GetObject(const S3Url& url, uint64_t max_size, std::string* data);
   // Bytes [offset, offset + length) of the object whose ETag is `etag`
   // (If-Match: an object replaced during a restore is an error, kChanged,
-  // not a mix of two backups).
+  // not a mix of two backups). *data's memory is reused for the bytes.
   Status GetRange(const S3Url& url, uint64_t offset, uint64_t length, const std::string& etag,
                   std::string* data, const std::atomic<bool>* cancel = nullptr);
   Status PutObject(const S3Url& url, ByteSpan data);
