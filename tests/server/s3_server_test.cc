@@ -159,7 +159,8 @@ TEST_CASE("S3: full and incremental backups under writers into a bucket restore 
     writers.WaitForCommits(20);
     r = Run(Tool(s3, work.path(),
                  {socket, cp, "--incremental_base=s3://backups/db1/full.xbs.zst.manifest.json",
-                  "--output=s3://backups/db1/inc1.tar"}));
+                  "--output=s3://backups/db1/inc1.tar",
+                  "--save_manifest=s3://backups/manifests/inc1.json"}));
     writers.Stop();
     REQUIRE(writers.error().empty());
   }
@@ -170,6 +171,10 @@ TEST_CASE("S3: full and incremental backups under writers into a bucket restore 
   CHECK_THAT(r.stderr_text, Catch::Contains("are held by earlier backups, not sent"));
   CHECK_THAT(r.stderr_text, !Catch::Contains("Incremental: 0 SST files"));
   const std::string inc_sums = source->Sql("CHECKSUM TABLE t.bulk EXTENDED");
+  // --save_manifest names where the manifest goes instead of beside the archive.
+  CHECK(s3.ListObjects("backups") ==
+        std::vector<std::string>{"db1/full.xbs.zst", "db1/full.xbs.zst.manifest.json",
+                                 "db1/inc1.tar", "manifests/inc1.json"});
 
   // GNU tar reads the object s3cmd fetches.
   s3.S3cmd({"get", "s3://backups/db1/inc1.tar", work / "inc1.tar"});
@@ -187,6 +192,9 @@ TEST_CASE("S3: full and incremental backups under writers into a bucket restore 
   INFO(r.stderr_text);
   REQUIRE(r.exit_code == 0);
   const Manifest inc = ReadManifest(work / "inc1/myrocks_hotbackup_manifest.json");
+  s3.S3cmd({"get", "s3://backups/manifests/inc1.json", work / "inc1.manifest.json"});
+  CHECK(test::ReadFile(work / "inc1.manifest.json") ==
+        test::ReadFile(work / "inc1/myrocks_hotbackup_manifest.json"));
   REQUIRE(inc.binlog.has_value());
   auto restored = Restore(work / "inc1", work / "r2/data");
   CHECK(restored->Sql("CHECKSUM TABLE t.bulk EXTENDED") == inc_sums);
