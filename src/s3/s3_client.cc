@@ -247,6 +247,17 @@ Status S3Client::PutObject(const S3Url& url, ByteSpan data) {
   return Execute(call, &response);
 }
 
+Status S3Client::DeleteObject(const S3Url& url) {
+  Call call{.what = "DELETE",
+            .method = "DELETE",
+            .url = url,
+            .budget_seconds = 15,
+            .interruptible = false};
+  HttpResponse response;
+  Status s = Execute(call, &response);
+  return s.code() == Status::Code::kNotFound ? Status::OK() : s;
+}
+
 Status S3Client::CreateMultipartUpload(const S3Url& url, std::string* upload_id) {
   Call call{.what = "CreateMultipartUpload",
             .method = "POST",

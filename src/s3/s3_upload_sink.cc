@@ -193,10 +193,20 @@ Status S3UploadSink::Finish() {
   HOTBACKUP_RETURN_IF_ERROR(client_->CompleteMultipartUpload(url_, upload_id_, parts));
   finished_ = true;  // the upload exists no more; nothing to abort from here on
   S3ObjectInfo info;
-  HOTBACKUP_RETURN_IF_ERROR(client_->HeadObject(url_, &info));
-  if (info.size != bytes_written_) {
-    return Status::Remote(url_.ToString() + ": the stored object has " + std::to_string(info.size) +
-                          " bytes, " + std::to_string(bytes_written_) + " were sent");
+  Status checked = client_->HeadObject(url_, &info);
+  if (checked.ok() && info.size != bytes_written_) {
+    checked = Status::Remote(url_.ToString() + ": the stored object has " +
+                             std::to_string(info.size) + " bytes, " +
+                             std::to_string(bytes_written_) + " were sent");
+  }
+  if (!checked.ok()) {
+    // An object that cannot be confirmed must not stay looking like a backup.
+    Status deleted = client_->DeleteObject(url_);
+    if (!deleted.ok()) {
+      HB_LOG_WARN("could not delete %s after the failed check: %s", url_.ToString().c_str(),
+                  deleted.message().c_str());
+    }
+    return checked;
   }
   HB_LOG_INFO("Stored %s: %llu bytes in %zu part%s", url_.ToString().c_str(),
               static_cast<unsigned long long>(bytes_written_), parts.size(),

@@ -72,6 +72,9 @@ class S3Client {
   Status GetRange(const S3Url& url, uint64_t offset, uint64_t length, const std::string& etag,
                   std::string* data, const std::atomic<bool>* cancel = nullptr);
   Status PutObject(const S3Url& url, ByteSpan data);
+  // Gone already counts as done. Clean-up on a failure path: retried for
+  // 15 s at most, and not stopped by a signal.
+  Status DeleteObject(const S3Url& url);
 
   Status CreateMultipartUpload(const S3Url& url, std::string* upload_id);
   // The part's SHA-256 is signed, so the store refuses a part damaged on the way.
