@@ -182,7 +182,9 @@ void AppendManifestFileLine(const ManifestFile& f, bool first, std::string* out)
     } catch (const nlohmann::json::type_error&) {
       // Not UTF-8 (a Latin-1 name left in a datadir): JSON strings cannot
       // hold it, so the bytes go out in hex, losslessly.
-      escaped = "\"" + HexBytes(f.path) + "\"";
+      escaped.assign(1, '"');  // (not "\"" + ...: GCC 12 misreads that as an overlapping copy)
+      escaped += HexBytes(f.path);
+      escaped += '"';
       hex = true;
     }
   }
