@@ -169,16 +169,18 @@ TEST_CASE("S3: the gateway stopped and restarted mid-upload and mid-download, re
   REQUIRE(S3UploadSink::Open(&client, S3Url{"bkt", "k"}, upload, &sink).ok());
   const size_t first = 20 << 20;
   WriteUnevenly(sink.get(), data.substr(0, first));
-  server.StopGateway();
+  REQUIRE(server.StopGateway().empty());
   // Back in a few seconds; meanwhile the writes below fill every buffer
   // and wait, so parts really are sent to a gateway that is not there.
+  std::string restarted;
   std::thread restart([&] {
     std::this_thread::sleep_for(std::chrono::seconds(3));
-    server.StartGateway();
+    restarted = server.StartGateway();
   });
   WriteUnevenly(sink.get(), data.substr(first));
   Status finished = sink->Finish();
   restart.join();
+  REQUIRE(restarted.empty());
   INFO(finished.message());
   REQUIRE(finished.ok());
   sink.reset();
@@ -194,13 +196,14 @@ TEST_CASE("S3: the gateway stopped and restarted mid-upload and mid-download, re
   size_t n = 0;
   REQUIRE(ReadFully(source.get(), std::span<uint8_t>(reinterpret_cast<uint8_t*>(got.data()), got.size()), &n).ok());
   REQUIRE(n == got.size());
-  server.StopGateway();
+  REQUIRE(server.StopGateway().empty());
   std::thread restart_again([&] {
     std::this_thread::sleep_for(std::chrono::seconds(3));
-    server.StartGateway();
+    restarted = server.StartGateway();
   });
   got += ReadAll(source.get());
   restart_again.join();
+  REQUIRE(restarted.empty());
   CHECK(got == data);
 }
 
@@ -272,7 +275,7 @@ TEST_CASE("S3: past the retry budget an upload fails with one message and is abo
   std::unique_ptr<S3UploadSink> sink;
   REQUIRE(S3UploadSink::Open(&client, S3Url{"bkt", "k"}, upload, &sink).ok());
   REQUIRE(sink->Write(AsBytes(std::string(6 << 20, 'x').data(), 6 << 20)).ok());
-  server.StopGateway();
+  REQUIRE(server.StopGateway().empty());
   auto start = std::chrono::steady_clock::now();
   Status s;
   const std::string block(1 << 20, 'y');
@@ -285,9 +288,11 @@ TEST_CASE("S3: past the retry budget an upload fails with one message and is abo
   CHECK(s.message().find('\n') == std::string::npos);
   CHECK(seconds < 60);  // the budget, not the default 300 s
   // The abort on the way out outlasts a short outage.
-  std::thread restart([&] { server.StartGateway(); });
+  std::string restarted;
+  std::thread restart([&] { restarted = server.StartGateway(); });
   sink.reset();
   restart.join();
+  REQUIRE(restarted.empty());
   CHECK(server.ListMultipartUploads("bkt").empty());
   CHECK(server.ListObjects("bkt").empty());
 }

@@ -3,6 +3,7 @@
 // objects across a gateway restart, runs twice side by side, listens on
 // 127.0.0.1 only, and leaves no Ceph process behind, whether the fixture is
 // destroyed or the test process is killed.
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -10,7 +11,6 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -35,14 +35,31 @@ bool SkipWithoutS3() {
 
 // Pids of the live processes whose command line mentions `text`. A zombie
 // has an empty command line, so it does not count.
+// A /proc file's contents, "" once the process is gone (reading the file
+// of a process that exits meanwhile fails with ESRCH: a stream would throw).
+std::string ReadProcFile(const std::string& path) {
+  std::string contents;
+  const int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return contents;
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = read(fd, buffer, sizeof buffer);
+    if (n <= 0) break;
+    contents.append(buffer, static_cast<size_t>(n));
+  }
+  close(fd);
+  return contents;
+}
+
 std::vector<int> ProcessesMentioning(const std::string& text) {
   std::vector<int> pids;
-  for (const fs::directory_entry& entry : fs::directory_iterator("/proc")) {
+  std::error_code ec;
+  for (const fs::directory_entry& entry : fs::directory_iterator("/proc", ec)) {
     std::string name = entry.path().filename();
     if (name.find_first_not_of("0123456789") != std::string::npos) continue;
-    std::ifstream in(entry.path() / "cmdline", std::ios::binary);
-    std::string cmdline((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (cmdline.find(text) != std::string::npos) pids.push_back(std::stoi(name));
+    if (ReadProcFile(entry.path() / "cmdline").find(text) != std::string::npos) {
+      pids.push_back(std::stoi(name));
+    }
   }
   return pids;
 }
@@ -51,7 +68,7 @@ std::vector<int> ProcessesMentioning(const std::string& text) {
 std::set<std::string> ProgramsMentioning(const std::string& text) {
   std::set<std::string> names;
   for (int pid : ProcessesMentioning(text)) {
-    std::string comm = ReadFile("/proc/" + std::to_string(pid) + "/comm");
+    std::string comm = ReadProcFile("/proc/" + std::to_string(pid) + "/comm");
     while (!comm.empty() && comm.back() == '\n') comm.pop_back();
     if (!comm.empty()) names.insert(comm);
   }
@@ -154,10 +171,10 @@ TEST_CASE("S3 sandbox keeps its objects across a gateway restart", "[s3][server]
   s3.CreateBucket("restarts");
   s3.S3cmd({"put", work / "object.bin", "s3://restarts/object.bin"});
 
-  s3.StopGateway();
+  REQUIRE(s3.StopGateway().empty());
   test::ProcessResult down = s3.S3cmd({"ls", "s3://restarts"}, "", /*may_fail=*/true);
   CHECK(down.exit_code != 0);
-  s3.StartGateway();
+  REQUIRE(s3.StartGateway().empty());
 
   CHECK(s3.ListObjects("restarts") == std::vector<std::string>{"object.bin"});
   s3.S3cmd({"get", "s3://restarts/object.bin", work / "back.bin"});

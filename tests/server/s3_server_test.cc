@@ -226,9 +226,9 @@ TEST_CASE("S3: a backup rides out the gateway restarting mid-upload and restores
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     std::this_thread::sleep_for(std::chrono::seconds(3));  // parts are in flight by now
-    s3.StopGateway();
+    REQUIRE(s3.StopGateway().empty());
     std::this_thread::sleep_for(std::chrono::seconds(4));
-    s3.StartGateway();
+    REQUIRE(s3.StartGateway().empty());
     exit_code = backup.Wait();
     log = backup.StderrText();
     writers.Stop();

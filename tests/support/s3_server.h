@@ -47,9 +47,12 @@ class S3Server {
   std::vector<std::string> ListMultipartUploads(const std::string& bucket);
 
   // Stops radosgw alone (the cluster stays up, objects stay) / starts it
-  // again on the same port and waits until it answers.
-  void StopGateway();
-  void StartGateway();
+  // again on the same port and waits until it answers. They return "" or
+  // the script's error, and use no Catch2 macro, so a test may call them
+  // from a thread of its own (Catch2's assertions are not thread-safe);
+  // check the result on the test's thread.
+  std::string StopGateway();
+  std::string StartGateway();
 
  private:
   TempDir dir_;
