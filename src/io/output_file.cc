@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdlib>
 #include <cstring>
@@ -110,9 +111,22 @@ Status OutputFile::Write(ByteSpan data) {
     buffered_ += data.size();
     return Status::OK();
   }
+  if (data.size() >= buffer_.size() && is_regular_file_) {
+    // Into the page cache in slices of the buffer's size: on the kernels
+    // measured here a 4 MiB write(2) to a file costs 4-8x the system time
+    // per byte of 1 MiB ones (dd bs=4M vs bs=1M, conv=fsync: 1.5-3.0 s vs
+    // 0.4 s of sys per GiB), which made downloads from S3 to a file slow.
+    HOTBACKUP_RETURN_IF_ERROR(Flush());
+    while (!data.empty()) {
+      const size_t n = std::min(data.size(), buffer_.size());
+      HOTBACKUP_RETURN_IF_ERROR(WriteFully(fd_, data.first(n), name_));
+      data = data.subspan(n);
+    }
+    return Status::OK();
+  }
   if (data.size() >= buffer_.size()) {
     // Large data goes out from the caller's memory, after what is buffered
-    // (a header, typically) in the same system call.
+    // (a header, typically) in the same system call: a pipe takes it whole.
     std::array<ByteSpan, 2> pieces = {AsBytes(buffer_.data(), buffered_), data};
     buffered_ = 0;
     return WriteVectorFully(fd_, pieces, name_);
