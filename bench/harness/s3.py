@@ -36,7 +36,7 @@ CASES = [
     ("up-s3cmd", "up", "s3cmd", "s3cmd put (multipart, 15 MiB parts, one at a time)"),
     ("up-boto3", "up", "boto3", "boto3 upload_file, default TransferConfig (8 MiB parts, "
                                 "10 threads)"),
-    ("down-ours", "down", "ours", "bench_s3_copy get --parallel 4 (S3DownloadSource: 8 MiB "
+    ("down-ours", "down", "ours", "bench_s3_copy get --parallel 4 (S3DownloadSource: 16 MiB "
                                   "ranged GETs, 4 in flight; the binary's --input=s3://)"),
     ("down-s3cmd", "down", "s3cmd", "s3cmd get (one GET)"),
     ("down-boto3", "down", "boto3", "boto3 download_file, default TransferConfig (8 MiB ranged "
@@ -47,7 +47,9 @@ OURS = {"up": "up-ours", "down": "down-ours"}
 BASELINES = {"up": ["up-s3cmd", "up-boto3"], "down": ["down-s3cmd", "down-boto3"]}
 
 # The sweep: ours alone, parallel x part size (upload) and x chunk size
-# (download). p4 with 8 MiB is the default.
+# (download). The binary's defaults: p4 with 8 MiB parts, p4 with 16 MiB
+# ranges.
+SWEEP_DEFAULT = {"up": "sweep-up-p4-8", "down": "sweep-down-p4-16"}
 SWEEP_PARALLEL = [2, 4, 8]
 SWEEP_PART_MIB = [8, 16]
 SWEEP_CHUNK_MIB = [8, 16]
@@ -654,7 +656,7 @@ def sweep_rows(results):
     out = []
     for direction, what, sizes in (("up", "part size", SWEEP_PART_MIB),
                                    ("down", "chunk size", SWEEP_CHUNK_MIB)):
-        default = "sweep-%s-p4-8" % direction
+        default = SWEEP_DEFAULT[direction]
         rows = ["| %s: --parallel \\ %s | " % ("upload" if direction == "up" else "download",
                                                what) +
                 " | ".join("%d MiB: MB/s median (min-max), x default, client CPU ms/MB" % m
@@ -679,7 +681,7 @@ def sweep_rows(results):
 
 def sweep_findings(results):
     """The fastest setting per direction by median, and how it compares with
-    the default (p4, 8 MiB) by the per-repetition ratio."""
+    the default (SWEEP_DEFAULT) by the per-repetition ratio."""
     if not results.get("sweep_cases"):
         return ""
     cases = results["cases"]
@@ -690,17 +692,17 @@ def sweep_findings(results):
                 and cases[k].get("ok")]
         if not keys:
             continue
-        default = "sweep-%s-p4-8" % direction
+        default = SWEEP_DEFAULT[direction]
         best = max(keys, key=lambda k: cases[k]["mb_s"])
         p, m = sweep_params(best)
         rr = ratio_summary([runs[default][i]["wall_s"] / r["wall_s"]
                             if r["ok"] and runs[default][i]["ok"] else None
                             for i, r in enumerate(runs[best])])
         lines.append("%s: fastest by median --parallel %d with %d MiB %ss, %s MB/s; the default "
-                     "(--parallel 4, 8 MiB) %s MB/s; fastest / default per repetition %.2f "
+                     "(--parallel 4, %d MiB) %s MB/s; fastest / default per repetition %.2f "
                      "(%.2f-%.2f)." % (
                          "Upload" if direction == "up" else "Download", p, m, unit,
-                         fmt_rate(cases[best]["mb_s"]),
+                         fmt_rate(cases[best]["mb_s"]), sweep_params(default)[1],
                          fmt_rate(cases[default]["mb_s"]) if cases.get(default, {}).get("ok")
                          else "-", rr["median"] if rr else 0, rr["min"] if rr else 0,
                          rr["max"] if rr else 0))
@@ -773,11 +775,12 @@ def markdown(results):
     if results.get("sweep_cases"):
         out += ["## Sweep: ours alone, --parallel x part size / chunk size", "",
                 "%d repetitions, every setting once per repetition in a rotated order; x default "
-                "= median MB/s over that of --parallel 4 with 8 MiB (the binary's defaults)." %
+                "= median MB/s over that of the binary's defaults (--parallel 4 with 8 MiB parts "
+                "up, 16 MiB ranges down)." %
                 results["sweep_reps"], "",
                 sweep_rows(results), "", sweep_findings(results), "",
-                case_rows(results, results["sweep_cases"], ratio_to=lambda k: "sweep-%s-p4-8" % (
-                    CASE_INFO[k][0])), ""]
+                case_rows(results, results["sweep_cases"], ratio_to=lambda k: SWEEP_DEFAULT[
+                    CASE_INFO[k][0]]), ""]
     return "\n".join(out)
 
 
