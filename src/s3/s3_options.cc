@@ -44,13 +44,17 @@ Status S3Access::Client(S3Client** client) {
   return Status::OK();
 }
 
+Status S3Access::Object(const std::string& target, S3Url* url, S3Client** client) {
+  HOTBACKUP_RETURN_IF_ERROR(ParseS3Url(target, url));
+  return Client(client);
+}
+
 Status OpenOutput(const Options& options, const std::string& target, S3Access* s3,
                   std::unique_ptr<ByteSink>* sink) {
   if (IsS3Url(target)) {
     S3Url url;
-    HOTBACKUP_RETURN_IF_ERROR(ParseS3Url(target, &url));
     S3Client* client;
-    HOTBACKUP_RETURN_IF_ERROR(s3->Client(&client));
+    HOTBACKUP_RETURN_IF_ERROR(s3->Object(target, &url, &client));
     S3UploadOptions upload;
     upload.parallel = options.s3_parallel;
     std::unique_ptr<S3UploadSink> upload_sink;
@@ -76,9 +80,8 @@ Status OpenInput(const Options& options, const std::string& target, S3Access* s3
                  std::unique_ptr<ByteSource>* source, std::string* name) {
   if (IsS3Url(target)) {
     S3Url url;
-    HOTBACKUP_RETURN_IF_ERROR(ParseS3Url(target, &url));
     S3Client* client;
-    HOTBACKUP_RETURN_IF_ERROR(s3->Client(&client));
+    HOTBACKUP_RETURN_IF_ERROR(s3->Object(target, &url, &client));
     S3DownloadOptions download;
     download.parallel = options.s3_parallel;
     std::unique_ptr<S3DownloadSource> download_source;
@@ -106,9 +109,8 @@ Status ReadSmallFileOrObject(const std::string& target, uint64_t max_size, S3Acc
                              std::string* contents) {
   if (!IsS3Url(target)) return ReadSmallFile(target, contents, max_size);
   S3Url url;
-  HOTBACKUP_RETURN_IF_ERROR(ParseS3Url(target, &url));
   S3Client* client;
-  HOTBACKUP_RETURN_IF_ERROR(s3->Client(&client));
+  HOTBACKUP_RETURN_IF_ERROR(s3->Object(target, &url, &client));
   return client->GetObject(url, max_size, contents);
 }
 

@@ -6,7 +6,6 @@
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -516,18 +515,6 @@ TEST_CASE("Extract: a tree left by a killed extraction is removed, one in use is
 namespace hotbackup {
 namespace {
 
-// The peak resident memory of one run of the binary, in KiB.
-long PeakKib(const std::vector<std::string>& argv, int* exit_code) {
-  const int pid = test::Spawn(argv, -1, -1, -1);
-  int status = 0;
-  rusage usage{};
-  while (wait4(pid, &status, 0, &usage) < 0) {
-    if (errno != EINTR) return -1;
-  }
-  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return usage.ru_maxrss;
-}
-
 TEST_CASE("Extract: 100,000 files stay within the backup's memory bound", "[e2e][extract]") {
   TempDir work;
   // 100 databases of 1,000 small files, made in memory: what the backup of a
@@ -550,9 +537,9 @@ TEST_CASE("Extract: 100,000 files stay within the backup's memory bound", "[e2e]
     REQUIRE(stream->Finish().ok());
   }
   int exit_code = -1;
-  const long verify_kib = PeakKib({BinaryPath(), "--verify", "--input=" + (work / "many.xbs")}, &exit_code);
+  const long verify_kib = test::PeakRssKib({BinaryPath(), "--verify", "--input=" + (work / "many.xbs")}, &exit_code);
   CHECK(exit_code == 0);
-  const long extract_kib = PeakKib({BinaryPath(), "--extract", "--input=" + (work / "many.xbs"),
+  const long extract_kib = test::PeakRssKib({BinaryPath(), "--extract", "--input=" + (work / "many.xbs"),
                                     "--backup_dir=" + (work / "out")},
                                    &exit_code);
   CHECK(exit_code == 0);

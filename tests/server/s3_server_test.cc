@@ -6,8 +6,6 @@
 // and restarted mid-upload, the backup killed (SIGKILL: no object) or
 // stopped (SIGTERM: the upload aborted too).
 #include <signal.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
@@ -82,14 +80,7 @@ Manifest ReadManifest(const std::string& path) {
 
 // The peak resident memory of one run, in MiB.
 double PeakMib(const std::vector<std::string>& argv, int* exit_code) {
-  const int pid = test::Spawn(argv, -1, -1, -1);
-  int status = 0;
-  rusage usage{};
-  while (wait4(pid, &status, 0, &usage) < 0) {
-    if (errno != EINTR) return -1;
-  }
-  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return usage.ru_maxrss / 1024.0;
+  return test::PeakRssKib(argv, exit_code) / 1024.0;
 }
 
 bool Available() {

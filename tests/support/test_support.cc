@@ -6,6 +6,7 @@
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -360,6 +361,17 @@ void ExpectNoCheckpointLeft(const std::string& checkpoint_dir) {
   for (const auto& e : std::filesystem::directory_iterator(checkpoint_dir)) {
     FAIL("left behind in the checkpoint directory: " << e.path());
   }
+}
+
+long PeakRssKib(const std::vector<std::string>& argv, int* exit_code) {
+  const int pid = Spawn(argv, -1, -1, -1);
+  int status = 0;
+  rusage usage{};
+  while (wait4(pid, &status, 0, &usage) < 0) {
+    if (errno != EINTR) return -1;
+  }
+  *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return usage.ru_maxrss;
 }
 
 }  // namespace hotbackup::test

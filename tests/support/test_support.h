@@ -54,6 +54,11 @@ struct ProcessResult {
 ProcessResult Run(const std::vector<std::string>& argv, const std::string& stdin_path = "",
                   const std::string& stdout_path = "");
 
+// Runs argv[0] (looked up in PATH; no stdin, stdout or stderr) and returns
+// its peak resident memory in KiB (-1 if it could not be waited for); sets
+// *exit_code (128 + signal if killed).
+long PeakRssKib(const std::vector<std::string>& argv, int* exit_code);
+
 // Starts argv[0] (looked up in PATH) with the given descriptors as stdin,
 // stdout and stderr (-1 = /dev/null); returns its pid or throws.
 int Spawn(const std::vector<std::string>& argv, int stdin_fd, int stdout_fd, int stderr_fd);

@@ -26,6 +26,8 @@ class S3Access {
  public:
   explicit S3Access(const Options& options) : options_(options) {}
   Status Client(S3Client** client);
+  // The object an s3:// name means, and the client to reach it with.
+  Status Object(const std::string& target, S3Url* url, S3Client** client);
 
  private:
   const Options& options_;
