@@ -3,7 +3,10 @@
 //
 // Small writes are gathered into large ones; a write at least as large as the
 // buffer goes straight through. When the output is a pipe it is enlarged so
-// the reader (ssh, zstd, tar) gets big chunks.
+// the reader (ssh, zstd, tar) gets big chunks. A file that Create makes is
+// written with O_DIRECT where the file system takes it (DirectFileWriter:
+// the backup does not flood the host's page cache), through the page cache
+// otherwise.
 //
 // A regular output file is written under a temporary name beside it
 // ("<path>.XXXXXX.partial", mode 0600) and appears under its own name only
@@ -22,6 +25,7 @@
 #include <vector>
 
 #include "hotbackup/io/byte_sink.h"
+#include "hotbackup/io/direct_file_writer.h"
 #include "hotbackup/io/unique_fd.h"
 
 namespace hotbackup {
@@ -50,6 +54,8 @@ class OutputFile final : public ByteSink {
   // Bytes accepted so far.
   uint64_t bytes_written() const { return bytes_written_; }
   const std::string& name() const { return name_; }
+  // Whether the bytes go to the file with O_DIRECT.
+  bool writes_direct() const { return direct_ != nullptr; }
 
  private:
   OutputFile(int fd, std::string name);
@@ -58,6 +64,9 @@ class OutputFile final : public ByteSink {
 
   int fd_;
   UniqueFd owned_fd_;  // set when the OutputFile opened the file itself
+  // Set for a file Create made, where O_DIRECT is taken. Declared after
+  // owned_fd_: destroyed (its writes waited for) before the file is closed.
+  std::unique_ptr<DirectFileWriter> direct_;
   std::string name_;
   std::string temp_path_;   // the temporary name, until renamed to final_path_
   std::string final_path_;

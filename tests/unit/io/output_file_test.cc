@@ -39,6 +39,24 @@ TEST_CASE("OutputFile: a file appears only when finished", "[unit][output]") {
   CHECK((st.st_mode & 0777) == 0600);  // a backup is readable by its owner only
 }
 
+TEST_CASE("OutputFile: a file it creates bypasses the page cache", "[unit][output]") {
+  TempDir dir;
+  std::string path = dir / "backup.xbs";
+  std::string data = RandomBytes(6 * 1024 * 1024 + 3, 2);
+  std::unique_ptr<OutputFile> out;
+  REQUIRE(OutputFile::Create(path, &out).ok());
+  if (!out->writes_direct()) {
+    WARN("the file system of " << dir.path() << " refuses O_DIRECT");
+    return;
+  }
+  for (size_t at = 0; at < data.size(); at += 100000) {
+    REQUIRE(out->Write(AsBytes(data.data() + at, std::min<size_t>(100000, data.size() - at))).ok());
+  }
+  REQUIRE(out->Finish().ok());
+  CHECK(ReadFile(path) == data);
+  CHECK(test::ListFiles(dir.path()) == std::vector<std::string>{"backup.xbs"});
+}
+
 TEST_CASE("OutputFile: an abandoned file leaves nothing behind", "[unit][output]") {
   TempDir dir;
   std::string path = dir / "backup.tar";

@@ -1,0 +1,178 @@
+// DirectFileWriter: exact bytes at every size around the block and buffer
+// boundaries, the page cache left alone, errors surfacing.
+#include "hotbackup/io/direct_file_writer.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "hotbackup/io/output_file.h"
+#include "hotbackup/io/unique_fd.h"
+#include "support/test_support.h"
+
+namespace hotbackup {
+namespace {
+
+using test::RandomBytes;
+using test::ReadFile;
+using test::TempDir;
+
+// How many of the file's pages are in the page cache (mincore of a mapping).
+size_t ResidentPages(const std::string& path) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  struct stat st;
+  if (!fd.valid() || fstat(fd.get(), &st) != 0 || st.st_size == 0) return 0;
+  const size_t size = static_cast<size_t>(st.st_size);
+  void* map = mmap(nullptr, size, PROT_READ, MAP_SHARED, fd.get(), 0);
+  if (map == MAP_FAILED) return 0;
+  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> vec((size + page - 1) / page);
+  size_t resident = 0;
+  if (mincore(map, size, vec.data()) == 0) {
+    for (unsigned char v : vec) resident += v & 1;
+  }
+  munmap(map, size);
+  return resident;
+}
+
+// Writes `data` through a DirectFileWriter in pieces of random sizes.
+Status WriteInPieces(int fd, const std::string& name, const std::string& data, uint32_t seed,
+                     bool* direct) {
+  std::unique_ptr<DirectFileWriter> writer;
+  Status s = DirectFileWriter::Open(fd, name, &writer);
+  *direct = s.ok();
+  if (!s.ok()) return s;
+  std::mt19937 rng(seed);
+  size_t at = 0;
+  while (at < data.size()) {
+    size_t n = std::min(data.size() - at, static_cast<size_t>(rng() % (3u << 20)) + 1);
+    HOTBACKUP_RETURN_IF_ERROR(writer->Write(AsBytes(data.data() + at, n)));
+    at += n;
+  }
+  return writer->Finish();
+}
+
+TEST_CASE("DirectFileWriter: every size around blocks and buffers comes back exact",
+          "[unit][output]") {
+  TempDir dir;
+  const size_t kBuf = DirectFileWriter::kBufferSize;
+  const size_t sizes[] = {0, 1, 4095, 4096, 4097, kBuf - 1, kBuf, kBuf + 1, 3 * kBuf + 5,
+                          5 * kBuf + 4096};
+  uint32_t seed = 1;
+  for (size_t size : sizes) {
+    INFO("size " << size);
+    std::string path = dir / ("f" + std::to_string(size));
+    UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+    REQUIRE(fd.valid());
+    std::string data = RandomBytes(size, seed++);
+    bool direct = false;
+    Status s = WriteInPieces(fd.get(), path, data, seed, &direct);
+    if (!direct) {
+      WARN("the file system of " << dir.path() << " refuses O_DIRECT: " << s.message());
+      return;
+    }
+    REQUIRE(s.ok());
+    // The descriptor is left as a plain writer's would be: at the end, no
+    // O_DIRECT.
+    CHECK(lseek(fd.get(), 0, SEEK_CUR) == static_cast<off_t>(size));
+    CHECK((fcntl(fd.get(), F_GETFL) & O_DIRECT) == 0);
+    fd.Close();
+    CHECK(ReadFile(path) == data);
+  }
+}
+
+TEST_CASE("DirectFileWriter: the written file is not in the page cache", "[unit][output]") {
+  TempDir dir;
+  std::string data = RandomBytes(8 * DirectFileWriter::kBufferSize + 100, 7);
+  std::string direct_path = dir / "direct";
+  UniqueFd fd(open(direct_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  REQUIRE(fd.valid());
+  bool direct = false;
+  Status s = WriteInPieces(fd.get(), direct_path, data, 3, &direct);
+  if (!direct) {
+    WARN("the file system of " << dir.path() << " refuses O_DIRECT: " << s.message());
+    return;
+  }
+  REQUIRE(s.ok());
+  REQUIRE(fsync(fd.get()) == 0);
+  const size_t pages = data.size() / static_cast<size_t>(sysconf(_SC_PAGESIZE));
+  // Only the tail, written through the cache, may be there.
+  CHECK(ResidentPages(direct_path) <= 1);
+
+  // The same bytes written plainly stay cached: what the check above would
+  // see without O_DIRECT.
+  std::string plain_path = dir / "plain";
+  test::WriteFile(plain_path, data);
+  CHECK(ResidentPages(plain_path) > pages / 2);
+}
+
+TEST_CASE("DirectFileWriter: a write that fails is reported, and again after", "[unit][output]") {
+  TempDir dir;
+  std::string path = dir / "readonly";
+  test::WriteFile(path, "");
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));  // every write fails: EBADF
+  REQUIRE(fd.valid());
+  std::unique_ptr<DirectFileWriter> writer;
+  if (!DirectFileWriter::Open(fd.get(), "backup.xbs", &writer).ok()) {
+    WARN("the file system of " << dir.path() << " refuses O_DIRECT");
+    return;
+  }
+  std::string data = RandomBytes(3 * DirectFileWriter::kBufferSize, 9);
+  Status s = writer->Write(AsBytes(data.data(), data.size()));
+  if (s.ok()) s = writer->Finish();
+  CHECK(s.errno_value() == EBADF);
+  CHECK_THAT(s.message(), Catch::StartsWith("write to backup.xbs: "));
+  CHECK(writer->Finish().errno_value() == EBADF);
+}
+
+TEST_CASE("DirectFileWriter: refuses a descriptor that is not at the start", "[unit][output]") {
+  TempDir dir;
+  std::string path = dir / "f";
+  UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  REQUIRE(fd.valid());
+  REQUIRE(write(fd.get(), "abc", 3) == 3);
+  std::unique_ptr<DirectFileWriter> writer;
+  Status s = DirectFileWriter::Open(fd.get(), path, &writer);
+  CHECK(s.code() == Status::Code::kInvalidArgument);
+  CHECK((fcntl(fd.get(), F_GETFL) & O_DIRECT) == 0);
+}
+
+// A small tmpfs (it takes O_DIRECT since Linux 6.6) fills up: ENOSPC, named.
+TEST_CASE("DirectFileWriter: a full file system is a clear ENOSPC error", "[unit][output]") {
+  TempDir dir;
+  std::string mount_point = dir / "small";
+  REQUIRE(mkdir(mount_point.c_str(), 0700) == 0);
+  if (mount("hotbackup-test", mount_point.c_str(), "tmpfs", 0, "size=2m") != 0) {
+    WARN("cannot mount a tmpfs here (" << std::strerror(errno) << ")");
+    return;
+  }
+  struct Unmount {
+    std::string path;
+    ~Unmount() { umount2(path.c_str(), MNT_DETACH); }
+  } unmount{mount_point};
+
+  std::string path = mount_point + "/backup.xbs";
+  std::unique_ptr<OutputFile> out;
+  REQUIRE(OutputFile::Create(path, &out).ok());
+  if (!out->writes_direct()) {
+    WARN("this kernel's tmpfs refuses O_DIRECT");
+    return;
+  }
+  std::string data = RandomBytes(4 * DirectFileWriter::kBufferSize, 11);
+  Status s = out->Write(AsBytes(data.data(), data.size()));
+  if (s.ok()) s = out->Finish();
+  CHECK(s.errno_value() == ENOSPC);
+  CHECK(s.message() == "write to " + path + ": No space left on device");
+  out.reset();
+  CHECK(test::ListFiles(mount_point).empty());  // no partial file left
+}
+
+}  // namespace
+}  // namespace hotbackup
