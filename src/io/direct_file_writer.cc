@@ -1,5 +1,5 @@
 // Two aligned buffers: the caller fills one while a thread writes the other
-// with O_DIRECT at the next block-aligned offset.
+// at the next block-aligned offset, with O_DIRECT once a file has filled one.
 #include "hotbackup/io/direct_file_writer.h"
 
 #include <fcntl.h>
@@ -24,23 +24,8 @@ Status SetDirect(int fd, bool on, const std::string& name) {
 
 }  // namespace
 
-Status DirectFileWriter::Open(int fd, const std::string& name,
-                              std::unique_ptr<DirectFileWriter>* out) {
-  off_t position = lseek(fd, 0, SEEK_CUR);
-  if (position != 0) {
-    return Status::InvalidArgument(name + ": direct writes must start at offset 0");
-  }
-  HOTBACKUP_RETURN_IF_ERROR(SetDirect(fd, true, name));
-  out->reset(new DirectFileWriter(fd, name));
-  return Status::OK();
-}
-
-DirectFileWriter::DirectFileWriter(int fd, std::string name)
-    : fd_(fd),
-      name_(std::move(name)),
-      filling_(kBufferSize),
-      pending_(kBufferSize),
-      thread_([this] { WriterLoop(); }) {}
+DirectFileWriter::DirectFileWriter()
+    : filling_(kBufferSize), pending_(kBufferSize), thread_([this] { WriterLoop(); }) {}
 
 DirectFileWriter::~DirectFileWriter() {
   {
@@ -49,6 +34,20 @@ DirectFileWriter::~DirectFileWriter() {
   }
   changed_.notify_all();
   thread_.join();
+}
+
+Status DirectFileWriter::Begin(int fd, std::string name) {
+  if (in_file()) return Status::InvalidArgument("write to " + name + ": " + name_ + " is still being written");
+  off_t position = lseek(fd, 0, SEEK_CUR);
+  if (position != 0) {
+    return Status::InvalidArgument("write to " + name + ": a file must be written from its start");
+  }
+  fd_ = fd;
+  name_ = std::move(name);
+  direct_ = false;
+  filled_ = 0;
+  offset_ = 0;
+  return Status::OK();
 }
 
 Status DirectFileWriter::WriteAt(const uint8_t* data, size_t size, uint64_t offset) {
@@ -77,7 +76,8 @@ void DirectFileWriter::WriterLoop() {
     if (!busy_) return;  // stop_ with nothing to write
     const uint64_t offset = pending_offset_;
     lock.unlock();
-    // The buffer is ours until busy_ is cleared: no lock around the write.
+    // The buffer, fd_ and name_ stay as they are until busy_ is cleared: no
+    // lock around the write.
     Status s = WriteAt(pending_.data(), pending_.size(), offset);
     lock.lock();
     if (!s.ok() && error_.ok()) error_ = s;
@@ -93,6 +93,7 @@ Status DirectFileWriter::WaitIdle() {
 }
 
 Status DirectFileWriter::Write(ByteSpan data) {
+  if (!in_file()) return Status::InvalidArgument("DirectFileWriter: write outside a file");
   while (!data.empty()) {
     const size_t n = std::min(data.size(), filling_.size() - filled_);
     std::memcpy(filling_.data() + filled_, data.data(), n);
@@ -100,6 +101,8 @@ Status DirectFileWriter::Write(ByteSpan data) {
     data = data.subspan(n);
     if (filled_ < filling_.size()) break;
     HOTBACKUP_RETURN_IF_ERROR(WaitIdle());
+    // A megabyte or more: direct from here on, where the file system agrees.
+    if (offset_ == 0) direct_ = SetDirect(fd_, true, name_).ok();
     {
       std::lock_guard<std::mutex> lock(mutex_);
       std::swap(filling_, pending_);
@@ -115,19 +118,27 @@ Status DirectFileWriter::Write(ByteSpan data) {
 }
 
 Status DirectFileWriter::Finish() {
-  HOTBACKUP_RETURN_IF_ERROR(WaitIdle());
-  const size_t aligned = filled_ / kDirectIoAlignment * kDirectIoAlignment;
-  HOTBACKUP_RETURN_IF_ERROR(WriteAt(filling_.data(), aligned, offset_));
-  // O_DIRECT cannot write a partial block; the tail goes through the cache.
-  HOTBACKUP_RETURN_IF_ERROR(SetDirect(fd_, false, name_));
-  HOTBACKUP_RETURN_IF_ERROR(WriteAt(filling_.data() + aligned, filled_ - aligned, offset_ + aligned));
-  offset_ += filled_;
-  filled_ = 0;
-  // Leave the descriptor's position where a plain write(2) would have.
-  if (lseek(fd_, static_cast<off_t>(offset_), SEEK_SET) < 0) {
-    return Status::IOError("seek " + name_, errno);
+  if (!in_file()) return Status::InvalidArgument("DirectFileWriter: finish outside a file");
+  Status s = WaitIdle();
+  if (s.ok()) {
+    // O_DIRECT cannot write a partial block; the tail goes through the cache.
+    const size_t aligned = direct_ ? filled_ / kDirectIoAlignment * kDirectIoAlignment : 0;
+    s = WriteAt(filling_.data(), aligned, offset_);
+    if (s.ok()) s = SetDirect(fd_, false, name_);
+    if (s.ok()) s = WriteAt(filling_.data() + aligned, filled_ - aligned, offset_ + aligned);
+    // Leave the descriptor's position where plain writes would have.
+    if (s.ok() && lseek(fd_, static_cast<off_t>(offset_ + filled_), SEEK_SET) < 0) {
+      s = Status::IOError("seek " + name_, errno);
+    }
+  } else {
+    static_cast<void>(SetDirect(fd_, false, name_));  // best effort: the file is lost anyway
   }
-  return Status::OK();
+  fd_ = -1;
+  filled_ = 0;
+  offset_ = 0;
+  std::lock_guard<std::mutex> lock(mutex_);
+  error_ = Status::OK();
+  return s;
 }
 
 }  // namespace hotbackup

@@ -86,12 +86,9 @@ Status OutputFile::Create(const std::string& path, std::unique_ptr<OutputFile>* 
   file->temp_path_ = temp;
   file->final_path_ = path;
   HOTBACKUP_RETURN_IF_ERROR(file->Prepare());
-  // Where the file system refuses O_DIRECT, the page cache it is.
-  if (DirectFileWriter::Open(file->fd_, path, &file->direct_).ok()) {
-    file->buffer_ = {};  // DirectFileWriter has its own
-  } else {
-    file->direct_.reset();
-  }
+  file->writer_ = std::make_unique<DirectFileWriter>();
+  HOTBACKUP_RETURN_IF_ERROR(file->writer_->Begin(file->fd_, path));
+  file->buffer_ = {};  // the writer has its own
   *out = std::move(file);
   return Status::OK();
 }
@@ -112,7 +109,7 @@ Status OutputFile::Prepare() {
 Status OutputFile::Write(ByteSpan data) {
   if (finished_) return Status::InvalidArgument("write to " + name_ + " after it was finished");
   bytes_written_ += data.size();
-  if (direct_) return direct_->Write(data);
+  if (writer_) return writer_->Write(data);
   if (buffered_ + data.size() <= buffer_.size()) {
     std::memcpy(buffer_.data() + buffered_, data.data(), data.size());
     buffered_ += data.size();
@@ -154,7 +151,7 @@ Status OutputFile::Flush() {
 Status OutputFile::Finish() {
   if (finished_) return Status::OK();
   HOTBACKUP_RETURN_IF_ERROR(Flush());
-  if (direct_) HOTBACKUP_RETURN_IF_ERROR(direct_->Finish());
+  if (writer_) HOTBACKUP_RETURN_IF_ERROR(writer_->Finish());
   if (is_regular_file_ && fsync(fd_) != 0) return Status::IOError("fsync " + name_, errno);
   if (owned_fd_.valid()) {
     int err = owned_fd_.Close();

@@ -147,8 +147,14 @@ Status ExtractTarget::Write(const std::string& path, ByteSpan data) {
     if (!manifest_spill_.valid()) HOTBACKUP_RETURN_IF_ERROR(CreateUnnamedTemporaryFile(&manifest_spill_));
     HOTBACKUP_RETURN_IF_ERROR(WriteFully(manifest_spill_.get(), data, "the manifest's temporary file"));
   }
-  if (file.fd.valid()) HOTBACKUP_RETURN_IF_ERROR(WriteFully(file.fd.get(), data, path));
-  return Status::OK();
+  if (!file.fd.valid()) return Status::OK();
+  if (writer_path_.empty() && file.size == data.size()) {  // the file's first bytes
+    if (!writer_) writer_ = std::make_unique<DirectFileWriter>();
+    HOTBACKUP_RETURN_IF_ERROR(writer_->Begin(file.fd.get(), path));
+    writer_path_ = path;
+  }
+  if (writer_path_ == path) return writer_->Write(data);
+  return WriteFully(file.fd.get(), data, path);
 }
 
 Status ExtractTarget::EndFile(const std::string& path) {
@@ -156,6 +162,10 @@ Status ExtractTarget::EndFile(const std::string& path) {
   if (it == open_.end()) return Status::Corruption("end of " + path + " without its start");
   OpenFile& file = it->second;
   if (file.fd.valid()) {
+    if (writer_path_ == path) {
+      writer_path_.clear();
+      HOTBACKUP_RETURN_IF_ERROR(writer_->Finish());
+    }
     if (fchmod(file.fd.get(), file.permissions) != 0) return Status::IOError("chmod " + path, errno);
     timespec times[2] = {file.mtime, file.mtime};
     if (futimens(file.fd.get(), times) != 0) return Status::IOError("set mtime of " + path, errno);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
@@ -361,6 +362,26 @@ void ExpectNoCheckpointLeft(const std::string& checkpoint_dir) {
   for (const auto& e : std::filesystem::directory_iterator(checkpoint_dir)) {
     FAIL("left behind in the checkpoint directory: " << e.path());
   }
+}
+
+size_t ResidentPages(const std::string& path) {
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  REQUIRE(fd >= 0);
+  struct stat st;
+  REQUIRE(fstat(fd, &st) == 0);
+  const size_t size = static_cast<size_t>(st.st_size);
+  size_t resident = 0;
+  if (size > 0) {
+    void* map = mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
+    REQUIRE(map != MAP_FAILED);
+    const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
+    std::vector<unsigned char> vec((size + page - 1) / page);
+    REQUIRE(mincore(map, size, vec.data()) == 0);
+    for (unsigned char v : vec) resident += v & 1;
+    munmap(map, size);
+  }
+  close(fd);
+  return resident;
 }
 
 long PeakRssKib(const std::vector<std::string>& argv, int* exit_code) {

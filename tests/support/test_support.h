@@ -59,6 +59,10 @@ ProcessResult Run(const std::vector<std::string>& argv, const std::string& stdin
 // *exit_code (128 + signal if killed).
 long PeakRssKib(const std::vector<std::string>& argv, int* exit_code);
 
+// How many of the regular file's pages are in the page cache (mincore of a
+// mapping of it): what O_DIRECT writes leave out.
+size_t ResidentPages(const std::string& path);
+
 // Starts argv[0] (looked up in PATH) with the given descriptors as stdin,
 // stdout and stderr (-1 = /dev/null); returns its pid or throws.
 int Spawn(const std::vector<std::string>& argv, int stdin_fd, int stdout_fd, int stderr_fd);

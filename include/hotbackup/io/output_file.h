@@ -4,9 +4,9 @@
 // Small writes are gathered into large ones; a write at least as large as the
 // buffer goes straight through. When the output is a pipe it is enlarged so
 // the reader (ssh, zstd, tar) gets big chunks. A file that Create makes is
-// written with O_DIRECT where the file system takes it (DirectFileWriter:
-// the backup does not flood the host's page cache), through the page cache
-// otherwise.
+// written by a DirectFileWriter: with O_DIRECT from its first megabyte,
+// where the file system takes it, so that a backup does not flood the
+// host's page cache.
 //
 // A regular output file is written under a temporary name beside it
 // ("<path>.XXXXXX.partial", mode 0600) and appears under its own name only
@@ -54,8 +54,9 @@ class OutputFile final : public ByteSink {
   // Bytes accepted so far.
   uint64_t bytes_written() const { return bytes_written_; }
   const std::string& name() const { return name_; }
-  // Whether the bytes go to the file with O_DIRECT.
-  bool writes_direct() const { return direct_ != nullptr; }
+  // Whether the bytes went to the file with O_DIRECT (known once a
+  // megabyte has been written).
+  bool writes_direct() const { return writer_ && writer_->wrote_direct(); }
 
  private:
   OutputFile(int fd, std::string name);
@@ -64,9 +65,9 @@ class OutputFile final : public ByteSink {
 
   int fd_;
   UniqueFd owned_fd_;  // set when the OutputFile opened the file itself
-  // Set for a file Create made, where O_DIRECT is taken. Declared after
-  // owned_fd_: destroyed (its writes waited for) before the file is closed.
-  std::unique_ptr<DirectFileWriter> direct_;
+  // Set for a file Create made. Declared after owned_fd_: destroyed (its
+  // writes waited for) before the file is closed.
+  std::unique_ptr<DirectFileWriter> writer_;
   std::string name_;
   std::string temp_path_;   // the temporary name, until renamed to final_path_
   std::string final_path_;

@@ -10,7 +10,8 @@
 // successful Commit, the target removes everything it wrote: a damaged
 // archive never leaves files that look like a complete backup.
 //
-// Paths must pass ValidateArchivePath; directories are created with mkdirat
+// Files of a megabyte or more are written with O_DIRECT where the file system
+// takes it (DirectFileWriter). Paths must pass ValidateArchivePath; directories are created with mkdirat
 // and files with O_EXCL | O_NOFOLLOW below a directory the target made
 // itself, so no entry can write outside it. Not thread-safe.
 #ifndef HOTBACKUP_RESTORE_EXTRACT_TARGET_H_
@@ -29,6 +30,7 @@
 #include "hotbackup/archive/checksum.h"
 #include "hotbackup/archive/manifest.h"
 #include "hotbackup/io/byte_sink.h"
+#include "hotbackup/io/direct_file_writer.h"
 #include "hotbackup/io/unique_fd.h"
 #include "hotbackup/restore/incremental_restore.h"
 #include "hotbackup/util/status.h"
@@ -112,6 +114,12 @@ class ExtractTarget {
   std::string temp_dir_;  // empty in verify-only mode or after Commit
   UniqueFd root_;
   std::map<std::string, OpenFile> open_;
+  // Writes the file that starts while it is free (every file, unless
+  // XBSTREAM interleaves them): with O_DIRECT from a file's first megabyte
+  // on, so that a restore does not go through the page cache. Declared
+  // after open_: its writes end before those files close.
+  std::unique_ptr<DirectFileWriter> writer_;
+  std::string writer_path_;  // the file it is writing, or ""
   std::vector<DoneFile> done_;  // in the order they ended, the manifest aside
   std::string done_paths_;
   std::unordered_multimap<uint64_t, uint32_t> done_by_hash_;  // path's XXH3 -> index

@@ -1,9 +1,9 @@
 // DirectFileWriter: exact bytes at every size around the block and buffer
-// boundaries, the page cache left alone, errors surfacing.
+// boundaries, one writer for many files, the page cache left alone for large
+// ones, errors surfacing.
 #include "hotbackup/io/direct_file_writer.h"
 
 #include <fcntl.h>
-#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,34 +21,14 @@ namespace hotbackup {
 namespace {
 
 using test::RandomBytes;
+using test::ResidentPages;
 using test::ReadFile;
 using test::TempDir;
 
-// How many of the file's pages are in the page cache (mincore of a mapping).
-size_t ResidentPages(const std::string& path) {
-  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  struct stat st;
-  if (!fd.valid() || fstat(fd.get(), &st) != 0 || st.st_size == 0) return 0;
-  const size_t size = static_cast<size_t>(st.st_size);
-  void* map = mmap(nullptr, size, PROT_READ, MAP_SHARED, fd.get(), 0);
-  if (map == MAP_FAILED) return 0;
-  const size_t page = static_cast<size_t>(sysconf(_SC_PAGESIZE));
-  std::vector<unsigned char> vec((size + page - 1) / page);
-  size_t resident = 0;
-  if (mincore(map, size, vec.data()) == 0) {
-    for (unsigned char v : vec) resident += v & 1;
-  }
-  munmap(map, size);
-  return resident;
-}
-
-// Writes `data` through a DirectFileWriter in pieces of random sizes.
-Status WriteInPieces(int fd, const std::string& name, const std::string& data, uint32_t seed,
-                     bool* direct) {
-  std::unique_ptr<DirectFileWriter> writer;
-  Status s = DirectFileWriter::Open(fd, name, &writer);
-  *direct = s.ok();
-  if (!s.ok()) return s;
+// Writes `data` as one file through `writer`, in pieces of random sizes.
+Status WriteInPieces(DirectFileWriter* writer, int fd, const std::string& name,
+                     const std::string& data, uint32_t seed) {
+  HOTBACKUP_RETURN_IF_ERROR(writer->Begin(fd, name));
   std::mt19937 rng(seed);
   size_t at = 0;
   while (at < data.size()) {
@@ -66,19 +46,17 @@ TEST_CASE("DirectFileWriter: every size around blocks and buffers comes back exa
   const size_t sizes[] = {0, 1, 4095, 4096, 4097, kBuf - 1, kBuf, kBuf + 1, 3 * kBuf + 5,
                           5 * kBuf + 4096};
   uint32_t seed = 1;
+  DirectFileWriter writer;  // one for every file, as --extract uses it
   for (size_t size : sizes) {
     INFO("size " << size);
     std::string path = dir / ("f" + std::to_string(size));
     UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
     REQUIRE(fd.valid());
     std::string data = RandomBytes(size, seed++);
-    bool direct = false;
-    Status s = WriteInPieces(fd.get(), path, data, seed, &direct);
-    if (!direct) {
-      WARN("the file system of " << dir.path() << " refuses O_DIRECT: " << s.message());
-      return;
-    }
-    REQUIRE(s.ok());
+    REQUIRE(WriteInPieces(&writer, fd.get(), path, data, seed).ok());
+    CHECK_FALSE(writer.in_file());
+    // Small files go through the page cache in one write(2).
+    if (size < DirectFileWriter::kBufferSize) CHECK_FALSE(writer.wrote_direct());
     // The descriptor is left as a plain writer's would be: at the end, no
     // O_DIRECT.
     CHECK(lseek(fd.get(), 0, SEEK_CUR) == static_cast<off_t>(size));
@@ -94,13 +72,12 @@ TEST_CASE("DirectFileWriter: the written file is not in the page cache", "[unit]
   std::string direct_path = dir / "direct";
   UniqueFd fd(open(direct_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   REQUIRE(fd.valid());
-  bool direct = false;
-  Status s = WriteInPieces(fd.get(), direct_path, data, 3, &direct);
-  if (!direct) {
-    WARN("the file system of " << dir.path() << " refuses O_DIRECT: " << s.message());
+  DirectFileWriter writer;
+  REQUIRE(WriteInPieces(&writer, fd.get(), direct_path, data, 3).ok());
+  if (!writer.wrote_direct()) {
+    WARN("the file system of " << dir.path() << " refuses O_DIRECT");
     return;
   }
-  REQUIRE(s.ok());
   REQUIRE(fsync(fd.get()) == 0);
   const size_t pages = data.size() / static_cast<size_t>(sysconf(_SC_PAGESIZE));
   // Only the tail, written through the cache, may be there.
@@ -113,23 +90,43 @@ TEST_CASE("DirectFileWriter: the written file is not in the page cache", "[unit]
   CHECK(ResidentPages(plain_path) > pages / 2);
 }
 
-TEST_CASE("DirectFileWriter: a write that fails is reported, and again after", "[unit][output]") {
+TEST_CASE("DirectFileWriter: a write that fails is reported, and the next file is fine",
+          "[unit][output]") {
   TempDir dir;
   std::string path = dir / "readonly";
   test::WriteFile(path, "");
   UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));  // every write fails: EBADF
   REQUIRE(fd.valid());
-  std::unique_ptr<DirectFileWriter> writer;
-  if (!DirectFileWriter::Open(fd.get(), "backup.xbs", &writer).ok()) {
-    WARN("the file system of " << dir.path() << " refuses O_DIRECT");
-    return;
-  }
-  std::string data = RandomBytes(3 * DirectFileWriter::kBufferSize, 9);
-  Status s = writer->Write(AsBytes(data.data(), data.size()));
-  if (s.ok()) s = writer->Finish();
+  DirectFileWriter writer;
+  std::string data = RandomBytes(3 * DirectFileWriter::kBufferSize + 10, 9);
+  REQUIRE(writer.Begin(fd.get(), "backup.xbs").ok());
+  Status s = writer.Write(AsBytes(data.data(), data.size()));
+  Status finished = writer.Finish();
+  if (s.ok()) s = finished;
   CHECK(s.errno_value() == EBADF);
   CHECK_THAT(s.message(), Catch::StartsWith("write to backup.xbs: "));
-  CHECK(writer->Finish().errno_value() == EBADF);
+
+  std::string good_path = dir / "good";
+  UniqueFd good(open(good_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  REQUIRE(good.valid());
+  REQUIRE(WriteInPieces(&writer, good.get(), good_path, data, 4).ok());
+  good.Close();
+  CHECK(ReadFile(good_path) == data);
+}
+
+TEST_CASE("DirectFileWriter: one file at a time", "[unit][output]") {
+  TempDir dir;
+  std::string a = dir / "a", b = dir / "b";
+  UniqueFd fa(open(a.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  UniqueFd fb(open(b.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  REQUIRE((fa.valid() && fb.valid()));
+  DirectFileWriter writer;
+  REQUIRE(writer.Begin(fa.get(), a).ok());
+  CHECK(writer.Begin(fb.get(), b).code() == Status::Code::kInvalidArgument);
+  REQUIRE(writer.Write(AsBytes("x", 1)).ok());
+  REQUIRE(writer.Finish().ok());
+  CHECK(ReadFile(a) == "x");
+  CHECK(writer.Write(AsBytes("y", 1)).code() == Status::Code::kInvalidArgument);
 }
 
 TEST_CASE("DirectFileWriter: refuses a descriptor that is not at the start", "[unit][output]") {
@@ -138,10 +135,10 @@ TEST_CASE("DirectFileWriter: refuses a descriptor that is not at the start", "[u
   UniqueFd fd(open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
   REQUIRE(fd.valid());
   REQUIRE(write(fd.get(), "abc", 3) == 3);
-  std::unique_ptr<DirectFileWriter> writer;
-  Status s = DirectFileWriter::Open(fd.get(), path, &writer);
+  DirectFileWriter writer;
+  Status s = writer.Begin(fd.get(), path);
   CHECK(s.code() == Status::Code::kInvalidArgument);
-  CHECK((fcntl(fd.get(), F_GETFL) & O_DIRECT) == 0);
+  CHECK_FALSE(writer.in_file());
 }
 
 // A small tmpfs (it takes O_DIRECT since Linux 6.6) fills up: ENOSPC, named.
@@ -161,13 +158,10 @@ TEST_CASE("DirectFileWriter: a full file system is a clear ENOSPC error", "[unit
   std::string path = mount_point + "/backup.xbs";
   std::unique_ptr<OutputFile> out;
   REQUIRE(OutputFile::Create(path, &out).ok());
-  if (!out->writes_direct()) {
-    WARN("this kernel's tmpfs refuses O_DIRECT");
-    return;
-  }
   std::string data = RandomBytes(4 * DirectFileWriter::kBufferSize, 11);
   Status s = out->Write(AsBytes(data.data(), data.size()));
   if (s.ok()) s = out->Finish();
+  if (!out->writes_direct()) WARN("this kernel's tmpfs refuses O_DIRECT");
   CHECK(s.errno_value() == ENOSPC);
   CHECK(s.message() == "write to " + path + ": No space left on device");
   out.reset();
