@@ -3,6 +3,7 @@
 #include "hotbackup/io/direct_file_writer.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -38,9 +39,10 @@ DirectFileWriter::~DirectFileWriter() {
 
 Status DirectFileWriter::Begin(int fd, std::string name) {
   if (in_file()) return Status::InvalidArgument("write to " + name + ": " + name_ + " is still being written");
-  off_t position = lseek(fd, 0, SEEK_CUR);
-  if (position != 0) {
-    return Status::InvalidArgument("write to " + name + ": a file must be written from its start");
+  struct stat st;
+  if (fstat(fd, &st) != 0) return Status::IOError("stat " + name, errno);
+  if (!S_ISREG(st.st_mode) || st.st_size != 0 || lseek(fd, 0, SEEK_CUR) != 0) {
+    return Status::InvalidArgument("write to " + name + ": not an empty regular file at its start");
   }
   fd_ = fd;
   name_ = std::move(name);
@@ -54,9 +56,10 @@ Status DirectFileWriter::WriteAt(const uint8_t* data, size_t size, uint64_t offs
   while (size > 0) {
     ssize_t n = pwrite(fd_, data, size, static_cast<off_t>(offset));
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && errno == EINVAL && (offset % kDirectIoAlignment != 0 ||
-                                     size % kDirectIoAlignment != 0)) {
-      // A short write left the rest unaligned: finish it through the cache.
+    if (n < 0 && errno == EINVAL && (fcntl(fd_, F_GETFL) & O_DIRECT) != 0) {
+      // O_DIRECT refused this write: a short write left the rest unaligned,
+      // or the file system wants more than 4096-byte alignment. The rest
+      // through the cache (once: O_DIRECT is off from here on).
       HOTBACKUP_RETURN_IF_ERROR(SetDirect(fd_, false, name_));
       continue;
     }

@@ -34,6 +34,10 @@ void LogManifestMatch(const char* verb, const ExtractStats& stats, double second
 ExtractTarget::~ExtractTarget() { RemoveTemporaryTree(); }
 
 void ExtractTarget::RemoveTemporaryTree() {
+  // First the writer: its thread may still be writing to one of the files
+  // open_ is about to close (and the number could be reused).
+  writer_.reset();
+  writer_path_.clear();
   open_.clear();
   root_ = UniqueFd();
   if (temp_dir_.empty()) return;

@@ -190,6 +190,8 @@ TEST_CASE("Extract: large files go to disk with O_DIRECT, also when XBSTREAM int
   const std::string interleaved_archive = work / "interleaved.xbs";
   test::WriteFile(interleaved_archive, interleaved);
 
+  const bool bypass = test::DirectWritesBypassPageCache(work.path());
+  if (!bypass) WARN("O_DIRECT writes in " << work.path() << " are refused or cached (tmpfs)");
   for (const std::string& input : {archive, interleaved_archive}) {
     const bool is_interleaved = input == interleaved_archive;
     CAPTURE(is_interleaved);
@@ -201,8 +203,10 @@ TEST_CASE("Extract: large files go to disk with O_DIRECT, also when XBSTREAM int
     // before anything reads them): every large file of the plain archive;
     // of the interleaved one, the file that had the writer (the other went
     // through the cache, where it must be exact all the same).
-    CHECK(test::ResidentPages(out + "/a.sst") <= 1);
-    if (!is_interleaved) CHECK(test::ResidentPages(out + "/b.sst") <= 1);
+    if (bypass) {
+      CHECK(test::ResidentPages(out + "/a.sst") <= 1);
+      if (!is_interleaved) CHECK(test::ResidentPages(out + "/b.sst") <= 1);
+    }
     for (const std::string& p : paths) CHECK(test::ReadFile(src + "/" + p) == test::ReadFile(out + "/" + p));
   }
 }

@@ -384,6 +384,22 @@ size_t ResidentPages(const std::string& path) {
   return resident;
 }
 
+bool DirectWritesBypassPageCache(const std::string& dir) {
+  const std::string probe = dir + "/direct-io-probe";
+  int fd = open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_DIRECT | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  constexpr size_t kSize = 1 << 20;
+  void* buffer = std::aligned_alloc(4096, kSize);
+  REQUIRE(buffer != nullptr);
+  std::memset(buffer, 'x', kSize);
+  bool written = pwrite(fd, buffer, kSize, 0) == static_cast<ssize_t>(kSize) && fsync(fd) == 0;
+  std::free(buffer);
+  close(fd);
+  bool bypassed = written && ResidentPages(probe) == 0;
+  unlink(probe.c_str());
+  return bypassed;
+}
+
 long PeakRssKib(const std::vector<std::string>& argv, int* exit_code) {
   const int pid = Spawn(argv, -1, -1, -1);
   int status = 0;

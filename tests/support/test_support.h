@@ -63,6 +63,11 @@ long PeakRssKib(const std::vector<std::string>& argv, int* exit_code);
 // mapping of it): what O_DIRECT writes leave out.
 size_t ResidentPages(const std::string& path);
 
+// Whether a file written with O_DIRECT in `dir` stays out of the page cache
+// (a probe file, removed again): false where O_DIRECT is refused, and on
+// tmpfs, which takes O_DIRECT but is the page cache.
+bool DirectWritesBypassPageCache(const std::string& dir);
+
 // Starts argv[0] (looked up in PATH) with the given descriptors as stdin,
 // stdout and stderr (-1 = /dev/null); returns its pid or throws.
 int Spawn(const std::vector<std::string>& argv, int stdin_fd, int stdout_fd, int stderr_fd);

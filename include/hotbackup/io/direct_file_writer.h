@@ -48,7 +48,7 @@ class DirectFileWriter {
   DirectFileWriter(const DirectFileWriter&) = delete;
   DirectFileWriter& operator=(const DirectFileWriter&) = delete;
 
-  // Starts a file: `fd` is a regular file open for writing, empty and at
+  // Starts a file: `fd` is an empty regular file open for writing, at
   // offset 0 (refused otherwise), not owned, open until Finish. `name`
   // appears in errors. Refused while another file is in progress.
   Status Begin(int fd, std::string name);

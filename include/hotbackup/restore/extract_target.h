@@ -116,8 +116,9 @@ class ExtractTarget {
   std::map<std::string, OpenFile> open_;
   // Writes the file that starts while it is free (every file, unless
   // XBSTREAM interleaves them): with O_DIRECT from a file's first megabyte
-  // on, so that a restore does not go through the page cache. Declared
-  // after open_: its writes end before those files close.
+  // on, so that a restore does not go through the page cache. Destroyed
+  // before open_'s files are closed (RemoveTemporaryTree): its thread may
+  // be writing to one.
   std::unique_ptr<DirectFileWriter> writer_;
   std::string writer_path_;  // the file it is writing, or ""
   std::vector<DoneFile> done_;  // in the order they ended, the manifest aside
