@@ -85,10 +85,9 @@ Status OutputFile::Create(const std::string& path, std::unique_ptr<OutputFile>* 
   file->owned_fd_ = std::move(fd);
   file->temp_path_ = temp;
   file->final_path_ = path;
-  HOTBACKUP_RETURN_IF_ERROR(file->Prepare());
   file->writer_ = std::make_unique<DirectFileWriter>();
   HOTBACKUP_RETURN_IF_ERROR(file->writer_->Begin(file->fd_, path));
-  file->buffer_ = {};  // the writer has its own
+  HOTBACKUP_RETURN_IF_ERROR(file->Prepare());
   *out = std::move(file);
   return Status::OK();
 }
@@ -102,7 +101,7 @@ Status OutputFile::Prepare() {
       if (fcntl(fd_, F_SETPIPE_SZ, size) >= 0) break;
     }
   }
-  buffer_.resize(kOutputBufferSize);
+  if (!writer_) buffer_.resize(kOutputBufferSize);  // a writer has its own
   return Status::OK();
 }
 

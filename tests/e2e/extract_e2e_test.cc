@@ -134,24 +134,20 @@ TEST_CASE("Extract: every format x compression, same as GNU tar and mbstream", "
   }
 }
 
-// One XBSTREAM chunk, encoded as xbstream_format.h says.
-std::string EncodeChunk(char type, const std::string& path, uint64_t offset = 0,
-                        const std::string& payload = "") {
-  auto put = [](std::string* out, uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>(v >> (8 * i)));
-  };
-  std::string out = "XBSTCK01";
-  out.push_back('\0');
-  out.push_back(type);
-  put(&out, path.size(), 4);
-  out += path;
-  if (type == 'P') {
-    put(&out, payload.size(), 8);
-    put(&out, offset, 8);
-    put(&out, Crc32(0, AsBytes(payload.data(), payload.size())), 4);
-    out += payload;
-  }
-  return out;
+std::string LittleEndian(uint64_t v, size_t n) {
+  std::string s;
+  for (size_t i = 0; i < n; ++i) s += static_cast<char>(v >> (8 * i));
+  return s;
+}
+
+std::string PayloadChunk(const std::string& path, const std::string& payload, uint64_t offset) {
+  uint32_t c = Crc32(0, AsBytes(payload.data(), payload.size()));
+  return std::string("XBSTCK01") + '\0' + 'P' + LittleEndian(path.size(), 4) + path +
+         LittleEndian(payload.size(), 8) + LittleEndian(offset, 8) + LittleEndian(c, 4) + payload;
+}
+
+std::string EndChunk(const std::string& path) {
+  return std::string("XBSTCK01") + '\0' + 'E' + LittleEndian(path.size(), 4) + path;
 }
 
 TEST_CASE("Extract: large files go to disk with O_DIRECT, also when XBSTREAM interleaves them",
@@ -174,7 +170,7 @@ TEST_CASE("Extract: large files go to disk with O_DIRECT, also when XBSTREAM int
   for (int f = 0; f < 2; ++f) {
     const std::string data = test::ReadFile(src + "/" + paths[f]);
     for (size_t at = 0; at < data.size(); at += 1 << 20) {
-      pieces[f].push_back(EncodeChunk('P', paths[f], at, data.substr(at, 1 << 20)));
+      pieces[f].push_back(PayloadChunk(paths[f], data.substr(at, 1 << 20), at));
     }
   }
   for (size_t i = 0; i < std::max(pieces[0].size(), pieces[1].size()); ++i) {
@@ -182,10 +178,10 @@ TEST_CASE("Extract: large files go to disk with O_DIRECT, also when XBSTREAM int
       if (i < pieces[f].size()) interleaved += pieces[f][i];
     }
   }
-  interleaved += EncodeChunk('E', paths[0]) + EncodeChunk('E', paths[1]);
+  interleaved += EndChunk(paths[0]) + EndChunk(paths[1]);
   for (const test::XbstreamChunk& c : chunks) {
     if (c.path == paths[0] || c.path == paths[1]) continue;
-    interleaved += EncodeChunk(c.type, c.path, c.payload_offset, c.payload);
+    interleaved += c.type == 'P' ? PayloadChunk(c.path, c.payload, c.payload_offset) : EndChunk(c.path);
   }
   const std::string interleaved_archive = work / "interleaved.xbs";
   test::WriteFile(interleaved_archive, interleaved);
@@ -246,22 +242,6 @@ TEST_CASE("Extract: file names that are not UTF-8 keep their bytes", "[e2e][extr
     CHECK(VerifyDirectory(ours).exit_code == 0);
     CHECK(VerifyDirectory(theirs).exit_code == 0);
   }
-}
-
-std::string LittleEndian(uint64_t v, size_t n) {
-  std::string s;
-  for (size_t i = 0; i < n; ++i) s += static_cast<char>(v >> (8 * i));
-  return s;
-}
-
-std::string PayloadChunk(const std::string& path, const std::string& payload, uint64_t offset) {
-  uint32_t c = Crc32(0, AsBytes(payload.data(), payload.size()));
-  return std::string("XBSTCK01") + '\0' + 'P' + LittleEndian(path.size(), 4) + path +
-         LittleEndian(payload.size(), 8) + LittleEndian(offset, 8) + LittleEndian(c, 4) + payload;
-}
-
-std::string EndChunk(const std::string& path) {
-  return std::string("XBSTCK01") + '\0' + 'E' + LittleEndian(path.size(), 4) + path;
 }
 
 // A tar archive written with libarchive directly, so it can hold what our

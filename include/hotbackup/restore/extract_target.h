@@ -11,9 +11,10 @@
 // archive never leaves files that look like a complete backup.
 //
 // Files of a megabyte or more are written with O_DIRECT where the file system
-// takes it (DirectFileWriter). Paths must pass ValidateArchivePath; directories are created with mkdirat
-// and files with O_EXCL | O_NOFOLLOW below a directory the target made
-// itself, so no entry can write outside it. Not thread-safe.
+// takes it (DirectFileWriter). Paths must pass ValidateArchivePath;
+// directories are created with mkdirat and files with O_EXCL | O_NOFOLLOW
+// below a directory the target made itself, so no entry can write outside
+// it. Not thread-safe.
 #ifndef HOTBACKUP_RESTORE_EXTRACT_TARGET_H_
 #define HOTBACKUP_RESTORE_EXTRACT_TARGET_H_
 
