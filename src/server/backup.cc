@@ -3,12 +3,13 @@
 // directory, the BackupStage ends the server's backup stage and the
 // OutputFile removes its partial file on every path out.
 //
-// Every checkpoint is made while commits are blocked (backup_stage.h), with
-// the binlog coordinates read at that moment. The rounds send SSTs; once
-// they are all sent, a last checkpoint is made: just before it, with DDL
-// blocked, the table definitions are staged, and with it the system tables,
-// so that data, definitions and the recorded binlog position describe one
-// moment. They, its few new SSTs, WAL and MANIFEST are sent after.
+// The rounds send SSTs from checkpoints that take no lock (SSTs are
+// immutable; none of those moments is restored). Once they are all sent, a
+// last checkpoint is made with the server's files and the binlog
+// coordinates at one moment (ServerSession::CheckpointWithServerFiles):
+// table definitions staged while DDL is blocked, the system tables while
+// commits are blocked too. They, its few new SSTs, WAL and MANIFEST are sent
+// after.
 #include "hotbackup/server/backup.h"
 
 #include <sys/stat.h>
@@ -186,7 +187,7 @@ class BackupRun {
     std::string path = StripTrailingSlashes(options_.checkpoint_dir) + "/" + std::to_string(round);
     Checkpoint checkpoint;
     progress_.Clear();
-    HOTBACKUP_RETURN_IF_ERROR(server_.ConsistentCheckpoint(round, path, &checkpoint));
+    HOTBACKUP_RETURN_IF_ERROR(server_.SstCheckpoint(path, &checkpoint));
 
     CheckpointListing listing;
     HOTBACKUP_RETURN_IF_ERROR(ListCheckpoint(path, &listing));

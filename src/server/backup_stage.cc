@@ -2,8 +2,12 @@
 // errors a DBA can act on.
 #include "hotbackup/server/backup_stage.h"
 
+#include <cerrno>
+#include <sstream>
 #include <utility>
+#include <vector>
 
+#include "hotbackup/io/file_io.h"
 #include "hotbackup/util/log.h"
 
 namespace hotbackup {
@@ -29,7 +33,10 @@ Status BackupStage::Start(MysqlConnection* connection, int lock_wait_timeout) {
       connection->Execute("SET SESSION lock_wait_timeout = " + std::to_string(lock_wait_timeout)));
   lock_wait_timeout_ = lock_wait_timeout;
   commits_blocked_ = false;
+  ddl_blocked_ = false;
   commit_blocked_ms_ = 0;
+  ddl_blocked_ms_ = 0;
+  block_ddl_ms_ = 0;
   Status s = connection->Execute("BACKUP STAGE START");
   if (s.ok()) {
     connection_ = connection;
@@ -69,7 +76,14 @@ Status BackupStage::Step(const char* sql, const char* blocked_what) {
   return s;
 }
 
-Status BackupStage::BlockDdl() { return Step("BACKUP STAGE BLOCK_DDL", "DDL"); }
+Status BackupStage::BlockDdl() {
+  const auto start = std::chrono::steady_clock::now();
+  HOTBACKUP_RETURN_IF_ERROR(Step("BACKUP STAGE BLOCK_DDL", "DDL"));
+  ddl_blocked_since_ = std::chrono::steady_clock::now();
+  ddl_blocked_ = true;
+  block_ddl_ms_ = std::chrono::duration<double, std::milli>(ddl_blocked_since_ - start).count();
+  return Status::OK();
+}
 
 Status BackupStage::BlockCommit() {
   commits_blocked_since_ = std::chrono::steady_clock::now();
@@ -80,12 +94,40 @@ Status BackupStage::BlockCommit() {
 Status BackupStage::End() {
   if (connection_ == nullptr) return Status::OK();
   MysqlConnection* connection = std::exchange(connection_, nullptr);
+  Status s = connection->Execute("BACKUP STAGE END");
+  const auto now = std::chrono::steady_clock::now();
   if (commits_blocked_) {
-    commit_blocked_ms_ = std::chrono::duration<double, std::milli>(
-                             std::chrono::steady_clock::now() - commits_blocked_since_)
-                             .count();
+    commit_blocked_ms_ =
+        std::chrono::duration<double, std::milli>(now - commits_blocked_since_).count();
   }
-  return connection->Execute("BACKUP STAGE END");
+  if (ddl_blocked_) {
+    ddl_blocked_ms_ = std::chrono::duration<double, std::milli>(now - ddl_blocked_since_).count();
+  }
+  return s;
+}
+
+Status ReadBackupDdlLog(const std::string& datadir, std::set<std::string>* databases,
+                        std::set<std::string>* tables) {
+  const std::string path = datadir + "/ddl.log";
+  std::string text;
+  Status s = ReadSmallFile(path, &text, 64 << 20);
+  if (s.errno_value() == ENOENT) return Status::NotFound(path + " does not exist");
+  HOTBACKUP_RETURN_IF_ERROR(s.WithContext("the server's backup DDL log"));
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);) {
+    std::vector<std::string> fields;
+    size_t start = 0;
+    for (size_t tab; (tab = line.find('\t', start)) != std::string::npos; start = tab + 1) {
+      fields.push_back(line.substr(start, tab - start));
+    }
+    fields.push_back(line.substr(start));
+    for (size_t db : {4, 9}) {
+      if (db + 1 >= fields.size() || fields[db].empty()) continue;
+      databases->insert(fields[db]);
+      if (!fields[db + 1].empty()) tables->insert(fields[db] + "." + fields[db + 1]);
+    }
+  }
+  return Status::OK();
 }
 
 }  // namespace hotbackup

@@ -3,18 +3,40 @@
 // vector, never a shell.
 #include "hotbackup/server/gtid_slave_pos_table.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <regex>
 
+#include "hotbackup/io/file_copy.h"
 #include "hotbackup/util/child_process.h"
+#include "hotbackup/util/log.h"
+#include "hotbackup/util/sha256.h"
 
 namespace hotbackup {
 namespace {
 
 namespace fs = std::filesystem;
+
+constexpr const char* kExtensions[] = {"frm", "MAI", "MAD"};
+
+// A cache entry is used only if it is a directory of regular files owned by
+// us, reached through no symbolic link.
+bool IsUsableEntry(const std::string& entry) {
+  struct stat st;
+  if (lstat(entry.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
+    return false;
+  }
+  for (const char* ext : kExtensions) {
+    const std::string file = entry + "/gtid_slave_pos." + ext;
+    if (lstat(file.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+      return false;
+    }
+  }
+  return true;
+}
 
 std::string FindServerBinary(const std::string& basedir) {
   std::vector<std::string> candidates;
@@ -55,7 +77,16 @@ GtidSlavePosTable::~GtidSlavePosTable() {
   fs::remove_all(scratch_, ec);
 }
 
-Status GtidSlavePosTable::Start(MysqlConnection* connection, const std::string& basedir) {
+std::string GtidSlavePosTable::DefaultCacheDir() {
+  const char* xdg = getenv("XDG_CACHE_HOME");
+  if (xdg != nullptr && xdg[0] == '/') return std::string(xdg) + "/myrocks_hotbackup";
+  const char* home = getenv("HOME");
+  if (home != nullptr && home[0] == '/') return std::string(home) + "/.cache/myrocks_hotbackup";
+  return "";
+}
+
+Status GtidSlavePosTable::Start(MysqlConnection* connection, const std::string& basedir,
+                                const std::string& cache_dir) {
   std::vector<MysqlConnection::Row> rows;
   HOTBACKUP_RETURN_IF_ERROR(connection->QueryRows(
       "SELECT ENGINE AS engine FROM information_schema.TABLES WHERE TABLE_SCHEMA = 'mysql' AND "
@@ -70,6 +101,19 @@ Status GtidSlavePosTable::Start(MysqlConnection* connection, const std::string& 
   }
   create =
       std::regex_replace(create, std::regex("ENGINE=InnoDB", std::regex::icase), "ENGINE=Aria");
+
+  if (!cache_dir.empty()) {
+    cache_entry_ = cache_dir + "/gtid_slave_pos-" +
+                   Sha256Hex(connection->server_version() + "\n" + create).substr(0, 32);
+    if (IsUsableEntry(cache_entry_)) {
+      for (const char* ext : kExtensions) {
+        files_.push_back({cache_entry_ + "/gtid_slave_pos." + ext,
+                          std::string("mysql/gtid_slave_pos.") + ext});
+      }
+      from_cache_ = true;
+      return Status::OK();
+    }
+  }
 
   const std::string binary = FindServerBinary(basedir);
   if (binary.empty()) return Status::NotSupported("no mariadbd found (in @@basedir or PATH)");
@@ -116,7 +160,7 @@ Status GtidSlavePosTable::Finish() {
     return Status::Server(binary_ + " --bootstrap failed: " + LogTail(scratch_ + "/bootstrap.log"));
   }
   const std::string datadir = scratch_ + "/data";
-  for (const char* ext : {"frm", "MAI", "MAD"}) {
+  for (const char* ext : kExtensions) {
     File f{datadir + "/m/gtid_slave_pos." + ext, std::string("mysql/gtid_slave_pos.") + ext};
     if (access(f.source_path.c_str(), F_OK) != 0) {
       files_.clear();
@@ -124,7 +168,36 @@ Status GtidSlavePosTable::Finish() {
     }
     files_.push_back(f);
   }
+  if (!cache_entry_.empty()) {
+    Status cached = StoreInCache();
+    if (!cached.ok()) {
+      HB_LOG_INFO("The empty mysql.gtid_slave_pos was not cached: %s", cached.message().c_str());
+    }
+  }
   return Status::OK();
+}
+
+Status GtidSlavePosTable::StoreInCache() const {
+  const std::string cache_dir = fs::path(cache_entry_).parent_path().string();
+  std::error_code ec;
+  fs::create_directories(cache_dir, ec);
+  if (ec) return Status::IOError("create " + cache_dir, ec.value());
+  std::string temp = cache_entry_ + ".tmp-XXXXXX";
+  if (mkdtemp(temp.data()) == nullptr) return Status::IOError("create " + temp, errno);
+  uint64_t bytes = 0;
+  Status s;
+  for (size_t i = 0; i < files_.size() && s.ok(); ++i) {
+    s = CopyFile(files_[i].source_path,
+                 temp + "/" + fs::path(files_[i].source_path).filename().string(),
+                 Durability::kSynced, &bytes);
+  }
+  // Another backup may have stored the same entry meanwhile: either is right.
+  if (s.ok() && rename(temp.c_str(), cache_entry_.c_str()) != 0 && errno != ENOTEMPTY &&
+      errno != EEXIST) {
+    s = Status::IOError("rename " + temp + " to " + cache_entry_, errno);
+  }
+  fs::remove_all(temp, ec);
+  return s;
 }
 
 }  // namespace hotbackup

@@ -35,6 +35,10 @@ const char* const kTopLevelExclusions[] = {
     "xtrabackup_",
 };
 
+// The server's log of DDL during a backup stage (BACKUP STAGE START creates
+// it, BLOCK_DDL closes it): about the backup, not the data.
+constexpr char kBackupDdlLog[] = "ddl.log";
+
 struct DirCloser {
   void operator()(DIR* d) const { closedir(d); }
 };
@@ -62,6 +66,7 @@ bool HasMiscExtension(const std::string& name) {
 }
 
 bool IsExcludedTopLevel(const std::string& name) {
+  if (name == kBackupDdlLog) return true;
   for (const char* e : kTopLevelExclusions) {
     if (name.starts_with(e) || name.ends_with(e)) return true;
   }
@@ -112,61 +117,98 @@ const std::vector<std::string>& MiscFileExtensions() {
   return kExtensions;
 }
 
-Status ListMiscFiles(const MiscFileScan& scan, std::vector<MiscFile>* files) {
+Status StatIdentity(const std::string& path, FileIdentity* identity) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return Status::IOError("stat " + path, errno);
+  identity->device = st.st_dev;
+  identity->inode = st.st_ino;
+  identity->size = static_cast<uint64_t>(st.st_size);
+  identity->mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  identity->ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+  return Status::OK();
+}
+
+Status ListDatadir(const MiscFileScan& scan, std::vector<std::string>* databases,
+                   std::vector<MiscFile>* top_level, std::vector<std::string>* skipped,
+                   FileIdentity* identity) {
+  HOTBACKUP_RETURN_IF_ERROR(StatIdentity(scan.datadir, identity));
   std::vector<std::string> entries;
   HOTBACKUP_RETURN_IF_ERROR(ListDirectory(scan.datadir, &entries));
-  std::vector<std::string> top_level;
   for (const std::string& name : entries) {
     if (name[0] == '.') continue;
     std::string path = scan.datadir + "/" + name;
     struct stat st;
     if (stat(path.c_str(), &st) != 0) continue;  // vanished, or a dangling link
     if (S_ISREG(st.st_mode)) {
-      top_level.push_back(name);
-      continue;
-    }
-    if (!S_ISDIR(st.st_mode) || scan.skip_directories.count(name) || name == "lost+found") {
-      continue;
-    }
-
-    HB_LOG_INFO("Starting MySQL misc file traversal from database %s..", name.c_str());
-    std::vector<std::string> db_entries;
-    Status listed = ListDirectory(path, &db_entries);
-    // A directory we may not read is no database of the server's (which
-    // runs as the user that owns them): say so, and go on.
-    if (listed.code() == Status::Code::kIoError && listed.errno_value() == EACCES) {
-      HB_LOG_WARN("%s cannot be read; skipped (not a database of this server?)", path.c_str());
-      continue;
-    }
-    HOTBACKUP_RETURN_IF_ERROR(listed);
-    for (const std::string& file : db_entries) {
-      if (file[0] == '.' || !HasMiscExtension(file)) continue;
-      std::string file_path = path + "/" + file;
-      if (IsReplicationFile(scan, file_path)) continue;
-      struct stat fst;
-      if (stat(file_path.c_str(), &fst) != 0 || !S_ISREG(fst.st_mode)) continue;
-      if (scan.frm_not_after != 0 && file.ends_with(".frm") && fst.st_mtime > scan.frm_not_after) {
-        return Status::Changed(
-            "FRM file " + file_path +
-            " was updated after starting backups. Schema could have changed and the resulting "
-            "copy may not be valid. Aborting. (backup time: " +
-            FormatTime(scan.frm_not_after) + ", file modified time: " + FormatTime(fst.st_mtime) +
-            ")");
+      if (IsExcludedTopLevel(name) || IsReplicationFile(scan, path)) {
+        skipped->push_back(name);
+        continue;
       }
-      files->push_back({name + "/" + file, false, MomentOf(name, file)});
+      top_level->push_back({name, true,
+                            name.starts_with("aria_log") ? CopyMoment::kCommitsBlocked
+                            : name == kDdlRecoveryLog    ? CopyMoment::kDdlBlocked
+                                                         : CopyMoment::kAfter});
+      continue;
     }
+    if (S_ISDIR(st.st_mode) && !scan.skip_directories.count(name) && name != "lost+found") {
+      databases->push_back(name);
+    }
+  }
+  return Status::OK();
+}
+
+Status ListDatabaseFiles(const MiscFileScan& scan, const std::string& database,
+                         std::vector<MiscFile>* files, FileIdentity* identity) {
+  const std::string path = scan.datadir + "/" + database;
+  Status s = StatIdentity(path, identity);
+  if (!s.ok() && s.errno_value() == ENOENT) return Status::NotFound(path + " is gone");
+  HOTBACKUP_RETURN_IF_ERROR(s);
+  std::vector<std::string> db_entries;
+  Status listed = ListDirectory(path, &db_entries);
+  if (listed.code() == Status::Code::kIoError && listed.errno_value() == ENOENT) {
+    return Status::NotFound(path + " is gone");
+  }
+  // A directory we may not read is no database of the server's (which
+  // runs as the user that owns them): say so, and go on.
+  if (listed.code() == Status::Code::kIoError && listed.errno_value() == EACCES) {
+    HB_LOG_WARN("%s cannot be read; skipped (not a database of this server?)", path.c_str());
+    return Status::OK();
+  }
+  HOTBACKUP_RETURN_IF_ERROR(listed);
+  for (const std::string& file : db_entries) {
+    if (file[0] == '.' || !HasMiscExtension(file)) continue;
+    std::string file_path = path + "/" + file;
+    if (IsReplicationFile(scan, file_path)) continue;
+    struct stat fst;
+    if (stat(file_path.c_str(), &fst) != 0 || !S_ISREG(fst.st_mode)) continue;
+    if (scan.frm_not_after != 0 && file.ends_with(".frm") && fst.st_mtime > scan.frm_not_after) {
+      return Status::Changed(
+          "FRM file " + file_path +
+          " was updated after starting backups. Schema could have changed and the resulting "
+          "copy may not be valid. Aborting. (backup time: " +
+          FormatTime(scan.frm_not_after) + ", file modified time: " + FormatTime(fst.st_mtime) +
+          ")");
+    }
+    files->push_back({database + "/" + file, false, MomentOf(database, file)});
+  }
+  return Status::OK();
+}
+
+Status ListMiscFiles(const MiscFileScan& scan, std::vector<MiscFile>* files) {
+  std::vector<std::string> databases;
+  std::vector<MiscFile> top_level;
+  std::vector<std::string> skipped;
+  FileIdentity identity;
+  HOTBACKUP_RETURN_IF_ERROR(ListDatadir(scan, &databases, &top_level, &skipped, &identity));
+  for (const std::string& name : databases) {
+    HB_LOG_INFO("Starting MySQL misc file traversal from database %s..", name.c_str());
+    Status s = ListDatabaseFiles(scan, name, files, &identity);
+    if (s.code() == Status::Code::kNotFound) continue;  // dropped meanwhile
+    HOTBACKUP_RETURN_IF_ERROR(s);
   }
   HB_LOG_INFO("Traversing misc files from data directory..");
-  for (const std::string& name : top_level) {
-    if (IsExcludedTopLevel(name) || IsReplicationFile(scan, scan.datadir + "/" + name)) {
-      HB_LOG_INFO("Skipping %s", name.c_str());
-      continue;
-    }
-    files->push_back({name, true,
-                      name.starts_with("aria_log") ? CopyMoment::kCommitsBlocked
-                      : name == "ddl_recovery.log" ? CopyMoment::kDdlBlocked
-                                                   : CopyMoment::kAfter});
-  }
+  for (const std::string& name : skipped) HB_LOG_INFO("Skipping %s", name.c_str());
+  files->insert(files->end(), top_level.begin(), top_level.end());
   return Status::OK();
 }
 

@@ -14,6 +14,8 @@
 #include "hotbackup/io/file_io.h"
 #include "hotbackup/server/backup_stage.h"
 #include "hotbackup/server/binlog_position.h"
+#include "hotbackup/server/definition_snapshot.h"
+#include "hotbackup/util/interrupt.h"
 #include "hotbackup/util/log.h"
 
 namespace hotbackup {
@@ -27,9 +29,6 @@ std::string ResolveAgainst(const std::string& datadir, const std::string& path) 
   std::string rel = path.starts_with("./") ? path.substr(2) : path;
   return datadir + "/" + rel;
 }
-
-// A staging directory next to the round's checkpoint, removed on every path
-// out. Named "<round>.misc", which PrepareCheckpointRoot knows as ours.
 
 }  // namespace
 
@@ -83,7 +82,8 @@ Status ServerSession::Inspect() {
 Status ServerSession::PrepareGtidSlavePos() {
   std::optional<std::string> basedir;
   HOTBACKUP_RETURN_IF_ERROR(connection_.QueryValue("SELECT @@basedir", &basedir));
-  WarnWithoutGtidSlavePos(gtid_slave_pos_.Start(&connection_, basedir.value_or("")));
+  WarnWithoutGtidSlavePos(gtid_slave_pos_.Start(&connection_, basedir.value_or(""),
+                                                GtidSlavePosTable::DefaultCacheDir()));
   return Status::OK();
 }
 
@@ -102,7 +102,8 @@ const GtidSlavePosTable& ServerSession::gtid_slave_pos() {
     WarnWithoutGtidSlavePos(gtid_slave_pos_.Finish());
     if (!gtid_slave_pos_.files().empty()) {
       HB_LOG_INFO("mysql.gtid_slave_pos is InnoDB: the backup carries an empty Aria table in its "
-                  "place");
+                  "place (%s)",
+                  gtid_slave_pos_.from_cache() ? "from the cache" : "made by mariadbd --bootstrap");
     }
   }
   return gtid_slave_pos_;
@@ -176,8 +177,8 @@ Status ServerSession::CheckDictionaryUnchanged() const {
   std::set_symmetric_difference(dictionary_at_start_.begin(), dictionary_at_start_.end(),
                                 dictionary_at_checkpoint_.begin(), dictionary_at_checkpoint_.end(),
                                 std::back_inserter(changed));
-  if (changed.empty()) return Status::OK();
-  std::set<std::string> tables;
+  if (changed.empty() && tables_with_ddl_.empty()) return Status::OK();
+  std::set<std::string> tables = tables_with_ddl_;
   for (const std::string& line : changed) {
     size_t first = line.find('.');
     size_t second = first == std::string::npos ? first : line.find('.', first + 1);
@@ -202,52 +203,17 @@ Status ServerSession::CheckDictionaryUnchanged() const {
   return Status::Changed(message + ". Aborting (-f keeps such a backup)");
 }
 
-// A checkpoint at `path` and the binlog coordinates of that moment, taken
-// while commits are blocked. `while_ddl_blocked` (if any) runs first, with
-// DDL blocked but commits going on; `while_commits_blocked` (if any) runs
-// after the checkpoint, commits still blocked.
-Status ServerSession::ConsistentCheckpoint(int round, const std::string& path,
-                                           Checkpoint* checkpoint,
-                                           const std::function<Status()>& while_ddl_blocked,
-                                           const std::function<Status()>& while_commits_blocked) {
-  // Flushed now, the memtable is nearly empty when the checkpoint flushes
-  // it again under the block, which then lasts milliseconds.
+Status ServerSession::SstCheckpoint(const std::string& path, Checkpoint* checkpoint) {
   HOTBACKUP_RETURN_IF_ERROR(connection_.Execute("SET GLOBAL rocksdb_force_flush_memtable_now = 1"));
-  const bool locks = !options_.no_backup_locks;
-  BackupStage stage;
-  if (locks) HOTBACKUP_RETURN_IF_ERROR(stage.Start(&connection_, options_.lock_wait_timeout));
-  if (while_ddl_blocked) {
-    if (locks) HOTBACKUP_RETURN_IF_ERROR(stage.BlockDdl());
-    HOTBACKUP_RETURN_IF_ERROR(while_ddl_blocked());
-  }
-  if (locks) HOTBACKUP_RETURN_IF_ERROR(stage.BlockCommit());
   HB_LOG_INFO("Creating checkpoint at %s", path.c_str());
   HOTBACKUP_RETURN_IF_ERROR(checkpoint->Create(&connection_, path));
-  BinlogPosition position;
-  HOTBACKUP_RETURN_IF_ERROR(ReadBinlogPosition(&connection_, &position));
-  if (options_.slave_info) {
-    HOTBACKUP_RETURN_IF_ERROR(ReadReplicationSource(&connection_, &position.source));
-  }
-  if (while_commits_blocked) HOTBACKUP_RETURN_IF_ERROR(while_commits_blocked());
-  HOTBACKUP_RETURN_IF_ERROR(stage.End());
   HB_LOG_INFO("Created checkpoint at %s", path.c_str());
-  position.consistent = locks;
-  position.commit_block_ms = stage.commit_blocked_ms();
-  if (position.consistent && position.log_bin) {
-    HB_LOG_INFO("Round %d: commits blocked for %.1f ms; binlog position %s:%llu, GTID %s", round,
-                position.commit_block_ms, position.file.c_str(),
-                static_cast<unsigned long long>(position.position),
-                position.gtid_binlog_pos.empty() ? "(none)" : position.gtid_binlog_pos.c_str());
-  } else if (position.consistent) {
-    HB_LOG_INFO("Round %d: commits blocked for %.1f ms; the binlog is off", round,
-                position.commit_block_ms);
-  }
-  position_ = position;
   return Status::OK();
 }
 
-// Lists the server's own files (see misc_files.h), checking .frm times.
-Status ServerSession::ListMiscFiles(time_t frm_not_after) {
+// What the scans of the server's files skip: RocksDB's directory and ours,
+// if they are in the datadir.
+void ServerSession::PrepareScan(time_t frm_not_after) {
   misc_scan_.datadir = datadir_;
   misc_scan_.skip_directories = {".rocksdb", "#rocksdb"};
   for (const std::string& dir : {rocksdb_datadir_, StripTrailingSlashes(options_.checkpoint_dir)}) {
@@ -258,9 +224,6 @@ Status ServerSession::ListMiscFiles(time_t frm_not_after) {
     }
   }
   misc_scan_.frm_not_after = frm_not_after;
-  HB_LOG_INFO("Taking MySQL misc backups..");
-  misc_files_.clear();
-  return hotbackup::ListMiscFiles(misc_scan_, &misc_files_);
 }
 
 // Copies the misc files of one moment into `stage` (local disk, page
@@ -276,25 +239,94 @@ Status ServerSession::StageMiscFiles(CopyMoment moment, const std::string& stage
     // Symbolic links in the datadir are followed, as for every misc file.
     const std::string from = fs::canonical(datadir_ + "/" + f.relative_path, ec).string();
     if (ec) return Status::IOError("resolve " + datadir_ + "/" + f.relative_path, ec.value());
-    uint64_t bytes = 0;
-    HOTBACKUP_RETURN_IF_ERROR(CopyFile(from, to, Durability::kNotSynced, &bytes));
-    staged_bytes_ += bytes;
+    HOTBACKUP_RETURN_IF_ERROR(CopyFile(from, to, Durability::kNotSynced, &staged_bytes_));
   }
   return Status::OK();
 }
 
+namespace {
+
+// A test's hook into the moment between the first pass over the
+// definitions and BLOCK_DDL, where DDL still runs: waits for the file the
+// environment names, as -D does before the misc files.
+Status WaitBeforeBlockDdl() {
+  const char* file = getenv("HOTBACKUP_DEBUG_PAUSE_BEFORE_BLOCK_DDL");
+  if (file == nullptr || *file == 0) return Status::OK();
+  while (access(file, F_OK) != 0) {
+    HB_LOG_INFO("Waiting until %s is created..", file);
+    HOTBACKUP_RETURN_IF_ERROR(InterruptibleSleep(0.2));
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
 Status ServerSession::CheckpointWithServerFiles(int round, const std::string& path,
                                                 Checkpoint* checkpoint, const std::string& stage,
                                                 time_t frm_not_after) {
-  auto stage_definitions = [this, &stage, frm_not_after] {
-    HOTBACKUP_RETURN_IF_ERROR(ReadDictionaryForCheckpoint());
-    HOTBACKUP_RETURN_IF_ERROR(ListMiscFiles(frm_not_after));
-    return StageMiscFiles(CopyMoment::kDdlBlocked, stage);
-  };
-  auto stage_system_tables = [this, &stage] {
-    return StageMiscFiles(CopyMoment::kCommitsBlocked, stage);
-  };
-  return ConsistentCheckpoint(round, path, checkpoint, stage_definitions, stage_system_tables);
+  // Flushed now, the memtable is nearly empty when the checkpoint flushes
+  // it again under the block, which then lasts milliseconds.
+  HOTBACKUP_RETURN_IF_ERROR(connection_.Execute("SET GLOBAL rocksdb_force_flush_memtable_now = 1"));
+  const bool locks = !options_.no_backup_locks;
+  BackupStage backup_stage;
+  if (locks) {
+    HOTBACKUP_RETURN_IF_ERROR(backup_stage.Start(&connection_, options_.lock_wait_timeout));
+  }
+  // From here on the server logs every DDL: the dictionary read now and
+  // the tables that log names are the dictionary of the checkpoint.
+  HOTBACKUP_RETURN_IF_ERROR(ReadRocksDbDictionary(&dictionary_at_checkpoint_));
+  PrepareScan(frm_not_after);
+  HB_LOG_INFO("Taking MySQL misc backups..");
+  DefinitionSnapshot definitions;
+  HOTBACKUP_RETURN_IF_ERROR(definitions.Take(misc_scan_, stage));
+  HOTBACKUP_RETURN_IF_ERROR(WaitBeforeBlockDdl());
+  std::set<std::string> databases_with_ddl;
+  if (locks) {
+    HOTBACKUP_RETURN_IF_ERROR(backup_stage.BlockDdl());
+    Status logged = ReadBackupDdlLog(datadir_, &databases_with_ddl, &tables_with_ddl_);
+    // Without the log (MariaDB before 10.6) the directories' times alone say
+    // what changed.
+    if (logged.code() != Status::Code::kNotFound) HOTBACKUP_RETURN_IF_ERROR(logged);
+  }
+  HOTBACKUP_RETURN_IF_ERROR(definitions.Refresh(databases_with_ddl));
+  misc_files_ = definitions.Files();
+  staged_bytes_ += definitions.counts().copied_bytes;
+
+  if (locks) HOTBACKUP_RETURN_IF_ERROR(backup_stage.BlockCommit());
+  HB_LOG_INFO("Creating checkpoint at %s", path.c_str());
+  HOTBACKUP_RETURN_IF_ERROR(checkpoint->Create(&connection_, path));
+  BinlogPosition position;
+  HOTBACKUP_RETURN_IF_ERROR(ReadBinlogPosition(&connection_, &position));
+  if (options_.slave_info) {
+    HOTBACKUP_RETURN_IF_ERROR(ReadReplicationSource(&connection_, &position.source));
+  }
+  HOTBACKUP_RETURN_IF_ERROR(StageMiscFiles(CopyMoment::kCommitsBlocked, stage));
+  HOTBACKUP_RETURN_IF_ERROR(backup_stage.End());
+  HB_LOG_INFO("Created checkpoint at %s", path.c_str());
+
+  const DefinitionSnapshot::Counts& counts = definitions.counts();
+  HB_LOG_INFO("Table definitions: %zu files linked and %zu copied while DDL ran; with DDL "
+              "blocked, %zu directories listed again and %zu files staged again",
+              counts.linked, counts.copied, counts.directories_relisted, counts.staged_again);
+  position.consistent = locks;
+  position.commit_block_ms = backup_stage.commit_blocked_ms();
+  if (locks) {
+    HB_LOG_INFO("Round %d: DDL blocked for %.1f ms, commits for %.1f ms of it (BLOCK_DDL, with "
+                "the server's table cache flush, took %.1f ms)",
+                round, backup_stage.ddl_blocked_ms(), position.commit_block_ms,
+                backup_stage.block_ddl_ms());
+  }
+  if (position.consistent && position.log_bin) {
+    HB_LOG_INFO("Round %d: commits blocked for %.1f ms; binlog position %s:%llu, GTID %s", round,
+                position.commit_block_ms, position.file.c_str(),
+                static_cast<unsigned long long>(position.position),
+                position.gtid_binlog_pos.empty() ? "(none)" : position.gtid_binlog_pos.c_str());
+  } else if (position.consistent) {
+    HB_LOG_INFO("Round %d: commits blocked for %.1f ms; the binlog is off", round,
+                position.commit_block_ms);
+  }
+  position_ = position;
+  return Status::OK();
 }
 
 Status ServerSession::ReadDbId(std::string* db_id) const {

@@ -18,6 +18,8 @@
 #define HOTBACKUP_SERVER_BACKUP_STAGE_H_
 
 #include <chrono>
+#include <set>
+#include <string>
 
 #include "hotbackup/server/mysql_connection.h"
 #include "hotbackup/util/status.h"
@@ -43,6 +45,12 @@ class BackupStage {
 
   // Milliseconds from the start of BLOCK_COMMIT to End (0 if never blocked).
   double commit_blocked_ms() const { return commit_blocked_ms_; }
+  // Milliseconds from the end of BLOCK_DDL to End (0 if never blocked).
+  double ddl_blocked_ms() const { return ddl_blocked_ms_; }
+  // Milliseconds BLOCK_DDL took: the server's flush of its table cache
+  // (every stage past START passes through FLUSH), then the wait for DDL
+  // and statements on non-transactional tables in flight.
+  double block_ddl_ms() const { return block_ddl_ms_; }
 
  private:
   // Runs `sql` inside the stage; on an error ends the stage first.
@@ -51,9 +59,23 @@ class BackupStage {
   MysqlConnection* connection_ = nullptr;  // set while a stage is held
   int lock_wait_timeout_ = 0;
   bool commits_blocked_ = false;
+  bool ddl_blocked_ = false;
   std::chrono::steady_clock::time_point commits_blocked_since_;
+  std::chrono::steady_clock::time_point ddl_blocked_since_;
   double commit_blocked_ms_ = 0;
+  double ddl_blocked_ms_ = 0;
+  double block_ddl_ms_ = 0;
 };
+
+// The server's log of the DDL run since BACKUP STAGE START, complete once
+// BLOCK_DDL returned: `<datadir>/ddl.log`, one line per statement, fields
+// separated by tabs (time, statement, engine, partitioned, database, table,
+// id, then the same four for a rename's new name), names in the server's
+// file-name encoding, as the directories and files are named. Adds the
+// databases and "database.table" names it mentions. kNotFound without the
+// file (MariaDB before 10.6, or no stage taken).
+Status ReadBackupDdlLog(const std::string& datadir, std::set<std::string>* databases,
+                        std::set<std::string>* tables);
 
 }  // namespace hotbackup
 

@@ -4,6 +4,7 @@
 #ifndef HOTBACKUP_SERVER_MISC_FILES_H_
 #define HOTBACKUP_SERVER_MISC_FILES_H_
 
+#include <cstdint>
 #include <ctime>
 #include <set>
 #include <string>
@@ -25,6 +26,10 @@ enum class CopyMoment {
   // original did (not transactional, not covered by the binlog position).
   kAfter,
 };
+
+// The server's DDL recovery log, at the datadir's top level: rewritten in
+// place by every DDL, so it is copied (never linked) while DDL is blocked.
+inline constexpr char kDdlRecoveryLog[] = "ddl_recovery.log";
 
 struct MiscFile {
   std::string relative_path;  // to the datadir; also the archive path
@@ -49,6 +54,21 @@ struct MiscFileScan {
   std::vector<std::string> excluded_prefixes;
 };
 
+// What a file or directory was when it was looked at: enough to tell later
+// whether it may have changed since (a directory's times change whenever an
+// entry in it is created, removed or renamed).
+struct FileIdentity {
+  uint64_t device = 0;
+  uint64_t inode = 0;
+  uint64_t size = 0;
+  int64_t mtime_ns = 0;
+  int64_t ctime_ns = 0;
+  bool operator==(const FileIdentity&) const = default;
+};
+
+// stat(2) of `path`, following symbolic links; kIoError with errno.
+Status StatIdentity(const std::string& path, FileIdentity* identity);
+
 // The file-name extensions the original meant to back up from database
 // directories (it wrote them as a regex character class by mistake).
 const std::vector<std::string>& MiscFileExtensions();
@@ -61,6 +81,19 @@ const std::vector<std::string>& MiscFileExtensions();
 // the scan's excluded paths and prefixes anywhere. Fails if a .frm changed
 // after frm_not_after.
 Status ListMiscFiles(const MiscFileScan& scan, std::vector<MiscFile>* files);
+
+// ListMiscFiles in its two parts, for a caller that lists again only what
+// changed. ListDatadir: the database directories directly under the datadir
+// (name order), the top-level files to back up, and the top-level names the
+// rules skip; *identity is the datadir's, taken before it was read.
+Status ListDatadir(const MiscFileScan& scan, std::vector<std::string>* databases,
+                   std::vector<MiscFile>* top_level, std::vector<std::string>* skipped,
+                   FileIdentity* identity);
+// One database directory's files (name order); *identity is the
+// directory's, taken before it was read. kNotFound if the directory is gone;
+// an unreadable directory (EACCES) lists nothing and says so.
+Status ListDatabaseFiles(const MiscFileScan& scan, const std::string& database,
+                         std::vector<MiscFile>* files, FileIdentity* identity);
 
 }  // namespace hotbackup
 

@@ -4,10 +4,10 @@
 // Open connects, learns the datadir, RocksDB's directory and whether the
 // server reads with O_DIRECT, the names of its binlog and relay-log files
 // (never archived), prepares the mysql.gtid_slave_pos replacement (see
-// gtid_slave_pos_table.h) and reads RocksDB's data dictionary. Each round
-// then takes a ConsistentCheckpoint: commits blocked (backup_stage.h), the
-// checkpoint made and the binlog coordinates read at that moment. The last
-// round also lists and stages the server's own files (misc_files.h).
+// gtid_slave_pos_table.h) and reads RocksDB's data dictionary. Rounds that
+// only send SSTs take an SstCheckpoint; the checkpoint a restore is made of
+// is taken with the server's own files, at one moment with the binlog
+// coordinates (CheckpointWithServerFiles, below).
 //
 // Holds one connection; Reconnect replaces it (a round can outlast a
 // server-side idle timeout). `options` must outlive the session. Not
@@ -16,7 +16,7 @@
 #define HOTBACKUP_SERVER_SERVER_SESSION_H_
 
 #include <ctime>
-#include <functional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -41,33 +41,32 @@ class ServerSession {
   // A fresh connection, for the next round.
   Status Connect();
 
-  // A checkpoint at `path` and the binlog coordinates of that moment, taken
-  // while commits are blocked (unless --no_backup_locks). `while_ddl_blocked`
-  // (if any) runs first, with DDL blocked but commits going on;
-  // `while_commits_blocked` (if any) runs after the checkpoint, commits still
-  // blocked. Logs how long commits were blocked; position() is then this
-  // checkpoint's.
-  Status ConsistentCheckpoint(int round, const std::string& path, Checkpoint* checkpoint,
-                              const std::function<Status()>& while_ddl_blocked = nullptr,
-                              const std::function<Status()>& while_commits_blocked = nullptr);
+  // A checkpoint at `path` for a round that only sends SSTs (every stream
+  // round but the last). No backup stage: its data is never restored as of
+  // that moment (SSTs are immutable; only the last checkpoint's MANIFEST
+  // says which ones a restore holds), so the server's commits and table
+  // cache are left alone.
+  Status SstCheckpoint(const std::string& path, Checkpoint* checkpoint);
 
-  // The last checkpoint of a backup: a ConsistentCheckpoint that also stages
-  // the server's own files into `stage` (paths relative to the datadir), the
-  // table definitions while DDL is blocked and the mysql schema and Aria logs
-  // with the checkpoint (see misc_files.h). Refuses .frm files modified after
-  // `frm_not_after` (0 = no check).
+  // The checkpoint a restore is made of, with the server's own files staged
+  // into `stage` (paths relative to the datadir) and the binlog coordinates
+  // of its moment; unless --no_backup_locks, one moment for all of them:
+  //   BACKUP STAGE START     DDL runs; the server logs it (ddl.log). The
+  //                          definitions are listed and linked into the
+  //                          stage (definition_snapshot.h).
+  //   BACKUP STAGE BLOCK_DDL the server flushes its table cache (every stage
+  //                          past START does) and blocks DDL; what changed
+  //                          since the first pass is staged again.
+  //   BACKUP STAGE BLOCK_COMMIT  commits wait; the checkpoint is made, the
+  //                          binlog position read, the mysql schema and Aria
+  //                          logs copied into the stage.
+  //   BACKUP STAGE END
+  // Logs how long DDL and commits were blocked; position() is then this
+  // checkpoint's. Refuses .frm files modified after `frm_not_after` (0 = no
+  // check).
   Status CheckpointWithServerFiles(int round, const std::string& path, Checkpoint* checkpoint,
                                    const std::string& stage, time_t frm_not_after);
-
-  // For a while_ddl_blocked step: the data dictionary of the checkpoint to
-  // come, and the list of the server's own files (refusing .frm files
-  // modified after `frm_not_after`, 0 = no check).
-  Status ReadDictionaryForCheckpoint() { return ReadRocksDbDictionary(&dictionary_at_checkpoint_); }
-  Status ListMiscFiles(time_t frm_not_after);
-  // Copies the listed files of one moment into `stage` (paths relative to
-  // the datadir), not synced: a snapshot that lives as long as the backup.
-  Status StageMiscFiles(CopyMoment moment, const std::string& stage);
-  // Bytes staged so far.
+  // Bytes copied (not linked) into the stage so far.
   uint64_t staged_bytes() const { return staged_bytes_; }
 
   // Table definitions changed between Open and the last checkpoint: a
@@ -94,6 +93,10 @@ class ServerSession {
   void WarnWithoutGtidSlavePos(const Status& s);
   Status FindReplicationFiles();
   Status ReadRocksDbDictionary(std::vector<std::string>* lines);
+  void PrepareScan(time_t frm_not_after);
+  // Copies the listed files of one moment into `stage`, not synced: a
+  // snapshot that lives as long as the backup.
+  Status StageMiscFiles(CopyMoment moment, const std::string& stage);
 
   const Options& options_;
   ConnectionConfig connection_config_;
@@ -108,6 +111,7 @@ class ServerSession {
   BinlogPosition position_;  // of the latest checkpoint
   std::vector<std::string> dictionary_at_start_;
   std::vector<std::string> dictionary_at_checkpoint_;
+  std::set<std::string> tables_with_ddl_;  // from the server's DDL log of the last stage
   uint64_t staged_bytes_ = 0;
 };
 

@@ -1,0 +1,105 @@
+// DefinitionSnapshot: the server's table definitions as they are at one
+// moment (while DDL is blocked), kept in a staging directory, at a cost under
+// the DDL block that grows with the DDL that ran, not with the number of
+// tables.
+//
+// Take (DDL running freely, after BACKUP STAGE START) lists the server's
+// files (misc_files.h) and stages the definitions (kDdlBlocked: .frm, .par,
+// .TRG, .TRN) as hard links. The server never rewrites those in place: DDL
+// writes a new file and renames it over the old one (a server test checks
+// this for every kind of DDL), so a link keeps the bytes of the moment it was
+// made. The files the server does rewrite in place (db.opt on ALTER
+// DATABASE, ddl_recovery.log on every DDL) are copied, and so is everything
+// where a link cannot be made (the stage on another filesystem).
+//
+// Refresh (DDL blocked) brings the stage to that moment. A directory whose
+// identity (inode, mtime, ctime) is unchanged had no entry created, removed
+// or renamed since it was listed, so the links made from it still hold the
+// right bytes; a changed directory, or one whose tables the server's DDL log
+// names, is listed again and its changed files staged anew. Copies are
+// checked one by one; ddl_recovery.log is copied again. Timestamps tick with
+// the kernel's clock, so anything whose times fall within a second of Take
+// counts as changed (git's "racily clean" rule).
+//
+// Not thread-safe. The stage directory is the caller's to remove.
+#ifndef HOTBACKUP_SERVER_DEFINITION_SNAPSHOT_H_
+#define HOTBACKUP_SERVER_DEFINITION_SNAPSHOT_H_
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "hotbackup/server/misc_files.h"
+#include "hotbackup/util/status.h"
+
+namespace hotbackup {
+
+class DefinitionSnapshot {
+ public:
+  struct Counts {
+    size_t linked = 0;               // by Take
+    size_t copied = 0;               // by Take
+    size_t staged_again = 0;         // by Refresh
+    size_t directories_relisted = 0; // by Refresh
+    uint64_t copied_bytes = 0;
+  };
+
+  DefinitionSnapshot() = default;
+  DefinitionSnapshot(const DefinitionSnapshot&) = delete;
+  DefinitionSnapshot& operator=(const DefinitionSnapshot&) = delete;
+
+  // Lists `scan` and stages its definitions into `stage` (made if missing;
+  // paths relative to the datadir). Files that vanish meanwhile are left to
+  // Refresh. Fails like ListMiscFiles (an .frm newer than
+  // scan.frm_not_after).
+  Status Take(const MiscFileScan& scan, const std::string& stage);
+
+  // Brings the stage to now; call with DDL blocked. `databases_with_ddl`:
+  // databases (as directory names) the server logged DDL in since before
+  // Take, listed again whatever their directories say.
+  Status Refresh(const std::set<std::string>& databases_with_ddl);
+
+  // Every server file to back up, in ListMiscFiles's order, as of the last
+  // Take or Refresh.
+  std::vector<MiscFile> Files() const;
+
+  const Counts& counts() const { return counts_; }
+
+ private:
+  struct Database {
+    FileIdentity identity;  // of the directory, before it was read
+    std::vector<MiscFile> files;
+    bool relist = false;    // a file vanished while it was staged
+  };
+  struct Staged {
+    FileIdentity identity;  // of the source, when staged
+    bool linked = false;
+  };
+
+  Status ListDatabase(const std::string& name, bool first_pass);
+  Status RelistDatadir();
+  void DropDatabase(const std::string& name);
+  // Stages `relative_path` anew (replacing what was staged): a link where
+  // allowed and possible, else a copy. kNotFound if the source is gone.
+  Status Stage(const std::string& relative_path);
+  // Whether the staged `relative_path` still holds the source's bytes.
+  bool StillCurrent(const std::string& relative_path) const;
+  void Unstage(const std::string& relative_path);
+  bool Racy(const FileIdentity& identity) const;
+
+  MiscFileScan scan_;
+  std::string stage_;
+  int64_t taken_at_ns_ = 0;  // CLOCK_REALTIME at the start of Take
+  bool links_work_ = true;   // false after the first EXDEV
+  FileIdentity datadir_identity_;
+  std::vector<MiscFile> top_level_;
+  std::map<std::string, Database> databases_;
+  std::map<std::string, Staged> staged_;  // by relative path
+  Counts counts_;
+};
+
+}  // namespace hotbackup
+
+#endif  // HOTBACKUP_SERVER_DEFINITION_SNAPSHOT_H_
