@@ -142,6 +142,26 @@ Status ArchiveStream::AddFile(const std::string& source_path, const std::string&
   std::unique_ptr<FileReader> reader;
   HOTBACKUP_RETURN_IF_ERROR(OpenReader(source_path, growth, &reader));
   Prefetch(next_path, hint_growth_);
+  return AddFromReader(std::move(reader), archive_path, sst_key);
+}
+
+Status ArchiveStream::AddOpenedFile(UniqueFd fd, const struct stat& st,
+                                    const std::string& source_path,
+                                    const std::string& archive_path) {
+  if (failed_) return Status::InvalidArgument("archive stream used after an error");
+  HOTBACKUP_RETURN_IF_ERROR(ValidateArchivePath(archive_path));
+  HOTBACKUP_RETURN_IF_ERROR(CheckInterrupted());
+  DropPrefetch();
+  hint_path_.clear();
+  auto reader = std::make_unique<FileReader>();
+  HOTBACKUP_RETURN_IF_ERROR(
+      reader->Adopt(std::move(fd), st, source_path, options_.read_mode, GrowthPolicy::kFail));
+  if (reader->direct()) read_ahead_->Add(reader.get());
+  return AddFromReader(std::move(reader), archive_path, "");
+}
+
+Status ArchiveStream::AddFromReader(std::unique_ptr<FileReader> reader,
+                                    const std::string& archive_path, std::string_view sst_key) {
   const struct stat& st = reader->stat_at_open();
   FileEntry entry;
   entry.archive_path = archive_path;

@@ -30,15 +30,28 @@ Status FileReader::OpenAt(int dir_fd, const char* name, const std::string& path,
                           GrowthPolicy growth) {
   path_ = path;
   growth_ = growth;
-  offset_ = 0;
-  at_end_ = false;
-  reads_ = 0;
-  direct_ = mode == ReadMode::kDirect;
   fd_ = UniqueFd(openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOCTTY));
   if (!fd_.valid()) return Status::IOError("open " + path, errno);
   if (fstat(fd_.get(), &stat_) != 0) return Status::IOError("stat " + path, errno);
+  return Prepare(mode);
+}
+
+Status FileReader::Adopt(UniqueFd fd, const struct stat& st, const std::string& path,
+                         ReadMode mode, GrowthPolicy growth) {
+  path_ = path;
+  growth_ = growth;
+  fd_ = std::move(fd);
+  stat_ = st;
+  return Prepare(mode);
+}
+
+Status FileReader::Prepare(ReadMode mode) {
+  const std::string& path = path_;
+  offset_ = 0;
+  at_end_ = false;
+  reads_ = 0;
   if (!S_ISREG(stat_.st_mode)) return Status::InvalidArgument(path + " is not a regular file");
-  direct_ = direct_ && size() >= kDirectIoMinFileSize;
+  direct_ = mode == ReadMode::kDirect && size() >= kDirectIoMinFileSize;
   if (direct_) {
     // Switched on once the size is known; a filesystem without O_DIRECT
     // (tmpfs before Linux 6.6, ramfs, some FUSE) refuses it here.

@@ -121,6 +121,7 @@ class BackupRun {
     HB_LOG_INFO("Direct I/O: %d", direct_ ? 1 : 0);
     HOTBACKUP_RETURN_IF_ERROR(OpenStream());
     HOTBACKUP_RETURN_IF_ERROR(PrepareCheckpointRoot(options_.checkpoint_dir, &checkpoint_lock_));
+    HOTBACKUP_RETURN_IF_ERROR(server_.BeginBackup());
 
     bool finished = false;
     for (int round = 1; !finished; ++round) {
@@ -400,6 +401,17 @@ class BackupRun {
     for (const MiscFile& f : server_.misc_files()) {
       if (f.moment != moment) continue;
       if (replace_gtid_table && f.relative_path == kGtidSlavePosFrm) continue;
+      UniqueFd held;
+      struct stat st;
+      if (moment == CopyMoment::kDdlBlocked && server_.definitions() != nullptr &&
+          server_.definitions()->TakeOpenFile(f.relative_path, &held, &st)) {
+        // The definition as it was while DDL was blocked, whatever DDL did
+        // to its name since.
+        HOTBACKUP_RETURN_IF_ERROR(stream_->AddOpenedFile(
+            std::move(held), st, server_.datadir() + "/" + f.relative_path, f.relative_path));
+        ++misc_files_;
+        continue;
+      }
       const std::string path = root + "/" + f.relative_path;
       Status s = stream_->AddFile(path, f.relative_path,
                                   f.top_level ? GrowthPolicy::kReadSizeAtOpen : GrowthPolicy::kFail);

@@ -3,7 +3,6 @@
 #include "hotbackup/server/backup_stage.h"
 
 #include <cerrno>
-#include <sstream>
 #include <utility>
 #include <vector>
 
@@ -106,26 +105,30 @@ Status BackupStage::End() {
   return s;
 }
 
-Status ReadBackupDdlLog(const std::string& datadir, std::set<std::string>* databases,
-                        std::set<std::string>* tables) {
-  const std::string path = datadir + "/ddl.log";
+Status ReadBackupDdlLog(const std::string& datadir, std::vector<BackupDdlLogEntry>* entries) {
+  const std::string path = datadir + "/" + kBackupDdlLogName;
   std::string text;
   Status s = ReadSmallFile(path, &text, 64 << 20);
   if (s.errno_value() == ENOENT) return Status::NotFound(path + " does not exist");
   HOTBACKUP_RETURN_IF_ERROR(s.WithContext("the server's backup DDL log"));
-  std::istringstream lines(text);
-  for (std::string line; std::getline(lines, line);) {
+  for (size_t at = 0; at < text.size();) {
+    size_t end = text.find('\n', at);
+    if (end == std::string::npos) break;  // a line still being written
     std::vector<std::string> fields;
-    size_t start = 0;
-    for (size_t tab; (tab = line.find('\t', start)) != std::string::npos; start = tab + 1) {
-      fields.push_back(line.substr(start, tab - start));
+    size_t start = at;
+    for (size_t tab; (tab = text.find('\t', start)) < end; start = tab + 1) {
+      fields.push_back(text.substr(start, tab - start));
     }
-    fields.push_back(line.substr(start));
+    fields.push_back(text.substr(start, end - start));
+    BackupDdlLogEntry entry;
+    entry.offset = at;
     for (size_t db : {4, 9}) {
       if (db + 1 >= fields.size() || fields[db].empty()) continue;
-      databases->insert(fields[db]);
-      if (!fields[db + 1].empty()) tables->insert(fields[db] + "." + fields[db + 1]);
+      entry.databases.push_back(fields[db]);
+      if (!fields[db + 1].empty()) entry.tables.push_back(fields[db] + "." + fields[db + 1]);
     }
+    entries->push_back(std::move(entry));
+    at = end + 1;
   }
   return Status::OK();
 }

@@ -4,6 +4,7 @@
 #include "hotbackup/server/definition_snapshot.h"
 
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +21,24 @@ namespace {
 namespace fs = std::filesystem;
 
 constexpr int64_t kRacyWindowNs = 1000000000;  // a second: far above any clock tick
+
+// Descriptors left to the rest of the backup (archive output, read-ahead,
+// server connections, S3 transfers) when definitions are held open.
+constexpr rlim_t kReservedDescriptors = 1024;
+
+// How many definitions may be held open: the soft limit of open files is
+// raised to the hard one first.
+size_t OpenFileBudget() {
+  rlimit limit;
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return 0;
+  if (limit.rlim_cur < limit.rlim_max) {
+    rlimit raised = limit;
+    raised.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) limit = raised;
+  }
+  if (limit.rlim_cur == RLIM_INFINITY) limit.rlim_cur = 1 << 20;
+  return limit.rlim_cur > kReservedDescriptors ? limit.rlim_cur - kReservedDescriptors : 0;
+}
 
 int64_t RealtimeNs() {
   timespec ts;
@@ -56,6 +75,7 @@ Status DefinitionSnapshot::Take(const MiscFileScan& scan, const std::string& sta
   scan_ = scan;
   stage_ = stage;
   taken_at_ns_ = RealtimeNs();
+  open_budget_ = hold_ == Hold::kOpenFiles ? OpenFileBudget() : 0;
   HOTBACKUP_RETURN_IF_ERROR(MakeDirectory(stage_));
   std::vector<std::string> databases;
   std::vector<std::string> skipped;
@@ -124,13 +144,29 @@ Status DefinitionSnapshot::Stage(const std::string& relative_path) {
   const std::string to = stage_ + "/" + relative_path;
   Unstage(relative_path);
   Staged staged;
+  if (open_budget_ > 0 && !RewrittenInPlace(relative_path)) {
+    UniqueFd fd(open(from.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+    if (fd.valid()) {
+      if (fstat(fd.get(), &staged.st) != 0) return Status::IOError("stat " + from, errno);
+      staged.identity = IdentityOf(staged.st);
+      staged.linked = true;
+      staged.fd = std::move(fd);
+      staged_[relative_path] = std::move(staged);
+      --open_budget_;
+      ++counts_.held_open;
+      return Status::OK();
+    }
+    if (errno == ENOENT) return Status::NotFound(from + " is gone");
+    if (errno != EMFILE && errno != ENFILE) return Status::IOError("open " + from, errno);
+    open_budget_ = 0;  // the system's limit is lower than ours: links from here on
+  }
   if (links_work_ && !RewrittenInPlace(relative_path)) {
     // AT_SYMLINK_FOLLOW: a symbolic link in the datadir is followed, as for
     // every misc file.
     if (linkat(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), AT_SYMLINK_FOLLOW) == 0) {
       HOTBACKUP_RETURN_IF_ERROR(StatIdentity(to, &staged.identity));
       staged.linked = true;
-      staged_[relative_path] = staged;
+      staged_[relative_path] = std::move(staged);
       ++counts_.linked;
       return Status::OK();
     }
@@ -155,7 +191,7 @@ Status DefinitionSnapshot::Stage(const std::string& relative_path) {
     return Status::NotFound(from + " is gone");
   }
   HOTBACKUP_RETURN_IF_ERROR(s);
-  staged_[relative_path] = staged;
+  staged_[relative_path] = std::move(staged);
   ++counts_.copied;
   return Status::OK();
 }
@@ -173,8 +209,20 @@ bool DefinitionSnapshot::StillCurrent(const std::string& relative_path) const {
 }
 
 void DefinitionSnapshot::Unstage(const std::string& relative_path) {
-  if (staged_.erase(relative_path) == 0) return;
-  unlink((stage_ + "/" + relative_path).c_str());
+  auto it = staged_.find(relative_path);
+  if (it == staged_.end()) return;
+  const bool in_stage = !it->second.fd.valid();
+  staged_.erase(it);  // closes a held descriptor
+  if (in_stage) unlink((stage_ + "/" + relative_path).c_str());
+}
+
+bool DefinitionSnapshot::TakeOpenFile(const std::string& relative_path, UniqueFd* fd,
+                                      struct stat* st) {
+  auto it = staged_.find(relative_path);
+  if (it == staged_.end() || !it->second.fd.valid()) return false;
+  *fd = std::move(it->second.fd);
+  *st = it->second.st;
+  return true;
 }
 
 Status DefinitionSnapshot::RelistDatadir() {

@@ -37,7 +37,7 @@ const char* const kTopLevelExclusions[] = {
 
 // The server's log of DDL during a backup stage (BACKUP STAGE START creates
 // it, BLOCK_DDL closes it): about the backup, not the data.
-constexpr char kBackupDdlLog[] = "ddl.log";
+constexpr char kBackupDdlLog[] = "ddl.log";  // kBackupDdlLogName in backup_stage.h
 
 struct DirCloser {
   void operator()(DIR* d) const { closedir(d); }
@@ -117,14 +117,20 @@ const std::vector<std::string>& MiscFileExtensions() {
   return kExtensions;
 }
 
+FileIdentity IdentityOf(const struct stat& st) {
+  FileIdentity identity;
+  identity.device = st.st_dev;
+  identity.inode = st.st_ino;
+  identity.size = static_cast<uint64_t>(st.st_size);
+  identity.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
+  identity.ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+  return identity;
+}
+
 Status StatIdentity(const std::string& path, FileIdentity* identity) {
   struct stat st;
   if (stat(path.c_str(), &st) != 0) return Status::IOError("stat " + path, errno);
-  identity->device = st.st_dev;
-  identity->inode = st.st_ino;
-  identity->size = static_cast<uint64_t>(st.st_size);
-  identity->mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1000000000 + st.st_mtim.tv_nsec;
-  identity->ctime_ns = static_cast<int64_t>(st.st_ctim.tv_sec) * 1000000000 + st.st_ctim.tv_nsec;
+  *identity = IdentityOf(st);
   return Status::OK();
 }
 

@@ -2,6 +2,7 @@
 // server_session.h; the why of each step is next to it.
 #include "hotbackup/server/server_session.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -44,7 +45,26 @@ Status ServerSession::Open() {
         "no consistent binlog position, and on a server with a binlog a restore may "
         "find a prepared transaction it cannot resolve");
   }
+  return Status::OK();
+}
+
+Status ServerSession::BeginBackup() {
+  if (!options_.no_backup_locks) {
+    HOTBACKUP_RETURN_IF_ERROR(StartBackupStage());
+    struct stat st;
+    ddl_log_ = stat((datadir_ + "/" + kBackupDdlLogName).c_str(), &st) == 0;
+    if (ddl_log_) return Status::OK();
+  }
   return ReadRocksDbDictionary(&dictionary_at_start_);
+}
+
+Status ServerSession::StartBackupStage() {
+  if (!stage_connection_.connected()) {
+    HOTBACKUP_RETURN_IF_ERROR(stage_connection_.Connect(connection_config_));
+    // Idle for as long as the SST rounds last.
+    HOTBACKUP_RETURN_IF_ERROR(stage_connection_.Execute("SET SESSION wait_timeout = 31536000"));
+  }
+  return backup_stage_.Start(&stage_connection_, options_.lock_wait_timeout);
 }
 
 Status ServerSession::Connect() { return connection_.Connect(connection_config_); }
@@ -268,53 +288,65 @@ Status ServerSession::CheckpointWithServerFiles(int round, const std::string& pa
   // it again under the block, which then lasts milliseconds.
   HOTBACKUP_RETURN_IF_ERROR(connection_.Execute("SET GLOBAL rocksdb_force_flush_memtable_now = 1"));
   const bool locks = !options_.no_backup_locks;
-  BackupStage backup_stage;
-  if (locks) {
-    HOTBACKUP_RETURN_IF_ERROR(backup_stage.Start(&connection_, options_.lock_wait_timeout));
+  // A WDT round after the first starts a stage of its own.
+  if (locks && !backup_stage_.held()) HOTBACKUP_RETURN_IF_ERROR(StartBackupStage());
+  // The connection that holds the stage makes the checkpoint: nothing of
+  // it waits on the block it holds.
+  MysqlConnection& connection = locks ? stage_connection_ : connection_;
+  if (!ddl_log_) HOTBACKUP_RETURN_IF_ERROR(ReadRocksDbDictionary(&dictionary_at_checkpoint_));
+  // DDL logged from here on ran during the first pass.
+  uint64_t first_pass_log_offset = 0;
+  struct stat st;
+  if (ddl_log_ && stat((datadir_ + "/" + kBackupDdlLogName).c_str(), &st) == 0) {
+    first_pass_log_offset = static_cast<uint64_t>(st.st_size);
   }
-  // From here on the server logs every DDL: the dictionary read now and
-  // the tables that log names are the dictionary of the checkpoint.
-  HOTBACKUP_RETURN_IF_ERROR(ReadRocksDbDictionary(&dictionary_at_checkpoint_));
   PrepareScan(frm_not_after);
   HB_LOG_INFO("Taking MySQL misc backups..");
-  DefinitionSnapshot definitions;
+  definitions_ = std::make_unique<DefinitionSnapshot>(definitions_hold_);
+  DefinitionSnapshot& definitions = *definitions_;
   HOTBACKUP_RETURN_IF_ERROR(definitions.Take(misc_scan_, stage));
   HOTBACKUP_RETURN_IF_ERROR(WaitBeforeBlockDdl());
   std::set<std::string> databases_with_ddl;
   if (locks) {
-    HOTBACKUP_RETURN_IF_ERROR(backup_stage.BlockDdl());
-    Status logged = ReadBackupDdlLog(datadir_, &databases_with_ddl, &tables_with_ddl_);
-    // Without the log (MariaDB before 10.6) the directories' times alone say
-    // what changed.
+    HOTBACKUP_RETURN_IF_ERROR(backup_stage_.BlockDdl());
+    std::vector<BackupDdlLogEntry> entries;
+    Status logged = ReadBackupDdlLog(datadir_, &entries);
     if (logged.code() != Status::Code::kNotFound) HOTBACKUP_RETURN_IF_ERROR(logged);
+    for (const BackupDdlLogEntry& e : entries) {
+      tables_with_ddl_.insert(e.tables.begin(), e.tables.end());
+      if (e.offset >= first_pass_log_offset) {
+        databases_with_ddl.insert(e.databases.begin(), e.databases.end());
+      }
+    }
   }
   HOTBACKUP_RETURN_IF_ERROR(definitions.Refresh(databases_with_ddl));
   misc_files_ = definitions.Files();
   staged_bytes_ += definitions.counts().copied_bytes;
 
-  if (locks) HOTBACKUP_RETURN_IF_ERROR(backup_stage.BlockCommit());
+  if (locks) HOTBACKUP_RETURN_IF_ERROR(backup_stage_.BlockCommit());
   HB_LOG_INFO("Creating checkpoint at %s", path.c_str());
-  HOTBACKUP_RETURN_IF_ERROR(checkpoint->Create(&connection_, path));
+  HOTBACKUP_RETURN_IF_ERROR(checkpoint->Create(&connection, path));
   BinlogPosition position;
-  HOTBACKUP_RETURN_IF_ERROR(ReadBinlogPosition(&connection_, &position));
+  HOTBACKUP_RETURN_IF_ERROR(ReadBinlogPosition(&connection, &position));
   if (options_.slave_info) {
-    HOTBACKUP_RETURN_IF_ERROR(ReadReplicationSource(&connection_, &position.source));
+    HOTBACKUP_RETURN_IF_ERROR(ReadReplicationSource(&connection, &position.source));
   }
   HOTBACKUP_RETURN_IF_ERROR(StageMiscFiles(CopyMoment::kCommitsBlocked, stage));
-  HOTBACKUP_RETURN_IF_ERROR(backup_stage.End());
+  HOTBACKUP_RETURN_IF_ERROR(backup_stage_.End());
   HB_LOG_INFO("Created checkpoint at %s", path.c_str());
 
   const DefinitionSnapshot::Counts& counts = definitions.counts();
-  HB_LOG_INFO("Table definitions: %zu files linked and %zu copied while DDL ran; with DDL "
-              "blocked, %zu directories listed again and %zu files staged again",
-              counts.linked, counts.copied, counts.directories_relisted, counts.staged_again);
+  HB_LOG_INFO("Table definitions: %zu files held open, %zu linked and %zu copied while DDL ran; "
+              "with DDL blocked, %zu directories listed again and %zu files staged again",
+              counts.held_open, counts.linked, counts.copied, counts.directories_relisted,
+              counts.staged_again);
   position.consistent = locks;
-  position.commit_block_ms = backup_stage.commit_blocked_ms();
+  position.commit_block_ms = backup_stage_.commit_blocked_ms();
   if (locks) {
     HB_LOG_INFO("Round %d: DDL blocked for %.1f ms, commits for %.1f ms of it (BLOCK_DDL, with "
                 "the server's table cache flush, took %.1f ms)",
-                round, backup_stage.ddl_blocked_ms(), position.commit_block_ms,
-                backup_stage.block_ddl_ms());
+                round, backup_stage_.ddl_blocked_ms(), position.commit_block_ms,
+                backup_stage_.block_ddl_ms());
   }
   if (position.consistent && position.log_bin) {
     HB_LOG_INFO("Round %d: commits blocked for %.1f ms; binlog position %s:%llu, GTID %s", round,

@@ -143,6 +143,9 @@ class WdtBackupRun {
     Status db_id = server_.ReadDbId(&db_id_);
     if (!db_id.ok()) HB_LOG_WARN("%s; the manifest records no DB id", db_id.message().c_str());
     HOTBACKUP_RETURN_IF_ERROR(PrepareCheckpointRoot(options_.checkpoint_dir, &checkpoint_lock_));
+    // wdt sends a directory: the definitions are linked into it.
+    server_.HoldDefinitionsAs(DefinitionSnapshot::Hold::kLinks);
+    HOTBACKUP_RETURN_IF_ERROR(server_.BeginBackup());
     HB_LOG_INFO("Backing up myrocks to %s:%s using WDT", options_.destination.c_str(),
                 options_.backup_dir.c_str());
     int rounds_without_progress = 0;

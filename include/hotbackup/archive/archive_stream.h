@@ -15,6 +15,8 @@
 #ifndef HOTBACKUP_ARCHIVE_ARCHIVE_STREAM_H_
 #define HOTBACKUP_ARCHIVE_ARCHIVE_STREAM_H_
 
+#include <sys/stat.h>
+
 #include <functional>
 #include <memory>
 #include <string>
@@ -71,6 +73,11 @@ class ArchiveStream {
   // the manifest.
   Status AddFile(const std::string& source_path, const std::string& archive_path,
                  GrowthPolicy growth = GrowthPolicy::kFail, std::string_view sst_key = {});
+  // As AddFile, for a file already open as `fd` (whose fstat(2) is `st`):
+  // the bytes of the inode opened, whatever the path names by now.
+  // `source_path` names it in messages.
+  Status AddOpenedFile(UniqueFd fd, const struct stat& st, const std::string& source_path,
+                       const std::string& archive_path);
 
   // Announces the file the next AddFile will add (same source path and
   // growth policy). In direct mode it is opened (and its size taken) by the
@@ -108,6 +115,9 @@ class ArchiveStream {
   // Opens a reader through the directory cache (retrying by the whole path
   // if the cached directory turns out to be stale) and queues its direct
   // reads. *reader is left as it was on failure.
+  // The body of AddFile and AddOpenedFile, from an open reader.
+  Status AddFromReader(std::unique_ptr<FileReader> reader, const std::string& archive_path,
+                       std::string_view sst_key);
   Status OpenAndQueue(const std::string& source_path, GrowthPolicy growth,
                       std::unique_ptr<FileReader>* reader);
   // The reader for `source_path`: the prefetched one if it matches, else a

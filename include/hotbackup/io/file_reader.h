@@ -51,6 +51,11 @@ class FileReader {
   Status OpenAt(int dir_fd, const char* name, const std::string& path, ReadMode mode,
                 GrowthPolicy growth = GrowthPolicy::kFail);
 
+  // As Open, for a file already open as `fd` whose fstat(2) is `st`
+  // (which must describe a regular file); `path` names it in messages.
+  Status Adopt(UniqueFd fd, const struct stat& st, const std::string& path, ReadMode mode,
+               GrowthPolicy growth = GrowthPolicy::kFail);
+
   // The file's metadata as of Open.
   const struct stat& stat_at_open() const { return stat_; }
   uint64_t size() const { return static_cast<uint64_t>(stat_.st_size); }
@@ -84,6 +89,8 @@ class FileReader {
 
  private:
   Status FallBackToBuffered(const char* why);
+  // The rest of Open once fd_ and stat_ are set.
+  Status Prepare(ReadMode mode);
 
   UniqueFd fd_;
   std::string path_;

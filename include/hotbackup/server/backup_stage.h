@@ -18,7 +18,8 @@
 #define HOTBACKUP_SERVER_BACKUP_STAGE_H_
 
 #include <chrono>
-#include <set>
+#include <cstdint>
+#include <vector>
 #include <string>
 
 #include "hotbackup/server/mysql_connection.h"
@@ -42,6 +43,9 @@ class BackupStage {
 
   // Ends the backup stage; DDL and commits resume.
   Status End();
+
+  // Whether a stage is held (Start succeeded, End not yet called).
+  bool held() const { return connection_ != nullptr; }
 
   // Milliseconds from the start of BLOCK_COMMIT to End (0 if never blocked).
   double commit_blocked_ms() const { return commit_blocked_ms_; }
@@ -71,11 +75,16 @@ class BackupStage {
 // BLOCK_DDL returned: `<datadir>/ddl.log`, one line per statement, fields
 // separated by tabs (time, statement, engine, partitioned, database, table,
 // id, then the same four for a rename's new name), names in the server's
-// file-name encoding, as the directories and files are named. Adds the
-// databases and "database.table" names it mentions. kNotFound without the
-// file (MariaDB before 10.6, or no stage taken).
-Status ReadBackupDdlLog(const std::string& datadir, std::set<std::string>* databases,
-                        std::set<std::string>* tables);
+// file-name encoding, as the directories and files are named. MariaDB 10.6
+// and later write it.
+struct BackupDdlLogEntry {
+  uint64_t offset = 0;  // of the line in the file
+  std::vector<std::string> databases;
+  std::vector<std::string> tables;  // "database.table"
+};
+inline constexpr char kBackupDdlLogName[] = "ddl.log";
+// kNotFound without the file.
+Status ReadBackupDdlLog(const std::string& datadir, std::vector<BackupDdlLogEntry>* entries);
 
 }  // namespace hotbackup
 

@@ -4,13 +4,17 @@
 // tables.
 //
 // Take (DDL running freely, after BACKUP STAGE START) lists the server's
-// files (misc_files.h) and stages the definitions (kDdlBlocked: .frm, .par,
-// .TRG, .TRN) as hard links. The server never rewrites those in place: DDL
-// writes a new file and renames it over the old one (a server test checks
-// this for every kind of DDL), so a link keeps the bytes of the moment it was
-// made. The files the server does rewrite in place (db.opt on ALTER
-// DATABASE, ddl_recovery.log on every DDL) are copied, and so is everything
-// where a link cannot be made (the stage on another filesystem).
+// files (misc_files.h) and holds the definitions (kDdlBlocked: .frm, .par,
+// .TRG, .TRN) as they are: open file descriptors (Hold::kOpenFiles: no write
+// to any filesystem, for a backup that archives them itself), or hard links
+// in the stage (Hold::kLinks, for WDT, which sends a directory; also past the
+// process's limit of open files). The server never rewrites those files in
+// place: DDL writes a new file and renames it over the old one (a server test
+// checks this for every kind of DDL), so an open descriptor or a link keeps
+// the bytes of the moment it was made. The files the server does rewrite in
+// place (db.opt on ALTER DATABASE, ddl_recovery.log on every DDL) are copied
+// into the stage, and so is everything where a link cannot be made (the
+// stage on another filesystem).
 //
 // Refresh (DDL blocked) brings the stage to that moment. A directory whose
 // identity (inode, mtime, ctime) is unchanged had no entry created, removed
@@ -25,12 +29,15 @@
 #ifndef HOTBACKUP_SERVER_DEFINITION_SNAPSHOT_H_
 #define HOTBACKUP_SERVER_DEFINITION_SNAPSHOT_H_
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <map>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "hotbackup/io/unique_fd.h"
 #include "hotbackup/server/misc_files.h"
 #include "hotbackup/util/status.h"
 
@@ -38,7 +45,10 @@ namespace hotbackup {
 
 class DefinitionSnapshot {
  public:
+  enum class Hold { kOpenFiles, kLinks };
+
   struct Counts {
+    size_t held_open = 0;            // by Take
     size_t linked = 0;               // by Take
     size_t copied = 0;               // by Take
     size_t staged_again = 0;         // by Refresh
@@ -46,7 +56,7 @@ class DefinitionSnapshot {
     uint64_t copied_bytes = 0;
   };
 
-  DefinitionSnapshot() = default;
+  explicit DefinitionSnapshot(Hold hold) : hold_(hold) {}
   DefinitionSnapshot(const DefinitionSnapshot&) = delete;
   DefinitionSnapshot& operator=(const DefinitionSnapshot&) = delete;
 
@@ -67,6 +77,10 @@ class DefinitionSnapshot {
 
   const Counts& counts() const { return counts_; }
 
+  // Hands over the descriptor held open for `relative_path` (with its
+  // fstat), if one is; false if the file is in the stage directory.
+  bool TakeOpenFile(const std::string& relative_path, UniqueFd* fd, struct stat* st);
+
  private:
   struct Database {
     FileIdentity identity;  // of the directory, before it was read
@@ -75,7 +89,9 @@ class DefinitionSnapshot {
   };
   struct Staged {
     FileIdentity identity;  // of the source, when staged
-    bool linked = false;
+    bool linked = false;    // a link, or a descriptor: the source's inode itself
+    UniqueFd fd;            // held open (Hold::kOpenFiles)
+    struct stat st {};      // fstat of fd
   };
 
   Status ListDatabase(const std::string& name, bool first_pass);
@@ -89,6 +105,8 @@ class DefinitionSnapshot {
   void Unstage(const std::string& relative_path);
   bool Racy(const FileIdentity& identity) const;
 
+  const Hold hold_;
+  size_t open_budget_ = 0;   // descriptors Take may still hold
   MiscFileScan scan_;
   std::string stage_;
   int64_t taken_at_ns_ = 0;  // CLOCK_REALTIME at the start of Take

@@ -4,6 +4,8 @@
 #ifndef HOTBACKUP_SERVER_MISC_FILES_H_
 #define HOTBACKUP_SERVER_MISC_FILES_H_
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <ctime>
 #include <set>
@@ -68,6 +70,7 @@ struct FileIdentity {
 
 // stat(2) of `path`, following symbolic links; kIoError with errno.
 Status StatIdentity(const std::string& path, FileIdentity* identity);
+FileIdentity IdentityOf(const struct stat& st);
 
 // The file-name extensions the original meant to back up from database
 // directories (it wrote them as a regex character class by mistake).

@@ -28,6 +28,8 @@ class MysqlConnection {
   MysqlConnection& operator=(MysqlConnection&&) noexcept;
 
   Status Connect(const ConnectionConfig& config);
+  // Whether the last Connect succeeded (the server may have gone since).
+  bool connected() const { return mysql_ != nullptr; }
 
   // Runs a statement that returns no rows.
   Status Execute(const std::string& sql);

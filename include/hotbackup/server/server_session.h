@@ -16,14 +16,17 @@
 #define HOTBACKUP_SERVER_SERVER_SESSION_H_
 
 #include <ctime>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "hotbackup/archive/manifest.h"
 #include "hotbackup/options.h"
+#include "hotbackup/server/backup_stage.h"
 #include "hotbackup/server/checkpoint.h"
 #include "hotbackup/server/client_config.h"
+#include "hotbackup/server/definition_snapshot.h"
 #include "hotbackup/server/gtid_slave_pos_table.h"
 #include "hotbackup/server/misc_files.h"
 #include "hotbackup/server/mysql_connection.h"
@@ -40,6 +43,17 @@ class ServerSession {
   Status Open();
   // A fresh connection, for the next round.
   Status Connect();
+
+  // Called once the checkpoint root is this backup's. With backup locks,
+  // takes BACKUP STAGE START on a connection of its own, held until the last
+  // checkpoint (as mariabackup does): from then on the server logs every DDL
+  // (ddl.log), which says which tables changed and which directories the
+  // last checkpoint must look at again, and no other backup stage starts;
+  // it blocks nothing else (Aria keeps its logs until the end). Without
+  // backup locks, or on a server that keeps no such log (before MariaDB
+  // 10.6), reads RocksDB's data dictionary instead, to compare with the
+  // last checkpoint's.
+  Status BeginBackup();
 
   // A checkpoint at `path` for a round that only sends SSTs (every stream
   // round but the last). No backup stage: its data is never restored as of
@@ -69,8 +83,16 @@ class ServerSession {
   // Bytes copied (not linked) into the stage so far.
   uint64_t staged_bytes() const { return staged_bytes_; }
 
-  // Table definitions changed between Open and the last checkpoint: a
-  // warning with commit blocks (the copy is consistent), kChanged without
+  // How the next CheckpointWithServerFiles holds the definitions (see
+  // definition_snapshot.h): open descriptors (the default, for a backup that
+  // archives them itself) or links in the stage (WDT).
+  void HoldDefinitionsAs(DefinitionSnapshot::Hold hold) { definitions_hold_ = hold; }
+  // The definitions of the last CheckpointWithServerFiles (null before):
+  // those held open are handed over from here.
+  DefinitionSnapshot* definitions() { return definitions_.get(); }
+
+  // Table definitions changed between BeginBackup and the last checkpoint:
+  // a warning with commit blocks (the copy is consistent), kChanged without
   // them unless -f.
   Status CheckDictionaryUnchanged() const;
 
@@ -92,6 +114,7 @@ class ServerSession {
   Status PrepareGtidSlavePos();
   void WarnWithoutGtidSlavePos(const Status& s);
   Status FindReplicationFiles();
+  Status StartBackupStage();
   Status ReadRocksDbDictionary(std::vector<std::string>* lines);
   void PrepareScan(time_t frm_not_after);
   // Copies the listed files of one moment into `stage`, not synced: a
@@ -111,8 +134,13 @@ class ServerSession {
   BinlogPosition position_;  // of the latest checkpoint
   std::vector<std::string> dictionary_at_start_;
   std::vector<std::string> dictionary_at_checkpoint_;
-  std::set<std::string> tables_with_ddl_;  // from the server's DDL log of the last stage
+  MysqlConnection stage_connection_;  // holds backup_stage_
+  BackupStage backup_stage_;
+  bool ddl_log_ = false;                   // the server keeps ddl.log
+  std::set<std::string> tables_with_ddl_;  // named by ddl.log since BeginBackup
   uint64_t staged_bytes_ = 0;
+  DefinitionSnapshot::Hold definitions_hold_ = DefinitionSnapshot::Hold::kOpenFiles;
+  std::unique_ptr<DefinitionSnapshot> definitions_;
 };
 
 }  // namespace hotbackup
