@@ -46,6 +46,9 @@ LOG_LINE = re.compile(r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)\.(\d{3}) (.*)$")
 ROUND = re.compile(r"Round (\d+): DDL blocked for ([\d.]+) ms, commits for ([\d.]+) ms of it "
                    r"\(BLOCK_DDL, with the server's table cache flush, took ([\d.]+) ms\)")
 DEFINITIONS = re.compile(r"Table definitions: (\d+) files linked and (\d+) copied while DDL ran")
+# Since "Definitions held as open descriptors": held open, linked, copied.
+DEFINITIONS_HELD = re.compile(r"Table definitions: (\d+) files held open, (\d+) linked and (\d+) "
+                              r"copied while DDL ran")
 SUMMARY = re.compile(r"Backup summary: .* (\d+) files")
 ROUNDS = re.compile(r"Backup summary: (\d+) rounds?")
 CREATED = re.compile(r"Created checkpoint at .*/(\d+)$")
@@ -182,8 +185,8 @@ def parse_log(text, started, ended):
     phases of the run: `started` and `ended` are the epoch seconds of the
     process' start and exit."""
     out = {"ddl_blocked_ms": None, "commit_blocked_ms": None, "block_ddl_ms": None,
-           "round": None, "rounds": None, "files": None, "defs_linked": None,
-           "defs_copied": None}
+           "round": None, "rounds": None, "files": None, "defs_held_open": None,
+           "defs_linked": None, "defs_copied": None}
     for m in ROUND.finditer(text):  # the last round's
         out["round"] = int(m.group(1))
         out["ddl_blocked_ms"] = float(m.group(2))
@@ -193,6 +196,11 @@ def parse_log(text, started, ended):
     if m:
         out["defs_linked"] = int(m.group(1))
         out["defs_copied"] = int(m.group(2))
+    m = DEFINITIONS_HELD.search(text)
+    if m:
+        out["defs_held_open"] = int(m.group(1))
+        out["defs_linked"] = int(m.group(2))
+        out["defs_copied"] = int(m.group(3))
     m = SUMMARY.search(text)
     if m:
         out["files"] = int(m.group(1))
@@ -339,7 +347,8 @@ def summarize_case(runs, n):
     s["rss_mib"] = spread(rss)
     for key in ("ddl_blocked_ms", "block_ddl_ms", "commit_blocked_ms", "open_before",
                 "open_after", "open_defs_before", "open_defs_after", "files", "archive_files",
-                "defs_linked", "defs_copied", "rounds", "fill_s", "others_cpu_pct"):
+                "defs_held_open", "defs_linked", "defs_copied", "rounds", "fill_s",
+                "others_cpu_pct"):
         s[key] = pick(key)
     s["phases"] = {key: spread([r.get("phases", {}).get(key) for r in good])
                    for key, _ in PHASES}
@@ -468,6 +477,17 @@ def report_text(results):
              "Ours' phases, from its log's time stamps (median s):", "",
              phase_table(results), ""]
     parts += ["- %s: %s" % (k, t) for k, t in PHASES]
+    defs = []
+    for e in results["sizes"]:
+        o = e["summary"].get("ours", {})
+        if o.get("runs"):
+            defs.append("%d tables: %s held open, %s linked, %s copied; %s rounds; the table "
+                        "cache fill before each run %s s" % (
+                            e["n"], med(o.get("defs_held_open"), 0), med(o.get("defs_linked"), 0),
+                            med(o.get("defs_copied"), 0), med(o.get("rounds"), 0), med(o.get("fill_s"), 2)))
+    if defs:
+        parts += ["", "Table definitions while DDL ran, from ours' log (median; - where the "
+                  "binary does not say): " + "; ".join(defs) + "."]
     parts += ["", summary_text(results)]
     return "\n".join(parts)
 
@@ -495,6 +515,9 @@ def write_markdown(results, path):
            "runs each case once, in rotated order; the original at most %d times, at the "
            "smallest size only. Archives into a file in %s; checkpoints in the same directory." %
            (results.get("original_max_runs", 3), results.get("workdir", "/tmp")),
+           "Binary: %s (%s, sha256 %s), run from a copy." % (
+               results.get("binary", {}).get("path", "?"), results.get("binary", {}).get(
+                   "mtime", "?"), results.get("binary", {}).get("sha256", "?")[:16]),
            "", "Tables created (out of the binlog): " + ", ".join(
                "%d in %.0f s" % (e["n"], e["create_s"]) for e in results["sizes"]) + ".",
            "", report_text(results), ""]

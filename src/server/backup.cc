@@ -142,6 +142,7 @@ class BackupRun {
     HOTBACKUP_RETURN_IF_ERROR(AddPositionFiles());
     HOTBACKUP_RETURN_IF_ERROR(stream_->AddManifest(MakeManifest(), manifest_copy_.get()));
     HOTBACKUP_RETURN_IF_ERROR(stream_->Finish());
+    server_.FinishTableCacheReload();
     if (manifest_copy_) {
       // Only a complete backup's manifest may become the next one's base.
       HOTBACKUP_RETURN_IF_ERROR(manifest_copy_->Finish().WithContext("--save_manifest"));

@@ -208,6 +208,7 @@ class WdtBackupRun {
                 rounds_, rounds_ == 1 ? "" : "s", previous_round_.size(),
                 static_cast<double>(total_sent_) / (1 << 30), seconds,
                 seconds > 0 ? static_cast<double>(total_sent_) / seconds / (1 << 20) : 0.0);
+    server_.FinishTableCacheReload();
     HB_LOG_INFO("Finished myrocks backup using WDT");
     std::error_code ec;
     fs::remove_all(log_dir_, ec);  // kept, and named, only when something failed

@@ -30,6 +30,7 @@
 #include "hotbackup/server/gtid_slave_pos_table.h"
 #include "hotbackup/server/misc_files.h"
 #include "hotbackup/server/mysql_connection.h"
+#include "hotbackup/server/table_cache_reload.h"
 #include "hotbackup/util/status.h"
 
 namespace hotbackup {
@@ -74,7 +75,9 @@ class ServerSession {
   //   BACKUP STAGE BLOCK_COMMIT  commits wait; the checkpoint is made, the
   //                          binlog position read, the mysql schema and Aria
   //                          logs copied into the stage.
-  //   BACKUP STAGE END
+  //   BACKUP STAGE END       the tables the server had open before the
+  //                          flush are opened again, in the background
+  //                          (FinishTableCacheReload)
   // Logs how long DDL and commits were blocked; position() is then this
   // checkpoint's. Refuses .frm files modified after `frm_not_after` (0 = no
   // check).
@@ -82,6 +85,11 @@ class ServerSession {
                                    const std::string& stage, time_t frm_not_after);
   // Bytes copied (not linked) into the stage so far.
   uint64_t staged_bytes() const { return staged_bytes_; }
+
+  // Waits for the reopening of the tables the last checkpoint's backup
+  // stage closed (table_cache_reload.h), started once the stage ended, and
+  // logs what it did. Nothing if none was started.
+  void FinishTableCacheReload();
 
   // How the next CheckpointWithServerFiles holds the definitions (see
   // definition_snapshot.h): open descriptors (the default, for a backup that
@@ -141,6 +149,7 @@ class ServerSession {
   uint64_t staged_bytes_ = 0;
   DefinitionSnapshot::Hold definitions_hold_ = DefinitionSnapshot::Hold::kOpenFiles;
   std::unique_ptr<DefinitionSnapshot> definitions_;
+  TableCacheReload table_cache_reload_;
 };
 
 }  // namespace hotbackup
