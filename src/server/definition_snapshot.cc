@@ -225,7 +225,7 @@ bool DefinitionSnapshot::TakeOpenFile(const std::string& relative_path, UniqueFd
   return true;
 }
 
-Status DefinitionSnapshot::RelistDatadir() {
+Status DefinitionSnapshot::RelistDatadir(std::set<std::string>* listed) {
   std::vector<std::string> databases;
   std::vector<MiscFile> top_level;
   std::vector<std::string> skipped;
@@ -241,6 +241,7 @@ Status DefinitionSnapshot::RelistDatadir() {
   for (const std::string& name : databases) {
     if (databases_.count(name)) continue;
     ++counts_.directories_relisted;
+    listed->insert(name);
     HOTBACKUP_RETURN_IF_ERROR(ListDatabase(name, false));
   }
   return Status::OK();
@@ -249,11 +250,13 @@ Status DefinitionSnapshot::RelistDatadir() {
 Status DefinitionSnapshot::Refresh(const std::set<std::string>& databases_with_ddl) {
   FileIdentity datadir;
   HOTBACKUP_RETURN_IF_ERROR(StatIdentity(scan_.datadir, &datadir));
+  std::set<std::string> listed_now;  // new databases, listed by RelistDatadir
   if (datadir != datadir_identity_ || Racy(datadir_identity_)) {
-    HOTBACKUP_RETURN_IF_ERROR(RelistDatadir());
+    HOTBACKUP_RETURN_IF_ERROR(RelistDatadir(&listed_now));
   }
   for (auto it = databases_.begin(); it != databases_.end();) {
     const std::string name = (it++)->first;
+    if (listed_now.count(name)) continue;
     const Database& db = databases_.at(name);
     FileIdentity now;
     Status s = StatIdentity(scan_.datadir + "/" + name, &now);

@@ -95,7 +95,9 @@ class DefinitionSnapshot {
   };
 
   Status ListDatabase(const std::string& name, bool first_pass);
-  Status RelistDatadir();
+  // Lists the datadir again: databases gone are dropped, new ones listed
+  // (their names added to *listed).
+  Status RelistDatadir(std::set<std::string>* listed);
   void DropDatabase(const std::string& name);
   // Stages `relative_path` anew (replacing what was staged): a link where
   // allowed and possible, else a copy. kNotFound if the source is gone.
