@@ -40,7 +40,8 @@ CASES = [
      "reference, no pipe: the device alone, dd iflag=direct bs=4M of=/dev/null per file"),
 ]
 CASE_INFO = {key: (kind, direct, text) for key, kind, direct, text in CASES}
-BASELINES = ["original", "gnu-tar", "bsdtar", "mbstream", "tar+zstd", "dd-direct"]
+BASELINES = ["original", "bsdtar-datadir", "gnu-tar", "bsdtar", "mbstream", "tar+zstd",
+             "dd-direct"]
 
 DATASET_CASES = {
     "frm": ["original", "gnu-tar", "bsdtar", "mbstream", "tar+zstd", "ours-tar", "ours-xbs",
@@ -55,6 +56,8 @@ DATASET_CASES = {
 
 SERVER_CASES = [
     ("original", "baseline", "the original script (python3, tar chf - per file)"),
+    ("bsdtar-datadir", "baseline",
+     "bsdtar -cf - of the whole datadir (no server, no checkpoint: the copy alone)"),
     ("ours-tar", "ours", "myrocks_hotbackup"),
     ("ours-xbs", "ours", "myrocks_hotbackup --stream=xbstream"),
     ("ours-tar-zstd", "ours",

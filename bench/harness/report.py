@@ -98,6 +98,9 @@ def evaluate_targets(results):
     if "server-tables" in d:
         add("many small files, end to end: ours vs the original script",
             ratio(d["server-tables"], "ours-tar", "original"), 100.0, "server-tables")
+    if "server-sst" in d and "bsdtar-datadir" in d["server-sst"]["cases"]:
+        add("1 GB of SSTs, end to end (server, checkpoints): ours vs bsdtar of the datadir",
+            ratio(d["server-sst"], "ours-tar", "bsdtar-datadir"), 1.2, "server-sst")
     for name in ("sst", "sst-xl"):
         if name not in d:
             continue

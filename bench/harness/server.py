@@ -65,6 +65,8 @@ def make_original_copy(tmpdir):
 
 def server_stages(case, sandbox, tools, original):
     common = ["--socket=" + sandbox.socket, "-u", "root"]
+    if case == "bsdtar-datadir":
+        return [["bsdtar", "-cf", "-", "-C", os.path.join(sandbox.dir, "data"), "."]]
     if case == "original":
         ckpt = os.path.join(sandbox.dir, "ckpt-orig")
         os.makedirs(ckpt, exist_ok=True)  # the original cannot create it

@@ -57,6 +57,24 @@ int OpenTables(SandboxServer& server) {
   return std::stoi(row.substr(row.find('\t') + 1));
 }
 
+// Restores `archive` through our --extract and --move_back into a new
+// server, started.
+std::unique_ptr<SandboxServer> Restore(const std::string& archive, const TempDir& work,
+                                       const std::string& extracted) {
+  ProcessResult r = Run({BinaryPath(), "--extract", "--backup_dir=" + extracted, "--input=" + archive});
+  INFO(r.stderr_text);
+  REQUIRE(r.exit_code == 0);
+  const std::string data = work / "restored/data";
+  r = Run({BinaryPath(), "--move_back", "--datadir=" + data,
+           "--rocksdb_datadir=" + data + "/#rocksdb", "--rocksdb_waldir=" + data + "/#rocksdb",
+           "--backup_dir=" + extracted});
+  INFO(r.stderr_text);
+  REQUIRE(r.exit_code == 0);
+  SandboxServer::Settings settings;
+  settings.datadir_from = data;
+  return std::make_unique<SandboxServer>(settings);
+}
+
 struct FileState {
   uint64_t inode = 0;
   int64_t mtime_ns = 0;
@@ -255,18 +273,9 @@ void DdlDuringFirstPassIsRestored(const std::string& checkpoint_root, Held expec
 
   // Restored by our --extract and --move_back, started, and read.
   const std::string extracted = work / "extracted";
-  ProcessResult r = Run({BinaryPath(), "--extract", "--backup_dir=" + extracted, "--input=" + archive});
-  INFO(r.stderr_text);
-  REQUIRE(r.exit_code == 0);
+  std::unique_ptr<SandboxServer> restored_server = Restore(archive, work, extracted);
+  SandboxServer& restored = *restored_server;
   const std::string data = work / "restored/data";
-  r = Run({BinaryPath(), "--move_back", "--datadir=" + data,
-           "--rocksdb_datadir=" + data + "/#rocksdb", "--rocksdb_waldir=" + data + "/#rocksdb",
-           "--backup_dir=" + extracted});
-  INFO(r.stderr_text);
-  REQUIRE(r.exit_code == 0);
-  SandboxServer::Settings settings;
-  settings.datadir_from = data;
-  SandboxServer restored(settings);
   CHECK(TrimTrailing(restored.Sql("SELECT COUNT(*), SUM(v) FROM d.late")) == "500\t250500");
   CHECK(TrimTrailing(restored.Sql("SELECT COUNT(*) FROM d.new_name")) == "100");
   CHECK(TrimTrailing(restored.Sql("SELECT COUNT(*), SUM(extra) FROM d.grows")) == "10\t70");
@@ -406,18 +415,9 @@ TEST_CASE("Definitions: a backup of several rounds takes one backup stage, leave
 
   // The replacement from the cache works as the one made anew: the restored
   // server takes a replica's position.
-  const std::string extracted = work / "extracted";
-  ProcessResult r = Run({BinaryPath(), "--extract", "--backup_dir=" + extracted,
-                         "--input=" + (work / "b.tar")});
-  REQUIRE(r.exit_code == 0);
-  const std::string data = work / "restored/data";
-  r = Run({BinaryPath(), "--move_back", "--datadir=" + data,
-           "--rocksdb_datadir=" + data + "/#rocksdb", "--rocksdb_waldir=" + data + "/#rocksdb",
-           "--backup_dir=" + extracted});
-  REQUIRE(r.exit_code == 0);
-  SandboxServer::Settings restored_settings;
-  restored_settings.datadir_from = data;
-  SandboxServer restored(restored_settings);
+  std::unique_ptr<SandboxServer> restored_server =
+      Restore(work / "b.tar", work, work / "extracted");
+  SandboxServer& restored = *restored_server;
   restored.Sql("SET GLOBAL gtid_slave_pos = '0-1-5'");
   CHECK(TrimTrailing(restored.Sql("SELECT @@global.gtid_slave_pos")) == "0-1-5");
   CHECK(TrimTrailing(restored.Sql("SELECT COUNT(*) FROM t.bulk")) == "80000");
