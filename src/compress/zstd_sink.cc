@@ -2,6 +2,12 @@
 // arrives and draining the output buffer into the downstream sink whenever
 // it fills. Finish ends the frame (ZSTD_e_end) before finishing downstream,
 // so no padding can ever follow the frame.
+//
+// With worker threads libzstd cuts the input into jobs and holds a ring of
+// input of (workers + 3) jobs plus an output buffer per job in flight. Its
+// default job is four windows (8 MiB at level 3): with two workers, 40 MiB
+// of ring and three or four 8 MiB output buffers, 67 of a backup's 70 MiB of
+// peak RSS. Jobs of one level-3 window (2 MiB) keep it near 20 MiB.
 #include "hotbackup/compress/zstd_sink.h"
 
 #include <zstd.h>
@@ -11,6 +17,13 @@
 
 namespace hotbackup {
 namespace {
+
+// Measured on 1 GB of SSTs (zstd -3 -T2 -B): 2 MiB jobs compressed as well
+// and as fast as the default 8 MiB ones (each job starts from the overlap of
+// the one before, so matches still reach back across a job's start). Where a
+// level's overlap is larger (the high levels' full window), libzstd raises
+// the job to it.
+constexpr int kWorkerJobSize = 2 << 20;
 
 struct CCtxDeleter {
   void operator()(ZSTD_CCtx* c) const { ZSTD_freeCCtx(c); }
@@ -42,6 +55,8 @@ class ZstdSink final : public ByteSink {
     if (options.threads > 0) {
       rc = ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_nbWorkers, options.threads);
       if (ZSTD_isError(rc)) return ZstdError("set worker threads", rc);
+      rc = ZSTD_CCtx_setParameter(cctx_.get(), ZSTD_c_jobSize, kWorkerJobSize);
+      if (ZSTD_isError(rc)) return ZstdError("set job size", rc);
     }
     out_.resize(ZSTD_CStreamOutSize() * 8);
     return Status::OK();

@@ -3,8 +3,10 @@
 //
 // The frame is valid on its own (`zstd -t`, `zstd -dc`) and carries a content
 // checksum. With threads > 0 libzstd compresses in that many worker threads
-// (still one frame). The downstream sink must remain live while this sink is
-// used. Not thread-safe.
+// (still one frame), in jobs of 2 MiB (or a level's overlap, if larger): at
+// level 3 with 2 threads libzstd holds about 20 MiB, (threads + 3) jobs of
+// input, an output buffer per job in flight and a context per thread. The
+// downstream sink must remain live while this sink is used. Not thread-safe.
 #ifndef HOTBACKUP_COMPRESS_ZSTD_SINK_H_
 #define HOTBACKUP_COMPRESS_ZSTD_SINK_H_
 
