@@ -100,8 +100,8 @@ std::map<std::string, FileState> Definitions(const std::string& datadir) {
   return out;
 }
 
-TEST_CASE("Definitions: the server replaces definition files; only db.opt and "
-          "ddl_recovery.log are rewritten in place",
+TEST_CASE("Definitions: the server replaces definition files, and rewrites in place only db.opt "
+          "and ddl_recovery.log",
           "[server][definitions]") {
   std::unique_ptr<SandboxServer> server = StartServer();
   server->Sql(R"(
@@ -305,7 +305,7 @@ TEST_CASE("Definitions: DDL of every kind while the first pass holds them is res
   DdlDuringFirstPassIsRestored(cp / "cp", Held::kOpen);
 }
 
-TEST_CASE("Definitions: past the limit of open files, links; on another filesystem, copies; "
+TEST_CASE("Definitions: past the limit of open files links, and on another filesystem copies, "
           "restored the same",
           "[server][definitions]") {
   if (!test::HaveTool("prlimit")) {

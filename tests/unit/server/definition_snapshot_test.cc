@@ -98,7 +98,7 @@ TEST_CASE("Definition snapshot: what DDL did between Take and Refresh is taken a
 }
 
 TEST_CASE("Definition snapshot: a database the server's DDL log names is listed again even if "
-          "its directory looks unchanged; one dropped or created is followed",
+          "its directory looks unchanged, and one dropped or created is followed",
           "[unit][definitions]") {
   TempDir dir;
   const std::string data = dir / "data";
