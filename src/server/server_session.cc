@@ -24,6 +24,10 @@ namespace {
 
 namespace fs = std::filesystem;
 
+// How often the binlog is written back while a backup stage is held
+// (binlog_writeback.h): the commit block syncs at most about this much of it.
+constexpr std::chrono::milliseconds kBinlogWritebackPeriod(500);
+
 // Resolves a server path setting that may be relative to the datadir.
 std::string ResolveAgainst(const std::string& datadir, const std::string& path) {
   if (path.empty() || path[0] == '/') return path;
@@ -64,7 +68,11 @@ Status ServerSession::StartBackupStage() {
     // Idle for as long as the SST rounds last.
     HOTBACKUP_RETURN_IF_ERROR(stage_connection_.Execute("SET SESSION wait_timeout = 31536000"));
   }
-  return backup_stage_.Start(&stage_connection_, options_.lock_wait_timeout);
+  HOTBACKUP_RETURN_IF_ERROR(backup_stage_.Start(&stage_connection_, options_.lock_wait_timeout));
+  if (!binlog_index_.empty() && !sync_binlog_each_commit_) {
+    binlog_writeback_.Start(binlog_index_, datadir_, kBinlogWritebackPeriod);
+  }
+  return Status::OK();
 }
 
 Status ServerSession::Connect() { return connection_.Connect(connection_config_); }
@@ -155,6 +163,8 @@ Status ServerSession::FindReplicationFiles() {
     return out;
   };
   if (rows.size() == 1) {
+    const std::string index = rows[0].Get("log_bin_index").value_or("");
+    if (!index.empty()) binlog_index_ = ResolveAgainst(datadir_, index);
     for (const char* name : {"log_bin_basename", "relay_log_basename"}) {
       for (const std::string& p : spellings(rows[0].Get(name).value_or(""))) {
         misc_scan_.excluded_prefixes.push_back(p);
@@ -167,6 +177,9 @@ Status ServerSession::FindReplicationFiles() {
     }
   }
   std::optional<std::string> value;
+  if (connection_.QueryValue("SELECT @@global.sync_binlog", &value).ok() && value) {
+    sync_binlog_each_commit_ = *value == "1";
+  }
   if (connection_.QueryValue("SELECT @@global.master_info_file", &value).ok() && value) {
     for (const std::string& p : spellings(*value)) misc_scan_.excluded_paths.insert(p);
   }
@@ -337,6 +350,12 @@ Status ServerSession::CheckpointWithServerFiles(int round, const std::string& pa
   }
   HOTBACKUP_RETURN_IF_ERROR(StageMiscFiles(CopyMoment::kCommitsBlocked, stage));
   HOTBACKUP_RETURN_IF_ERROR(backup_stage_.End());
+  if (binlog_writeback_.started()) {
+    const BinlogWriteback::Counts wb = binlog_writeback_.Stop();
+    HB_LOG_INFO("Binlog: written back %llu times in the background while the backup stage was "
+                "held (sync_binlog is not 1), so that BLOCK_COMMIT's sync of it was short",
+                static_cast<unsigned long long>(wb.requests));
+  }
   HB_LOG_INFO("Created checkpoint at %s", path.c_str());
   if (!open_tables.empty()) table_cache_reload_.Start(connection_config_, std::move(open_tables));
 

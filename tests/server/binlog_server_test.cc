@@ -164,6 +164,8 @@ void BackupsUnderWritersSeedReplicas(const std::string& log_bin, bool binlog_in_
     REQUIRE(r.exit_code == 0);
     CHECK(committed_after > committed_before);  // commits really ran during the backup
     CHECK_THAT(r.stderr_text, Catch::Contains("commits blocked for"));
+    // sync_binlog=0 here: the binlog was written back while the stage was held.
+    CHECK_THAT(r.stderr_text, Catch::Contains("Binlog: written back"));
 
     // The server's binlog, its index and replication state never travel.
     for (const std::string& name : ArchiveNames(archive)) {

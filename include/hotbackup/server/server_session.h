@@ -24,6 +24,7 @@
 #include "hotbackup/archive/manifest.h"
 #include "hotbackup/options.h"
 #include "hotbackup/server/backup_stage.h"
+#include "hotbackup/server/binlog_writeback.h"
 #include "hotbackup/server/checkpoint.h"
 #include "hotbackup/server/client_config.h"
 #include "hotbackup/server/definition_snapshot.h"
@@ -150,6 +151,9 @@ class ServerSession {
   DefinitionSnapshot::Hold definitions_hold_ = DefinitionSnapshot::Hold::kOpenFiles;
   std::unique_ptr<DefinitionSnapshot> definitions_;
   TableCacheReload table_cache_reload_;
+  std::string binlog_index_;              // @@log_bin_index, "" without a binlog
+  bool sync_binlog_each_commit_ = false;  // sync_binlog=1: nothing to write back
+  BinlogWriteback binlog_writeback_;      // while backup_stage_ is held
 };
 
 }  // namespace hotbackup
