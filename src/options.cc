@@ -150,6 +150,9 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
      "(xtrabackup_slave_info)")
     ("no_backup_locks", "Do not block commits at each checkpoint (no BACKUP STAGE, no RELOAD "
      "privilege needed); the backup then has no consistent binlog position")
+    ("allow_partial_backup", "Take the backup even if user tables of an engine it does not "
+     "copy (InnoDB, ...) hold rows: their definitions travel, their rows do not; the manifest "
+     "names them")
     ("lock_wait_timeout", "Seconds to wait for in-flight commits when blocking commits at a "
      "checkpoint before giving up", cxxopts::value<int>()->default_value("30"))
     ("incremental_base", "Incremental backup: the manifest of an earlier backup of this server "
@@ -226,6 +229,7 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
     o->skip_check_frm_timestamp = r.count("skip_check_frm_timestamp") > 0;
     o->slave_info = r.count("slave_info") > 0;
     o->no_backup_locks = r.count("no_backup_locks") > 0;
+    o->allow_partial_backup = r.count("allow_partial_backup") > 0;
     o->lock_wait_timeout = r["lock_wait_timeout"].as<int>();
     if (o->lock_wait_timeout < 1) {
       return Status::InvalidArgument("--lock_wait_timeout must be at least 1 second");

@@ -55,6 +55,7 @@ struct Options {
   bool slave_info = false;       // record a replica's position in its primary's binlog
   bool no_backup_locks = false;  // no BACKUP STAGE: no consistent binlog position
   int lock_wait_timeout = 30;    // seconds, for BACKUP STAGE BLOCK_COMMIT
+  bool allow_partial_backup = false;  // leave out tables of engines not copied (InnoDB...)
   std::string incremental_base;      // backup: the manifest of the backup to build on
   std::string save_manifest;         // backup: also write the manifest to this file
   std::string incremental_base_dir;  // extract/verify: the extracted parent backup

@@ -41,6 +41,18 @@ bool IsPlainJsonString(std::string_view s) {
   return true;
 }
 
+std::string FormatBytes(uint64_t bytes) {
+  char buf[32];
+  if (bytes >= (uint64_t{1} << 30)) {
+    snprintf(buf, sizeof(buf), "%.1f GB", static_cast<double>(bytes) / (1 << 30));
+  } else if (bytes >= (uint64_t{1} << 20)) {
+    snprintf(buf, sizeof(buf), "%.1f MB", static_cast<double>(bytes) / (1 << 20));
+  } else {
+    snprintf(buf, sizeof(buf), "%.1f kB", static_cast<double>(bytes) / 1024);
+  }
+  return buf;
+}
+
 }  // namespace
 
 std::string FormatUtcTime(time_t t) {
@@ -120,6 +132,18 @@ Status CheckDigest(std::string_view json) {
 
 }  // namespace
 
+std::string DescribeLeftOutTables(const std::vector<LeftOutTable>& tables, size_t max) {
+  std::string out;
+  for (size_t i = 0; i < tables.size() && i < max; ++i) {
+    const LeftOutTable& t = tables[i];
+    if (!out.empty()) out += ", ";
+    out += t.schema + "." + t.table + " (" + t.engine + ", ~" + std::to_string(t.rows) +
+           " rows, " + FormatBytes(t.bytes) + ")";
+  }
+  if (tables.size() > max) out += " and " + std::to_string(tables.size() - max) + " more";
+  return out;
+}
+
 std::string NewBackupId() { return RandomHex(16); }
 
 std::string ManifestHeader(const Manifest& m) {
@@ -162,6 +186,19 @@ std::string ManifestHeader(const Manifest& m) {
     // Server-reported strings may hold bytes JSON cannot: replaced, never fatal.
     j["binlog"] = nlohmann::ordered_json::parse(
         jb.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  }
+  if (!m.left_out.empty()) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const LeftOutTable& t : m.left_out) {
+      list.push_back({{"schema", t.schema},
+                      {"table", t.table},
+                      {"engine", t.engine},
+                      {"rows", t.rows},
+                      {"bytes", t.bytes}});
+    }
+    // Names are the server's: bytes JSON cannot hold are replaced.
+    j["left_out"] = nlohmann::ordered_json::parse(
+        list.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   }
   std::string out = "{\n";
   for (auto it = j.begin(); it != j.end(); ++it) {
@@ -325,6 +362,19 @@ Status HeaderFromJson(const Json& j, Manifest* m) {
       b.source = r;
     }
     m->binlog = b;
+  }
+  if (j.contains("left_out")) {
+    const Json& jl = j.at("left_out");
+    if (!jl.is_array()) return Status::Corruption("manifest: \"left_out\" is not a list");
+    for (const Json& jt : jl) {
+      LeftOutTable t;
+      t.schema = jt.at("schema").get<std::string>();
+      t.table = jt.at("table").get<std::string>();
+      t.engine = jt.at("engine").get<std::string>();
+      t.rows = GetInteger<uint64_t>(jt, "rows");
+      t.bytes = GetInteger<uint64_t>(jt, "bytes");
+      m->left_out.push_back(std::move(t));
+    }
   }
   if (!j.contains("files") || !j.at("files").is_array()) {
     return Status::Corruption("manifest: no \"files\" list");

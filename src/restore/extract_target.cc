@@ -29,6 +29,16 @@ void LogManifestMatch(const char* verb, const ExtractStats& stats, double second
               static_cast<double>(stats.bytes) / (1024.0 * 1024 * 1024), seconds,
               manifest.server_version.c_str(), manifest.start_time.c_str(), manifest.rounds,
               manifest.rounds == 1 ? "" : "s");
+  LogLeftOutTables(manifest);
+}
+
+void LogLeftOutTables(const Manifest& manifest) {
+  if (manifest.left_out.empty()) return;
+  HB_LOG_WARN("This backup is partial (--allow_partial_backup): %zu table%s in it without %s "
+              "rows: %s",
+              manifest.left_out.size(), manifest.left_out.size() == 1 ? " is" : "s are",
+              manifest.left_out.size() == 1 ? "its" : "their",
+              DescribeLeftOutTables(manifest.left_out).c_str());
 }
 
 ExtractTarget::~ExtractTarget() { RemoveTemporaryTree(); }

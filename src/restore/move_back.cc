@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "hotbackup/archive/manifest.h"
+#include "hotbackup/restore/extract_target.h"
 #include "hotbackup/io/file_copy.h"
 #include "hotbackup/io/file_io.h"
 #include "hotbackup/io/unique_fd.h"
@@ -123,7 +124,10 @@ Status RunMoveBack(const Options& o) {
     std::ifstream in(o.backup_dir + "/" + kManifestPath, std::ios::binary);
     std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     Manifest manifest;
-    if (in && ParseManifest(json, &manifest).ok()) position = manifest.binlog;
+    if (in && ParseManifest(json, &manifest).ok()) {
+      position = manifest.binlog;
+      LogLeftOutTables(manifest);
+    }
   }
 
   // Plan every move before making any.

@@ -261,6 +261,7 @@ class BackupRun {
     HB_LOG_INFO("Staged %.2f MB of table definitions and system tables with the checkpoint",
                 static_cast<double>(server_.staged_bytes()) / (1 << 20));
     HOTBACKUP_RETURN_IF_ERROR(CopyMiscFiles(CopyMoment::kDdlBlocked, stage));
+    HOTBACKUP_RETURN_IF_ERROR(CopyMiscFiles(CopyMoment::kWritesBlocked, stage));
     HOTBACKUP_RETURN_IF_ERROR(CopyMiscFiles(CopyMoment::kCommitsBlocked, stage));
     HOTBACKUP_RETURN_IF_ERROR(staging.Remove());
 
@@ -414,8 +415,11 @@ class BackupRun {
         continue;
       }
       const std::string path = root + "/" + f.relative_path;
+      // Logs and, without backup locks, tables written meanwhile: as much
+      // as there was when opened. A staged copy never changes.
+      const bool may_grow = moment == CopyMoment::kAfter && (f.top_level || f.table_data);
       Status s = stream_->AddFile(path, f.relative_path,
-                                  f.top_level ? GrowthPolicy::kReadSizeAtOpen : GrowthPolicy::kFail);
+                                  may_grow ? GrowthPolicy::kReadSizeAtOpen : GrowthPolicy::kFail);
       // Skipped only if the file is really gone (not for another ENOENT).
       if (s.code() == Status::Code::kIoError && s.errno_value() == ENOENT &&
           moment == CopyMoment::kAfter && access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
@@ -440,6 +444,7 @@ class BackupRun {
     m.db_id = db_id_;
     if (base_) m.parent = base_->AsParent();
     m.binlog = server_.position();
+    m.left_out = server_.left_out();
     return m;
   }
 

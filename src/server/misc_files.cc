@@ -97,7 +97,15 @@ CopyMoment MomentOf(const std::string& database, const std::string& file) {
   for (const char* ext : {".frm", ".par", ".opt", ".TRG", ".TRN"}) {
     if (file.ends_with(ext)) return CopyMoment::kDdlBlocked;
   }
-  return CopyMoment::kAfter;
+  return CopyMoment::kWritesBlocked;
+}
+
+// The files that hold a non-transactional engine's rows and indexes.
+bool IsTableData(const std::string& file) {
+  for (const char* ext : {".MYD", ".MYI", ".MAD", ".MAI", ".CSV", ".CSM", ".ARZ", ".ARM", ".MRG"}) {
+    if (file.ends_with(ext)) return true;
+  }
+  return false;
 }
 
 std::string FormatTime(time_t t) {
@@ -195,7 +203,7 @@ Status ListDatabaseFiles(const MiscFileScan& scan, const std::string& database,
           FormatTime(scan.frm_not_after) + ", file modified time: " + FormatTime(fst.st_mtime) +
           ")");
     }
-    files->push_back({database + "/" + file, false, MomentOf(database, file)});
+    files->push_back({database + "/" + file, false, MomentOf(database, file), IsTableData(file)});
   }
   return Status::OK();
 }

@@ -7,6 +7,15 @@
 
 namespace hotbackup {
 
+std::string QuoteIdentifier(std::string_view name) {
+  std::string out = "`";
+  for (char c : name) {
+    out += c;
+    if (c == '`') out += '`';
+  }
+  return out + "`";
+}
+
 void MysqlConnection::Closer::operator()(st_mysql* m) const { mysql_close(m); }
 
 MysqlConnection::MysqlConnection() = default;

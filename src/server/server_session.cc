@@ -16,6 +16,7 @@
 #include "hotbackup/server/backup_stage.h"
 #include "hotbackup/server/binlog_position.h"
 #include "hotbackup/server/definition_snapshot.h"
+#include "hotbackup/server/table_engines.h"
 #include "hotbackup/util/interrupt.h"
 #include "hotbackup/util/log.h"
 
@@ -43,6 +44,7 @@ Status ServerSession::Open() {
   HOTBACKUP_RETURN_IF_ERROR(ResolveConnectionConfig(options_, &connection_config_));
   HOTBACKUP_RETURN_IF_ERROR(Connect());
   HOTBACKUP_RETURN_IF_ERROR(Inspect());
+  HOTBACKUP_RETURN_IF_ERROR(CheckTableEngines());
   if (options_.no_backup_locks) {
     HB_LOG_WARN(
         "--no_backup_locks: commits are not blocked at the checkpoints; the backup has "
@@ -135,6 +137,43 @@ const GtidSlavePosTable& ServerSession::gtid_slave_pos() {
     }
   }
   return gtid_slave_pos_;
+}
+
+Status ServerSession::CheckTableEngines() {
+  TablesOutsideTheBackup found;
+  HOTBACKUP_RETURN_IF_ERROR(FindTablesOutsideTheBackup(&connection_, &found));
+  if (!found.empty.empty() || !found.definition_only.empty()) {
+    std::string engines;
+    for (const auto& [engine, count] : found.definition_only) {
+      engines += (engines.empty() ? "" : ", ") + std::to_string(count) + " " + engine;
+    }
+    std::string message;
+    if (!found.empty.empty()) {
+      message = std::to_string(found.empty.size()) + " empty table" +
+                (found.empty.size() == 1 ? "" : "s") + " of engines whose rows it does not copy (" +
+                DescribeLeftOutTables(found.empty) + (found.emptiness_estimated ? ", empty by the "
+                "server's estimate: no SELECT privilege to check" : "") + ")";
+    }
+    if (!engines.empty()) {
+      message += std::string(message.empty() ? "" : "; ") + "tables of engines that keep no "
+                 "rows here (" + engines + "; MEMORY tables restore empty, as after a restart)";
+    }
+    HB_LOG_INFO("The backup carries only the definitions of %s", message.c_str());
+  }
+  if (found.with_rows.empty()) return Status::OK();
+  const std::string list = std::to_string(found.with_rows.size()) + " user table" +
+                           (found.with_rows.size() == 1 ? "" : "s") + " with rows in engines " +
+                           "this backup does not copy: " + DescribeLeftOutTables(found.with_rows);
+  if (!options_.allow_partial_backup) {
+    return Status::NotSupported(
+        list + ". Back them up with mariabackup, convert them (ALTER TABLE ... ENGINE=ROCKSDB), "
+               "or pass --allow_partial_backup to take the backup without their rows");
+  }
+  HB_LOG_WARN("--allow_partial_backup: leaving out %s; a restored server has their definitions "
+              "without their rows, and the manifest names them",
+              list.c_str());
+  left_out_ = std::move(found.with_rows);
+  return Status::OK();
 }
 
 // The binlog, relay logs, their indexes and replication state files are
@@ -315,9 +354,12 @@ Status ServerSession::CheckpointWithServerFiles(int round, const std::string& pa
   }
   PrepareScan(frm_not_after);
   HB_LOG_INFO("Taking MySQL misc backups..");
-  definitions_ = std::make_unique<DefinitionSnapshot>(definitions_hold_);
+  // Table data is staged only where its writes will be blocked (BLOCK_DDL
+  // passes through FLUSH, which blocks writes to non-transactional tables).
+  definitions_ = std::make_unique<DefinitionSnapshot>(definitions_hold_, locks);
   DefinitionSnapshot& definitions = *definitions_;
   HOTBACKUP_RETURN_IF_ERROR(definitions.Take(misc_scan_, stage));
+  const DefinitionSnapshot::Counts first_pass = definitions.counts();
   HOTBACKUP_RETURN_IF_ERROR(WaitBeforeBlockDdl());
   std::set<std::string> databases_with_ddl;
   std::vector<std::string> open_tables;
@@ -339,8 +381,20 @@ Status ServerSession::CheckpointWithServerFiles(int round, const std::string& pa
   HOTBACKUP_RETURN_IF_ERROR(definitions.Refresh(databases_with_ddl));
   misc_files_ = definitions.Files();
   staged_bytes_ += definitions.counts().copied_bytes;
+  if (!locks) {
+    // Nothing blocks their writes: copied after the checkpoint, as the
+    // original did, and at no moment in particular.
+    for (MiscFile& f : misc_files_) {
+      if (f.moment == CopyMoment::kWritesBlocked) f.moment = CopyMoment::kAfter;
+    }
+  }
 
+  const DefinitionSnapshot::Counts ddl_blocked = definitions.counts();
   if (locks) HOTBACKUP_RETURN_IF_ERROR(backup_stage_.BlockCommit());
+  // Aria's tables (written until now), then its log: the restored server's
+  // Aria recovery brings them to the log's end, this moment.
+  HOTBACKUP_RETURN_IF_ERROR(definitions.RefreshTableData());
+  staged_bytes_ += definitions.counts().copied_bytes - ddl_blocked.copied_bytes;
   HB_LOG_INFO("Creating checkpoint at %s", path.c_str());
   HOTBACKUP_RETURN_IF_ERROR(checkpoint->Create(&connection, path));
   BinlogPosition position;
@@ -364,6 +418,17 @@ Status ServerSession::CheckpointWithServerFiles(int round, const std::string& pa
               "with DDL blocked, %zu directories listed again and %zu files staged again",
               counts.held_open, counts.linked, counts.copied, counts.directories_relisted,
               counts.staged_again);
+  if (counts.table_data_files > 0) {
+    auto mb = [](uint64_t bytes) { return static_cast<double>(bytes) / (1 << 20); };
+    HB_LOG_INFO("MyISAM/Aria/CSV/ARCHIVE table files: %zu (%.2f MB) copied while written; "
+                "copied again with their writes blocked: %zu (%.2f MB) with DDL, %zu (%.2f MB) "
+                "with commits",
+                first_pass.table_data_files, mb(first_pass.table_data_bytes),
+                ddl_blocked.table_data_files - first_pass.table_data_files,
+                mb(ddl_blocked.table_data_bytes - first_pass.table_data_bytes),
+                counts.table_data_files - ddl_blocked.table_data_files,
+                mb(counts.table_data_bytes - ddl_blocked.table_data_bytes));
+  }
   position.consistent = locks;
   position.commit_block_ms = backup_stage_.commit_blocked_ms();
   if (locks) {

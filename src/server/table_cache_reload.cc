@@ -16,15 +16,6 @@ constexpr size_t kMaxFailuresInARow = 50;
 // reopens what it uses on its own, and the backup should not wait longer.
 constexpr auto kMaxReloadTime = std::chrono::seconds(5);
 
-std::string QuoteName(const std::string& name) {
-  std::string out = "`";
-  for (char c : name) {
-    out += c;
-    if (c == '`') out += '`';
-  }
-  return out + "`";
-}
-
 }  // namespace
 
 Status ListOpenTables(MysqlConnection* connection, std::vector<std::string>* tables) {
@@ -34,7 +25,7 @@ Status ListOpenTables(MysqlConnection* connection, std::vector<std::string>* tab
     std::optional<std::string> db = row.Get("Database");
     std::optional<std::string> table = row.Get("Table");
     if (!db || !table) continue;
-    tables->push_back(QuoteName(*db) + "." + QuoteName(*table));
+    tables->push_back(QuoteIdentifier(*db) + "." + QuoteIdentifier(*table));
   }
   return Status::OK();
 }

@@ -345,6 +345,7 @@ class WdtBackupRun {
     m.backup_id = backup_id_;
     m.db_id = db_id_;
     m.binlog = server_.position();
+    m.left_out = server_.left_out();
     for (const std::string& rel : names) {
       FileState state;
       struct stat st;

@@ -27,6 +27,9 @@
 //         "master_log_file": "bin.000007", "master_log_pos": 4711,
 //         "gtid_slave_pos": "0-1-318", "using_gtid": "Slave_Pos" }
 //     },
+//     "left_out": [                     (--allow_partial_backup only, when any)
+//       {"schema": "shop", "table": "legacy", "engine": "InnoDB",
+//        "rows": 1000, "bytes": 1589248} ],
 //     "files": [ {"path": "000012.sst", "size": 15157254, "xxh3": "0123456789abcdef",
 //                 "sst": "<db id>/<session id>/12"},
 //                {"path": "000009.sst", ..., "in": "<backup id>"}, ... ],
@@ -106,6 +109,19 @@ struct BinlogPosition {
   std::optional<ReplicationSource> source;
 };
 
+// A user table whose rows are not in the backup (--allow_partial_backup):
+// its engine keeps them where this tool does not copy (InnoDB, ...). Its
+// definition is in the backup; a restored server has the table without its
+// rows ("doesn't exist in engine" for InnoDB).
+struct LeftOutTable {
+  std::string schema;
+  std::string table;
+  std::string engine;
+  uint64_t rows = 0;   // the server's estimate (information_schema.TABLES)
+  uint64_t bytes = 0;  // data and indexes, the server's estimate
+  bool operator==(const LeftOutTable&) const = default;
+};
+
 struct Manifest {
   int version = kManifestVersion;
   std::string tool_version;
@@ -118,6 +134,7 @@ struct Manifest {
   std::string db_id;      // the server's RocksDB IDENTITY; "" in version 1
   std::optional<ManifestParent> parent;
   std::optional<BinlogPosition> binlog;
+  std::vector<LeftOutTable> left_out;  // absent from the JSON when empty
   std::vector<ManifestFile> files;
 
   bool incremental() const { return parent.has_value(); }
@@ -154,6 +171,10 @@ Status ParseManifest(std::string_view json, Manifest* manifest);
 // ParseManifest. Memory stays flat whatever the number of files.
 Status ParseManifestFile(int fd, Manifest* header,
                          const std::function<Status(ManifestFile&&)>& on_file);
+
+// "shop.legacy (InnoDB, ~1000 rows, 1.5 MB), ... and 3 more": at most `max`
+// tables named.
+std::string DescribeLeftOutTables(const std::vector<LeftOutTable>& tables, size_t max = 10);
 
 // A new backup id: 128 random bits as 32 hex digits.
 std::string NewBackupId();

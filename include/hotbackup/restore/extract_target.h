@@ -50,6 +50,9 @@ struct ExtractStats {
 // backup of MySQL <version> taken <time> (R rounds)".
 void LogManifestMatch(const char* verb, const ExtractStats& stats, double seconds,
                       const Manifest& manifest);
+// A warning naming the tables a partial backup holds without their rows
+// (Manifest::left_out); nothing for a complete backup.
+void LogLeftOutTables(const Manifest& manifest);
 
 class ExtractTarget {
  public:

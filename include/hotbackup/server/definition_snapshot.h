@@ -25,6 +25,13 @@
 // the kernel's clock, so anything whose times fall within a second of Take
 // counts as changed (git's "racily clean" rule).
 //
+// With stage_table_data, the user tables' MyISAM/Aria/CSV/ARCHIVE files
+// (kWritesBlocked) are staged too, always as copies (every write rewrites
+// them in place): Take copies them while they are still written, Refresh
+// (MyISAM's writes blocked) and RefreshTableData (every write blocked, for
+// Aria's) copy again those whose identity changed since or was racy. A busy
+// table is copied twice, an idle one once, before any block.
+//
 // Not thread-safe. The stage directory is the caller's to remove.
 #ifndef HOTBACKUP_SERVER_DEFINITION_SNAPSHOT_H_
 #define HOTBACKUP_SERVER_DEFINITION_SNAPSHOT_H_
@@ -53,10 +60,16 @@ class DefinitionSnapshot {
     size_t copied = 0;               // by Take
     size_t staged_again = 0;         // by Refresh
     size_t directories_relisted = 0; // by Refresh
-    uint64_t copied_bytes = 0;
+    uint64_t copied_bytes = 0;       // every copy, table data included
+    size_t table_data_files = 0;     // copies of table data (Take and Refresh)
+    uint64_t table_data_bytes = 0;
   };
 
-  explicit DefinitionSnapshot(Hold hold) : hold_(hold) {}
+  // `stage_table_data`: also stage the user tables' non-transactional data
+  // (kWritesBlocked: MyISAM, Aria, ...) as copies, for a caller that calls
+  // Refresh while those tables' writes are blocked.
+  DefinitionSnapshot(Hold hold, bool stage_table_data)
+      : hold_(hold), stage_table_data_(stage_table_data) {}
   DefinitionSnapshot(const DefinitionSnapshot&) = delete;
   DefinitionSnapshot& operator=(const DefinitionSnapshot&) = delete;
 
@@ -70,6 +83,11 @@ class DefinitionSnapshot {
   // databases (as directory names) the server logged DDL in since before
   // Take, listed again whatever their directories say.
   Status Refresh(const std::set<std::string>& databases_with_ddl);
+
+  // Brings the staged table data to now (stage_table_data only); call after
+  // Refresh with every write blocked (BLOCK_COMMIT). Refresh leaves Aria's
+  // files to it: writes to Aria's crash-safe tables go on under BLOCK_DDL.
+  Status RefreshTableData();
 
   // Every server file to back up, in ListMiscFiles's order, as of the last
   // Take or Refresh.
@@ -90,6 +108,7 @@ class DefinitionSnapshot {
   struct Staged {
     FileIdentity identity;  // of the source, when staged
     bool linked = false;    // a link, or a descriptor: the source's inode itself
+    bool exact = false;     // staged while nothing could write the source
     UniqueFd fd;            // held open (Hold::kOpenFiles)
     struct stat st {};      // fstat of fd
   };
@@ -99,15 +118,23 @@ class DefinitionSnapshot {
   // (their names added to *listed).
   Status RelistDatadir(std::set<std::string>* listed);
   void DropDatabase(const std::string& name);
-  // Stages `relative_path` anew (replacing what was staged): a link where
-  // allowed and possible, else a copy. kNotFound if the source is gone.
-  Status Stage(const std::string& relative_path);
+  // Whether `f` is kept in the stage (else archived later from the datadir).
+  bool Snapshotted(const MiscFile& f) const;
+  // Table data Refresh leaves to RefreshTableData (Aria's).
+  bool Deferred(const MiscFile& f) const;
+  // Stages `f` anew (replacing what was staged): a link where allowed and
+  // possible, else a copy. kNotFound if the source is gone.
+  Status Stage(const MiscFile& f);
   // Whether the staged `relative_path` still holds the source's bytes.
   bool StillCurrent(const std::string& relative_path) const;
   void Unstage(const std::string& relative_path);
   bool Racy(const FileIdentity& identity) const;
 
   const Hold hold_;
+  const bool stage_table_data_;
+  // Which writes are blocked while files are staged.
+  enum class Phase { kNone, kDdlBlocked, kAllWritesBlocked };
+  Phase phase_ = Phase::kNone;
   size_t open_budget_ = 0;   // descriptors Take may still hold
   MiscFileScan scan_;
   std::string stage_;

@@ -21,11 +21,17 @@ enum class CopyMoment {
   // Table definitions (.frm, .par, .opt, triggers): while DDL is blocked,
   // just before the checkpoint; commits go on, since only DDL changes them.
   kDdlBlocked,
+  // User tables' rows in MyISAM, Aria, CSV, ARCHIVE and MERGE files: while
+  // their writes wait (every backup stage from FLUSH on blocks writes to
+  // non-transactional tables) and DDL is blocked, just before the
+  // checkpoint, so that they hold exactly the statements before the binlog
+  // position. Without backup locks: after, as kAfter.
+  kWritesBlocked,
   // The mysql schema (grants, system tables) and Aria's control file and
   // logs: with the checkpoint, while commits are blocked too.
   kCommitsBlocked,
-  // Other engines' data files and other top-level files: after, as the
-  // original did (not transactional, not covered by the binlog position).
+  // Other top-level files and the log tables (mysql.general_log,
+  // slow_log): after, as the original did.
   kAfter,
 };
 
@@ -37,6 +43,9 @@ struct MiscFile {
   std::string relative_path;  // to the datadir; also the archive path
   bool top_level = false;     // a server file that may grow while read (logs)
   CopyMoment moment = CopyMoment::kAfter;
+  // Rows of a non-transactional engine (MyISAM, Aria, ...), rewritten in
+  // place by every write: copied, never linked.
+  bool table_data = false;
 };
 
 struct MiscFileScan {

@@ -20,6 +20,9 @@ struct st_mysql;
 
 namespace hotbackup {
 
+// `name` as an SQL identifier: in backquotes, a backquote doubled.
+std::string QuoteIdentifier(std::string_view name);
+
 class MysqlConnection {
  public:
   MysqlConnection();

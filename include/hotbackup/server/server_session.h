@@ -42,6 +42,10 @@ class ServerSession {
   ServerSession(const ServerSession&) = delete;
   ServerSession& operator=(const ServerSession&) = delete;
 
+  // Connects, learns the server's layout, and checks that every user table
+  // with rows is in an engine the backup copies (table_engines.h): refused
+  // in one line naming them, unless --allow_partial_backup (a warning, and
+  // left_out() names them for the manifest).
   Status Open();
   // A fresh connection, for the next round.
   Status Connect();
@@ -117,12 +121,15 @@ class ServerSession {
   // by Open) the first time.
   const GtidSlavePosTable& gtid_slave_pos();
   const BinlogPosition& position() const { return position_; }
+  // User tables whose rows the backup does not hold (--allow_partial_backup).
+  const std::vector<LeftOutTable>& left_out() const { return left_out_; }
 
  private:
   Status Inspect();
   Status PrepareGtidSlavePos();
   void WarnWithoutGtidSlavePos(const Status& s);
   Status FindReplicationFiles();
+  Status CheckTableEngines();
   Status StartBackupStage();
   Status ReadRocksDbDictionary(std::vector<std::string>* lines);
   void PrepareScan(time_t frm_not_after);
@@ -141,6 +148,7 @@ class ServerSession {
   GtidSlavePosTable gtid_slave_pos_;
   bool gtid_slave_pos_finished_ = false;
   BinlogPosition position_;  // of the latest checkpoint
+  std::vector<LeftOutTable> left_out_;
   std::vector<std::string> dictionary_at_start_;
   std::vector<std::string> dictionary_at_checkpoint_;
   MysqlConnection stage_connection_;  // holds backup_stage_

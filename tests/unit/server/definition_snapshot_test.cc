@@ -62,7 +62,7 @@ TEST_CASE("Definition snapshot: what DDL did between Take and Refresh is taken a
     MakeDatadir(data);
     MiscFileScan scan;
     scan.datadir = data;
-    DefinitionSnapshot snapshot(hold);
+    DefinitionSnapshot snapshot(hold, false);
     REQUIRE(snapshot.Take(scan, stage).ok());
     const bool open = hold == DefinitionSnapshot::Hold::kOpenFiles;
     CHECK(snapshot.counts().held_open == (open ? 6u : 0u));
@@ -106,7 +106,7 @@ TEST_CASE("Definition snapshot: a database the server's DDL log names is listed 
   MakeDatadir(data);
   MiscFileScan scan;
   scan.datadir = data;
-  DefinitionSnapshot snapshot(DefinitionSnapshot::Hold::kOpenFiles);
+  DefinitionSnapshot snapshot(DefinitionSnapshot::Hold::kOpenFiles, false);
   REQUIRE(snapshot.Take(scan, stage).ok());
   fs::remove_all(data + "/b");
   fs::create_directories(data + "/d");
@@ -119,6 +119,59 @@ TEST_CASE("Definition snapshot: a database the server's DDL log names is listed 
   // The datadir, d and c.
   CHECK(snapshot.counts().directories_relisted == 3u);
   CHECK(HeldBytes(snapshot, stage, "d/x.frm") == "x of d");
+}
+
+TEST_CASE("Definition snapshot: table data is copied in Take and copied again only if written "
+          "since, MyISAM's by Refresh, Aria's by RefreshTableData",
+          "[unit][definitions]") {
+  TempDir dir;
+  const std::string data = dir / "data";
+  const std::string stage = dir / "stage";
+  fs::create_directories(data + "/shop");
+  WriteFile(data + "/shop/idle.frm", "idle");
+  WriteFile(data + "/shop/idle.MYD", "idle rows");
+  WriteFile(data + "/shop/busy.frm", "busy");
+  WriteFile(data + "/shop/busy.MYD", "busy rows 1");
+  WriteFile(data + "/shop/log.frm", "log");
+  WriteFile(data + "/shop/log.MAD", "aria rows 1");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));  // none is racy
+  MiscFileScan scan;
+  scan.datadir = data;
+  DefinitionSnapshot snapshot(DefinitionSnapshot::Hold::kOpenFiles, true);
+  REQUIRE(snapshot.Take(scan, stage).ok());
+  CHECK(snapshot.counts().table_data_files == 3u);
+  CHECK(snapshot.counts().held_open == 3u);  // the definitions
+  // Rewritten in place, as MyISAM and Aria write: same inode, same directory.
+  WriteFile(data + "/shop/busy.MYD", "busy rows 1, 2");
+  WriteFile(data + "/shop/log.MAD", "aria rows 1, 2");
+  REQUIRE(snapshot.Refresh({}).ok());
+  CHECK(snapshot.counts().table_data_files == 4u);  // busy.MYD again
+  CHECK(snapshot.counts().directories_relisted == 0u);
+  CHECK(ReadFile(stage + "/shop/busy.MYD") == "busy rows 1, 2");
+  CHECK(ReadFile(stage + "/shop/log.MAD") == "aria rows 1");  // still written under BLOCK_DDL
+  WriteFile(data + "/shop/log.MAD", "aria rows 1, 2, 3");
+  REQUIRE(snapshot.RefreshTableData().ok());
+  CHECK(snapshot.counts().table_data_files == 5u);  // log.MAD, once
+  CHECK(ReadFile(stage + "/shop/log.MAD") == "aria rows 1, 2, 3");
+  CHECK(ReadFile(stage + "/shop/idle.MYD") == "idle rows");
+  // What the backup archives after the block: the copies, not later writes.
+  WriteFile(data + "/shop/idle.MYD", "idle rows, written after the block");
+  CHECK(ReadFile(stage + "/shop/idle.MYD") == "idle rows");
+  for (const MiscFile& f : snapshot.Files()) {
+    CAPTURE(f.relative_path);
+    CHECK(f.table_data == (f.relative_path.ends_with(".MYD") || f.relative_path.ends_with(".MAD")));
+    CHECK(f.moment == (f.table_data ? CopyMoment::kWritesBlocked : CopyMoment::kDdlBlocked));
+  }
+
+  SECTION("without stage_table_data, table data stays in the datadir") {
+    TempDir dir2;
+    DefinitionSnapshot plain(DefinitionSnapshot::Hold::kLinks, false);
+    REQUIRE(plain.Take(scan, dir2 / "stage").ok());
+    REQUIRE(plain.Refresh({}).ok());
+    REQUIRE(plain.RefreshTableData().ok());
+    CHECK(plain.counts().table_data_files == 0u);
+    CHECK_FALSE(fs::exists(dir2 / "stage/shop/busy.MYD"));
+  }
 }
 
 TEST_CASE("Backup DDL log: the databases and tables of each line, with its offset",

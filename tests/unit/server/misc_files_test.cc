@@ -65,10 +65,12 @@ TEST_CASE("Misc files: the binlog, relay logs, their indexes, replication state 
   const std::map<std::string, CopyMoment> listed = Listed(scan);
   constexpr CopyMoment kDdl = CopyMoment::kDdlBlocked;
   constexpr CopyMoment kCommits = CopyMoment::kCommitsBlocked;
+  constexpr CopyMoment kWrites = CopyMoment::kWritesBlocked;
   constexpr CopyMoment kAfter = CopyMoment::kAfter;
   const std::map<std::string, CopyMoment> expected = {
-      // Definitions while DDL is blocked; the mysql schema and Aria's log
-      // with the checkpoint; other engines' data and other files after.
+      // Definitions while DDL is blocked, user MyISAM/Aria data while their
+      // writes are; the mysql schema and Aria's log with the checkpoint;
+      // other top-level files after.
       {"shop/orders.frm", kDdl},
       {"shop/db.opt", kDdl},
       {"shop/legacy.frm", kDdl},
@@ -77,8 +79,8 @@ TEST_CASE("Misc files: the binlog, relay logs, their indexes, replication state 
       {"mysql/global_priv.MAI", kCommits},
       {"mysql/global_priv.MAD", kCommits},
       {"mysql/global_priv.frm", kCommits},
-      {"shop/legacy.MYD", kAfter},
-      {"shop/legacy.MYI", kAfter},
+      {"shop/legacy.MYD", kWrites},
+      {"shop/legacy.MYI", kWrites},
       {"host.err", kAfter},
   };
   CHECK(listed == expected);
