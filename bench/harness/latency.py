@@ -10,7 +10,7 @@ import statistics
 import subprocess
 import time
 
-from harness.common import MB, kill_processes
+from harness.common import MB, SANDBOX, kill_processes
 from harness.machine import process_cpu_seconds
 
 CASES = [
@@ -41,6 +41,16 @@ ROUND_LINE = re.compile(r"Round (\d+): commits blocked for ([\d.]+) ms")
 CREATING = re.compile(r"Creating checkpoint at .*/(\d+)$")
 CREATED = re.compile(r"Created checkpoint at .*/(\d+)$")
 SUMMARY = re.compile(r"Backup summary: (\d+) rounds?, .* ([\d.]+) s, ([\d.]+) MB/s")
+TABLE_DATA = re.compile(r"MyISAM/Aria/CSV/ARCHIVE table files: (\d+) \(([\d.]+) MB\) copied while "
+                        r"written; copied again with their writes blocked: (\d+) \(([\d.]+) MB\) "
+                        r"with DDL, (\d+) \(([\d.]+) MB\) with commits")
+DDL_BLOCK = re.compile(r"Round (\d+): DDL blocked for ([\d.]+) ms")
+
+# Beside the MyRocks data, with --other_engines: idle MyISAM and Aria tables
+# (half the megabytes each) and two small ones written all along by one
+# connection (a log table, a counter), as on a mixed server.
+OTHER_BUSY_SQL = ("INSERT INTO other.my_busy (v) VALUES (REPEAT('m', 100)); "
+                  "INSERT INTO other.ar_busy (v) VALUES (REPEAT('a', 100)); DO SLEEP(0.01);\n")
 
 
 def load_dataset(sandbox, rows, batch):
@@ -54,6 +64,32 @@ def load_dataset(sandbox, rows, batch):
                     "INSERT INTO big.t SELECT seq, CONCAT(RANDOM_BYTES(200), "
                     "HEX(RANDOM_BYTES(200))) FROM seq_%d_to_%d; "
                     "SET SESSION rocksdb_bulk_load=0;" % (lo, hi), "big")
+
+
+def load_other_engines(sandbox, mb):
+    """`mb` MB of idle MyISAM and Aria rows (out of the binlog) and the two
+    busy tables."""
+    rows = mb * MB // 2 // 1100  # rows of about 1,100 bytes, half in each engine
+    sandbox.sql("CREATE DATABASE other;"
+                "CREATE TABLE other.my_idle (id INT PRIMARY KEY, v VARBINARY(1100)) ENGINE=MyISAM;"
+                "CREATE TABLE other.ar_idle (id INT PRIMARY KEY, v VARBINARY(1100)) ENGINE=Aria;"
+                "CREATE TABLE other.my_busy (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(100)) "
+                "ENGINE=MyISAM;"
+                "CREATE TABLE other.ar_busy (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(100)) "
+                "ENGINE=Aria;")
+    for table in ("my_idle", "ar_idle"):
+        sandbox.sql("SET SESSION sql_log_bin=0; INSERT INTO other.%s SELECT seq, "
+                    "CONCAT(RANDOM_BYTES(500), HEX(RANDOM_BYTES(300))) FROM seq_1_to_%d;"
+                    % (table, rows), "other")
+
+
+def other_engines_bytes(sandbox):
+    total = 0
+    for root, _, names in os.walk(os.path.join(sandbox.dir, "data", "other")):
+        for n in names:
+            if n.endswith((".MYD", ".MYI", ".MAD", ".MAI")):
+                total += os.path.getsize(os.path.join(root, n))
+    return total
 
 
 def server_settings(sandbox):
@@ -316,6 +352,14 @@ class LatencyBench:
         server_cpu0 = process_cpu_seconds(pid)
         self.noise.start()
         self.noise.sample_load()
+        side = None
+        if self.args.other_engines:
+            script = os.path.join(self.workdir, "other_busy.sql")
+            with open(script, "w") as f:
+                f.write(OTHER_BUSY_SQL * 100000)
+            with open(script) as f:
+                side = self._start([SANDBOX, "sql", self.sandbox.dir], subprocess.DEVNULL,
+                                   subprocess.DEVNULL, stdin=f)
         with open(out_path, "w") as out, open(err_path, "w") as err:
             writers = self._start([self.tools.commit_latency, "--socket", self.sandbox.socket,
                                    "--threads", str(self.args.threads), "--rows",
@@ -337,6 +381,11 @@ class LatencyBench:
         finally:
             with open(stop, "w"):
                 pass
+            if side is not None:
+                if side.poll() is not None:
+                    raise RuntimeError("the MyISAM/Aria writer exited early")
+                side.kill()
+                self._reap(side)
         if self._reap(writers, timeout=120) != 0:
             with open(err_path) as f:
                 raise RuntimeError("bench_commit_latency failed: " + f.read()[-2000:])
@@ -352,6 +401,16 @@ class LatencyBench:
             if case == "locks" and not any("blocked_ms" in r for r in rounds):
                 raise RuntimeError("the backup logged no 'commits blocked' line:\n" + text[-3000:])
             result.update({"backup_s": wall, "rounds": rounds, "summary": summary})
+            for _, msg in events:
+                m = TABLE_DATA.search(msg)
+                if m:
+                    result["table_data"] = {
+                        "first_files": int(m.group(1)), "first_mb": float(m.group(2)),
+                        "ddl_files": int(m.group(3)), "ddl_mb": float(m.group(4)),
+                        "commit_files": int(m.group(5)), "commit_mb": float(m.group(6))}
+                m = DDL_BLOCK.search(msg)
+                if m:
+                    result["ddl_blocked_ms"] = float(m.group(2))
         return result
 
 

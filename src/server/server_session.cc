@@ -160,6 +160,19 @@ Status ServerSession::CheckTableEngines() {
     }
     HB_LOG_INFO("The backup carries only the definitions of %s", message.c_str());
   }
+  if (!found.unreadable.empty()) {
+    std::string names;
+    for (size_t i = 0; i < found.unreadable.size() && i < 10; ++i) {
+      names += (i ? ", " : "") + found.unreadable[i].schema + "." + found.unreadable[i].table;
+    }
+    if (found.unreadable.size() > 10) {
+      names += " and " + std::to_string(found.unreadable.size() - 10) + " more";
+    }
+    HB_LOG_WARN("The server cannot open the definition of %zu table%s (%s: an engine not loaded, "
+                "or a damaged .frm); %s files are copied as they are",
+                found.unreadable.size(), found.unreadable.size() == 1 ? "" : "s", names.c_str(),
+                found.unreadable.size() == 1 ? "its" : "their");
+  }
   if (found.with_rows.empty()) return Status::OK();
   const std::string list = std::to_string(found.with_rows.size()) + " user table" +
                            (found.with_rows.size() == 1 ? "" : "s") + " with rows in engines " +

@@ -61,8 +61,12 @@ Status FindTablesOutsideTheBackup(MysqlConnection* connection, TablesOutsideTheB
     LeftOutTable t;
     t.schema = row.Get("TABLE_SCHEMA").value_or("");
     t.table = row.Get("TABLE_NAME").value_or("");
-    // NULL: the server cannot open the definition (an engine not loaded).
-    t.engine = row.Get("ENGINE").value_or("(unknown engine)");
+    std::optional<std::string> engine = row.Get("ENGINE");
+    if (!engine) {
+      found->unreadable.push_back(std::move(t));
+      continue;
+    }
+    t.engine = *engine;
     switch (CoverageOf(t.engine)) {
       case EngineCoverage::kCarried:
         break;

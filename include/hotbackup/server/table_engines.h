@@ -42,6 +42,10 @@ struct TablesOutsideTheBackup {
   std::vector<LeftOutTable> empty;
   // Engines that hold no rows here, with how many tables use them.
   std::vector<std::pair<std::string, size_t>> definition_only;
+  // Tables whose definition the server cannot open (ENGINE is NULL: an
+  // engine not loaded, a damaged or foreign .frm): it cannot serve their
+  // rows either; their files are copied as they are. Names only.
+  std::vector<LeftOutTable> unreadable;
   // True if an estimate of 0 rows could not be checked with a SELECT (no
   // privilege): then `empty` is the server's estimate.
   bool emptiness_estimated = false;

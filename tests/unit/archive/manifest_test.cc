@@ -137,6 +137,26 @@ std::vector<std::string> LinePaths() {
   return paths;
 }
 
+TEST_CASE("Manifest: tables left out round-trip, absent when there are none, and are described",
+          "[unit][manifest]") {
+  Manifest m = Sample(2);
+  CHECK(SerializeManifest(m).find("left_out") == std::string::npos);
+  m.left_out.push_back({"shop", "legacy", "InnoDB", 1000, 1589248});
+  m.left_out.push_back({"crm", "no\xff-utf8", "Mroonga", 3, 16384});
+  Manifest back;
+  REQUIRE(ParseManifest(SerializeManifest(m), &back).ok());
+  REQUIRE(back.left_out.size() == 2);
+  CHECK(back.left_out[0] == m.left_out[0]);
+  CHECK(back.left_out[1].engine == "Mroonga");
+  CHECK(back.left_out[1].rows == 3);
+  CHECK(DescribeLeftOutTables(back.left_out, 1) ==
+        "shop.legacy (InnoDB, ~1000 rows, 1.5 MB) and 1 more");
+  // A damaged list is refused, as any malformed manifest.
+  std::string json = SerializeManifest(m);
+  json.replace(json.find("\"rows\":1000"), 11, "\"rows\":\"x\"");
+  CHECK_FALSE(ParseManifest(json, &back).ok());
+}
+
 TEST_CASE("Manifest: file lines are byte for byte nlohmann's", "[unit][manifest]") {
   const std::vector<uint64_t> sizes = {
       0, 1, 9, 10, 99, 100, 4294967296ull, (1ull << 63) + 12345, UINT64_MAX - 1, UINT64_MAX};
