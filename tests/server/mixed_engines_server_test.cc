@@ -260,6 +260,10 @@ TEST_CASE("Mixed engines: an InnoDB table with rows is refused before anything i
     CREATE TABLE shop.cache (id INT PRIMARY KEY) ENGINE=MEMORY;
     INSERT INTO shop.cache VALUES (1);
   )");
+  // A schema whose directory name is encoded ("we@002dird"): InnoDB's
+  // dictionary cannot name it, every schema is read.
+  server.Sql("CREATE DATABASE `we-ird`; CREATE TABLE `we-ird`.`t-1` (id INT PRIMARY KEY) "
+             "ENGINE=InnoDB; INSERT INTO `we-ird`.`t-1` VALUES (1), (2)");
   server.Sql(test::kWritersTableDdl);
   test::Writers writers(server.socket(), 2);
   writers.WaitForCommits(20);
@@ -271,7 +275,9 @@ TEST_CASE("Mixed engines: an InnoDB table with rows is refused before anything i
                          "--checkpoint_dir=" + (work / "cp"), "--output=" + archive});
   INFO(r.stderr_text);
   CHECK(r.exit_code == 1);
+  CHECK_THAT(r.stderr_text, Catch::Contains("2 user tables with rows in engines"));
   CHECK_THAT(r.stderr_text, Catch::Contains("shop.legacy (InnoDB, ~"));
+  CHECK_THAT(r.stderr_text, Catch::Contains("we-ird.t-1 (InnoDB, ~"));
   CHECK_THAT(r.stderr_text, Catch::Contains("--allow_partial_backup"));
   CHECK_THAT(r.stderr_text, Catch::Contains("mariabackup"));
   // The empty InnoDB table and the MEMORY table are no reason to refuse.
@@ -287,7 +293,7 @@ TEST_CASE("Mixed engines: an InnoDB table with rows is refused before anything i
            "--output=" + archive, "--allow_partial_backup"});
   INFO(r.stderr_text);
   REQUIRE(r.exit_code == 0);
-  CHECK_THAT(r.stderr_text, Catch::Contains("WARN") && Catch::Contains("leaving out 1 user table "
+  CHECK_THAT(r.stderr_text, Catch::Contains("WARN") && Catch::Contains("leaving out 2 user tables "
                                                                       "with rows"));
   writers.Stop();
   REQUIRE(writers.error().empty());
@@ -295,8 +301,8 @@ TEST_CASE("Mixed engines: an InnoDB table with rows is refused before anything i
   std::vector<std::string> names = ArchiveNames(archive);
   CHECK(std::find(names.begin(), names.end(), "shop/legacy.frm") != names.end());
 
-  const char* kPartial = "This backup is partial (--allow_partial_backup): 1 table is in it "
-                         "without its rows: shop.legacy (InnoDB, ~";
+  const char* kPartial = "This backup is partial (--allow_partial_backup): 2 tables are in it "
+                         "without their rows: ";
   ProcessResult v = Run({BinaryPath(), "--verify", "--input=" + archive});
   INFO("verify: " << v.stderr_text);
   CHECK(v.exit_code == 0);
@@ -311,7 +317,9 @@ TEST_CASE("Mixed engines: an InnoDB table with rows is refused before anything i
   CHECK_THAT(vd.stderr_text, Catch::Contains(kPartial));
   Manifest manifest;
   REQUIRE(ParseManifest(test::ReadFile(extracted + "/" + kManifestPath), &manifest).ok());
-  REQUIRE(manifest.left_out.size() == 1);
+  REQUIRE(manifest.left_out.size() == 2);
+  CHECK(manifest.left_out[1].schema == "we-ird");
+  CHECK(manifest.left_out[1].table == "t-1");
   CHECK(manifest.left_out[0].schema == "shop");
   CHECK(manifest.left_out[0].table == "legacy");
   CHECK(manifest.left_out[0].engine == "InnoDB");

@@ -46,14 +46,20 @@ struct TablesOutsideTheBackup {
   // engine not loaded, a damaged or foreign .frm): it cannot serve their
   // rows either; their files are copied as they are. Names only.
   std::vector<LeftOutTable> unreadable;
+  // False when InnoDB's dictionary narrowed the look to the schemas that
+  // hold InnoDB tables (then definition_only counts only those schemas').
+  bool looked_at_every_schema = true;
   // True if an estimate of 0 rows could not be checked with a SELECT (no
   // privilege): then `empty` is the server's estimate.
   bool emptiness_estimated = false;
 };
 
-// Asks the server (information_schema.TABLES, which reads only the
-// definitions for the engine; the few tables found are then opened for
-// their row counts).
+// Asks the server: information_schema.TABLES for the engines (the server
+// reads each table's definition, not the table), over only the schemas
+// InnoDB's dictionary names when InnoDB is the only engine loaded whose
+// rows the backup does not copy (a server of MyRocks tables alone: no
+// definition read at all); the few tables found are then opened for their
+// row counts.
 Status FindTablesOutsideTheBackup(MysqlConnection* connection, TablesOutsideTheBackup* found);
 
 }  // namespace hotbackup
