@@ -144,7 +144,9 @@ Status ServerSession::CheckTableEngines() {
   HOTBACKUP_RETURN_IF_ERROR(FindTablesOutsideTheBackup(&connection_, &found));
   if (!found.empty.empty() || !found.definition_only.empty()) {
     std::string engines;
+    // Counted over the schemas looked at; only meaningful if those were all.
     for (const auto& [engine, count] : found.definition_only) {
+      if (!found.looked_at_every_schema) break;
       engines += (engines.empty() ? "" : ", ") + std::to_string(count) + " " + engine;
     }
     std::string message;
@@ -158,7 +160,9 @@ Status ServerSession::CheckTableEngines() {
       message += std::string(message.empty() ? "" : "; ") + "tables of engines that keep no "
                  "rows here (" + engines + "; MEMORY tables restore empty, as after a restart)";
     }
-    HB_LOG_INFO("The backup carries only the definitions of %s", message.c_str());
+    if (!message.empty()) {
+      HB_LOG_INFO("The backup carries only the definitions of %s", message.c_str());
+    }
   }
   if (!found.unreadable.empty()) {
     std::string names;

@@ -275,6 +275,30 @@ TEST_CASE("S3: a backup killed mid-upload leaves no object, one stopped by SIGTE
   }
 }
 
+TEST_CASE("S3: a backup refused for an InnoDB table with rows leaves no object and no upload",
+          "[server][s3][mixed]") {
+  if (!Available()) return;
+  auto source = StartSource(1000);
+  source->Sql("CREATE TABLE t.legacy (id INT PRIMARY KEY) ENGINE=InnoDB; "
+              "INSERT INTO t.legacy VALUES (1), (2), (3)");
+  S3Server s3;
+  s3.CreateBucket("backups");
+  TempDir work;
+  test::Writers writers(source->socket(), 2);
+  writers.WaitForCommits(10);
+  ProcessResult r = Run(Tool(s3, work.path(),
+                             {"--socket=" + source->socket(), "--checkpoint_dir=" + (work / "cp"),
+                              "--output=s3://backups/refused.tar"}));
+  writers.Stop();
+  INFO(r.stderr_text);
+  CHECK(r.exit_code == 1);
+  CHECK_THAT(r.stderr_text, Catch::Contains("t.legacy (InnoDB, ~"));
+  CHECK(test::CountErrorLines(r.stderr_text) == 1);
+  CHECK(s3.ListObjects("backups").empty());
+  CHECK(s3.ListMultipartUploads("backups").empty());
+  test::ExpectNoCheckpointLeft(work / "cp");
+}
+
 TEST_CASE("S3: a backup into S3 and a restore from it stay within their memory bound",
           "[server][s3]") {
   if (!Available()) return;
