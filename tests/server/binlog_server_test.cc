@@ -127,17 +127,6 @@ void ReplicateAndCompare(SandboxServer& replica, SandboxServer& primary,
   CHECK(Checksums(replica) == Checksums(primary));
 }
 
-// The archive's member names (GNU tar).
-std::vector<std::string> ArchiveNames(const std::string& archive) {
-  TempDir listing;
-  ProcessResult r = Run({"tar", "-tf", archive}, "", listing / "names");
-  REQUIRE(r.exit_code == 0);
-  std::vector<std::string> names;
-  std::istringstream in(test::ReadFile(listing / "names"));
-  for (std::string line; std::getline(in, line);) names.push_back(line);
-  return names;
-}
-
 // Five backups of a primary under kWriters writers, each restored and
 // turned into a replica: by GTID, then by file and position, in turn.
 void BackupsUnderWritersSeedReplicas(const std::string& log_bin, bool binlog_in_datadir) {
@@ -168,7 +157,7 @@ void BackupsUnderWritersSeedReplicas(const std::string& log_bin, bool binlog_in_
     CHECK_THAT(r.stderr_text, Catch::Contains("Binlog: written back"));
 
     // The server's binlog, its index and replication state never travel.
-    for (const std::string& name : ArchiveNames(archive)) {
+    for (const std::string& name : test::TarMemberNames(archive)) {
       INFO(name);
       CHECK_FALSE(name.starts_with("mysql-bin"));
       CHECK_FALSE(name.ends_with(".index"));
@@ -309,7 +298,7 @@ TEST_CASE(
   INFO(r.stderr_text);
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.stderr_text, Catch::Contains("WARNING --no_backup_locks"));
-  std::vector<std::string> names = ArchiveNames(work / "b.tar");
+  std::vector<std::string> names = test::TarMemberNames(work / "b.tar");
   CHECK(std::find(names.begin(), names.end(), "xtrabackup_binlog_info") == names.end());
   TempDir extracted;
   REQUIRE(Run({"tar", "-xf", work / "b.tar", "-C", extracted.path()}).exit_code == 0);

@@ -119,17 +119,6 @@ class EngineWriters {
   std::string error_;
 };
 
-// The tar archive's member names.
-std::vector<std::string> ArchiveNames(const std::string& archive) {
-  TempDir listing;
-  ProcessResult r = Run({"tar", "-tf", archive}, "", listing / "names");
-  REQUIRE(r.exit_code == 0);
-  std::vector<std::string> names;
-  std::istringstream in(test::ReadFile(listing / "names"));
-  for (std::string line; std::getline(in, line);) names.push_back(line);
-  return names;
-}
-
 // --move_back of an extracted backup into a new datadir; the log.
 std::string MoveBack(const std::string& extracted, const std::string& data) {
   ProcessResult r = Run({BinaryPath(), "--move_back", "--datadir=" + data,
@@ -299,7 +288,7 @@ TEST_CASE("Mixed engines: an InnoDB table with rows is refused before anything i
   writers.Stop();
   REQUIRE(writers.error().empty());
   // The definition travels (the restored server knows the table exists).
-  std::vector<std::string> names = ArchiveNames(archive);
+  std::vector<std::string> names = test::TarMemberNames(archive);
   CHECK(std::find(names.begin(), names.end(), "shop/legacy.frm") != names.end());
 
   const char* kPartial = "This backup is partial (--allow_partial_backup): 2 tables are in it "

@@ -50,6 +50,16 @@ void WriteFile(const std::string& path, const std::string& contents) {
   if (!out) throw std::runtime_error("write " + path);
 }
 
+std::vector<std::string> TarMemberNames(const std::string& archive) {
+  TempDir listing;
+  ProcessResult r = Run({"tar", "-tf", archive}, "", listing / "names");
+  REQUIRE(r.exit_code == 0);
+  std::vector<std::string> names;
+  std::istringstream in(ReadFile(listing / "names"));
+  for (std::string line; std::getline(in, line);) names.push_back(line);
+  return names;
+}
+
 std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error("open " + path);

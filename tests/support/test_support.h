@@ -38,6 +38,9 @@ size_t CountErrorLines(const std::string& err);
 // Fails the test for anything left in a backup's --checkpoint_dir.
 void ExpectNoCheckpointLeft(const std::string& checkpoint_dir);
 std::string ReadFile(const std::string& path);
+// The member names of a tar archive, as GNU tar lists them (fails the test
+// if tar cannot read it).
+std::vector<std::string> TarMemberNames(const std::string& archive);
 // The manifest a test archive ends with: tool "test", server "none", one
 // round, the given stream name ("tar" or "xbstream"), a new backup id.
 Manifest TestManifest(const std::string& stream);
