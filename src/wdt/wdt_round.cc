@@ -309,6 +309,12 @@ Status RunWdtRound(const WdtRoundOptions& o, const std::string& source_dir,
                                    std::to_string(o.abort_after_seconds)};
   const std::vector<std::string>& resumption = ResumptionFlags(o.resumption);
   argv.insert(argv.end(), resumption.begin(), resumption.end());
+  if (o.resumption == WdtResumption::kTransferLog) {
+    // An encrypted block is logged as received only once the GCM tag that
+    // follows it is checked (by default every 4 MiB of a connection): a
+    // round ended by -abort_after_seconds before then kept nothing.
+    argv.insert(argv.end(), {"-encryption_tag_interval_bytes", "262144"});
+  }
   argv.insert(argv.end(), o.extra_sender_options.begin(), o.extra_sender_options.end());
   const std::string sender_log = o.log_dir + "/sender.log";
   unlink(sender_log.c_str());  // one round's summary at a time

@@ -323,10 +323,12 @@ TEST_CASE("WDT: ssh refused, wdt missing here or there, a receiver out of reach:
   for (size_t i = 0; i + 1 < refused.size(); ++i) {
     if (refused[i] == "-p") refused[i + 1] = std::to_string(test::FreeLoopbackPort());
   }
-  // A wdt found in this process's PATH only: the destination's sshd gives
-  // the remote command its own default PATH.
+  // A wdt found in this process's PATH only, under a name no host has
+  // (a wdt installed system-wide, as in /usr/local/bin on any WDT user's
+  // host, must not make the remote side find one).
   TempDir bin;
-  fs::create_symlink(WdtBinary(), bin / "wdt");
+  const std::string wdt_name = "wdt-here-only-" + std::to_string(getpid());
+  fs::create_symlink(WdtBinary(), bin / wdt_name);
   const std::string path = getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin";
 
   struct Case {
@@ -340,7 +342,7 @@ TEST_CASE("WDT: ssh refused, wdt missing here or there, a receiver out of reach:
       {"no wdt here",
        {"--wdt_path=" + (setup.work / "no-wdt")},
        "not found or not executable here"},
-      {"no wdt there", {"--wdt_path=wdt"}, "no wdt to run on 127.0.0.1"},
+      {"no wdt there", {"--wdt_path=" + wdt_name}, "no " + wdt_name + " to run on 127.0.0.1"},
       // A destination directory that cannot be made: nothing is removed
       // anywhere else (the preparation stops at its first failure).
       // A receiver whose URL names a host this side cannot reach.
