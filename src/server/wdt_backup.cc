@@ -73,9 +73,12 @@ bool IsAppendOnly(const std::string& relative_path) {
 // Whether the receiver's copy of a file sent (perhaps partly) by the last
 // round must go: kept when the file is the same (size and checksum) or, for
 // RocksDB's append-only files, has only grown.
+// Resuming from wdt's transfer log (block mode), only an unchanged file is
+// kept: the log describes the blocks of the file as it was.
 bool NeedsResending(const std::string& relative_path, const FileState& before,
-                    const FileState& now) {
+                    const FileState& now, WdtResumption resumption) {
   if (now.size == before.size && now.xxh3 == before.xxh3) return false;
+  if (resumption == WdtResumption::kTransferLog) return true;
   return !(IsAppendOnly(relative_path) && !IsSstFileName(relative_path) && now.size > before.size);
 }
 
@@ -243,6 +246,16 @@ class WdtBackupRun {
     round_options_.avg_mbytes_per_sec = options_.avg_mbytes_per_sec;
     round_options_.extra_sender_options = SplitOnBlanks(options_.extra_wdt_sender_options);
     round_options_.extra_receiver_options = SplitOnBlanks(options_.extra_wdt_receiver_options);
+    std::string why;
+    HOTBACKUP_RETURN_IF_ERROR(ChooseWdtResumption(round_options_.extra_sender_options,
+                                                  round_options_.extra_receiver_options,
+                                                  &round_options_.resumption, &why));
+    if (round_options_.resumption == WdtResumption::kTransferLog) {
+      HB_LOG_INFO("WDT: the sender is in block mode (%s in --extra_wdt_sender_options): rounds "
+                  "resume from wdt's transfer log at the destination (.wdt.log), block by block, "
+                  "instead of from its files' sizes",
+                  why.c_str());
+    }
     const char* tmp = getenv("TMPDIR");
     std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/myrocks_hotbackup-wdt.XXXXXX";
     if (mkdtemp(templ.data()) == nullptr) return Status::IOError("create " + templ, errno);
@@ -386,7 +399,10 @@ class WdtBackupRun {
     std::vector<std::string> drop = {"CURRENT", kManifestPath};
     for (const auto& [rel, state] : previous_round_) {
       auto now = files.find(rel);
-      if (now != files.end() && !NeedsResending(rel, state, now->second)) continue;
+      if (now != files.end() &&
+          !NeedsResending(rel, state, now->second, round_options_.resumption)) {
+        continue;
+      }
       drop.push_back(rel);
     }
     for (const auto& [rel, state] : files) {

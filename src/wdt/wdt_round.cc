@@ -6,6 +6,7 @@
 #include <chrono>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <regex>
 
 #include "hotbackup/util/child_process.h"
@@ -19,11 +20,51 @@ namespace {
 // file there is taken as the first bytes of the one to send. Right for
 // RocksDB's files, which are immutable (SST) or append-only (WAL,
 // MANIFEST); every other file that changed is removed before the round
-// (see wdt_backup.cc). wdt's own block log did not survive rounds ended by
-// -abort_after_seconds in our trials (nothing was ever resumed).
-const std::vector<std::string> kResumption = {"-enable_download_resumption",
-                                              "-resume_using_dir_tree", "-disable_preallocation",
-                                              "-block_size_mbytes", "-1"};
+// (see wdt_backup.cc).
+const std::vector<std::string> kDirectoryTreeResumption = {
+    "-enable_download_resumption", "-resume_using_dir_tree", "-disable_preallocation",
+    "-block_size_mbytes", "-1"};
+// Resumption from wdt's transfer log, block by block (the sender's block
+// size comes from the extra options).
+const std::vector<std::string> kTransferLogResumption = {"-enable_download_resumption",
+                                                         "-disable_preallocation"};
+
+const std::vector<std::string>& ResumptionFlags(WdtResumption resumption) {
+  return resumption == WdtResumption::kTransferLog ? kTransferLogResumption
+                                                   : kDirectoryTreeResumption;
+}
+
+// The value gflags would give `flag` from `options` (the last occurrence
+// wins): "-flag=V", "--flag=V", "-flag V", "--flag V"; a boolean "-flag"
+// alone is "true", "-noflag" is "false". nullopt if absent.
+std::optional<std::string> FlagValue(const std::vector<std::string>& options,
+                                     const std::string& flag, bool boolean) {
+  std::optional<std::string> value;
+  for (size_t i = 0; i < options.size(); ++i) {
+    std::string word = options[i];
+    if (word.starts_with("--")) {
+      word = word.substr(2);
+    } else if (word.starts_with("-")) {
+      word = word.substr(1);
+    } else {
+      continue;
+    }
+    if (word == flag) {
+      if (boolean) {
+        value = "true";
+      } else if (i + 1 < options.size()) {
+        value = options[++i];
+      }
+    } else if (word.starts_with(flag + "=")) {
+      value = word.substr(flag.size() + 1);
+    } else if (boolean && word == "no" + flag) {
+      value = "false";
+    }
+  }
+  return value;
+}
+
+bool FalseWord(const std::string& v) { return v == "false" || v == "0" || v == "no"; }
 
 // How long past -abort_after_seconds a side may take to end before it is
 // stopped (a sender deep in its rate limiter does not look at the clock).
@@ -37,6 +78,49 @@ constexpr size_t kInlinePreparation =
     32 * 1024;  // ssh's own failure, as opposed to the remote command's
 constexpr int kShellNotFound = 127;
 constexpr int kShellNotExecutable = 126;
+
+}  // namespace
+
+Status ChooseWdtResumption(const std::vector<std::string>& extra_sender_options,
+                           const std::vector<std::string>& extra_receiver_options,
+                           WdtResumption* resumption, std::string* why) {
+  *resumption = WdtResumption::kDirectoryTree;
+  why->clear();
+  for (const auto* options : {&extra_sender_options, &extra_receiver_options}) {
+    const char* side = options == &extra_sender_options ? "--extra_wdt_sender_options"
+                                                        : "--extra_wdt_receiver_options";
+    std::optional<std::string> resumption_flag =
+        FlagValue(*options, "enable_download_resumption", true);
+    if (resumption_flag && FalseWord(*resumption_flag)) {
+      return Status::InvalidArgument(
+          std::string(side) + " turns wdt's download resumption off: every round would send "
+          "the whole checkpoint again and a backup longer than --interval would never end");
+    }
+  }
+  std::optional<std::string> block = FlagValue(extra_sender_options, "block_size_mbytes", false);
+  if (!block) return Status::OK();
+  char* end = nullptr;
+  const double mbytes = strtod(block->c_str(), &end);
+  if (end == block->c_str() || *end != 0) {
+    return Status::InvalidArgument("--extra_wdt_sender_options: -block_size_mbytes " + *block +
+                                   " is not a number");
+  }
+  if (mbytes <= 0) return Status::OK();
+  for (const auto* options : {&extra_sender_options, &extra_receiver_options}) {
+    std::optional<std::string> tree = FlagValue(*options, "resume_using_dir_tree", true);
+    if (tree && !FalseWord(*tree)) {
+      return Status::InvalidArgument(
+          "-block_size_mbytes " + *block + " (block mode) cannot resume with "
+          "-resume_using_dir_tree: a receiver resuming from the directory invalidates it when "
+          "the sender sends blocks; give one or the other");
+    }
+  }
+  *resumption = WdtResumption::kTransferLog;
+  *why = "-block_size_mbytes " + *block;
+  return Status::OK();
+}
+
+namespace {
 
 std::vector<std::string> Ssh(const WdtRoundOptions& o, const std::string& remote_command) {
   std::vector<std::string> argv = o.ssh_command;
@@ -114,7 +198,8 @@ class RemoteReceiver {
   // in the same remote command.
   Status Start(const std::string& preparation, std::string* url) {
     std::vector<std::string> wdt = {o_.wdt_path, "-directory", o_.remote_dir};
-    wdt.insert(wdt.end(), kResumption.begin(), kResumption.end());
+    const std::vector<std::string>& resumption = ResumptionFlags(o_.resumption);
+    wdt.insert(wdt.end(), resumption.begin(), resumption.end());
     wdt.insert(wdt.end(), {"-recovery_id", o_.recovery_id, "-start_port", "0",
                            "-abort_after_seconds", std::to_string(o_.abort_after_seconds)});
     wdt.insert(wdt.end(), o_.extra_receiver_options.begin(), o_.extra_receiver_options.end());
@@ -222,7 +307,14 @@ Status RunWdtRound(const WdtRoundOptions& o, const std::string& source_dir,
                                    o.recovery_id,
                                    "-abort_after_seconds",
                                    std::to_string(o.abort_after_seconds)};
-  argv.insert(argv.end(), kResumption.begin(), kResumption.end());
+  const std::vector<std::string>& resumption = ResumptionFlags(o.resumption);
+  argv.insert(argv.end(), resumption.begin(), resumption.end());
+  if (o.resumption == WdtResumption::kTransferLog) {
+    // An encrypted block is logged as received only once the GCM tag that
+    // follows it is checked (by default every 4 MiB of a connection): a
+    // round ended by -abort_after_seconds before then kept nothing.
+    argv.insert(argv.end(), {"-encryption_tag_interval_bytes", "262144"});
+  }
   argv.insert(argv.end(), o.extra_sender_options.begin(), o.extra_sender_options.end());
   const std::string sender_log = o.log_dir + "/sender.log";
   unlink(sender_log.c_str());  // one round's summary at a time

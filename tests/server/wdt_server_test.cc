@@ -244,6 +244,75 @@ TEST_CASE(
   CHECK(rows < static_cast<uint64_t>(committed.load()) + 1);
 }
 
+// The rounds' "MB kept from earlier rounds", in order.
+std::vector<double> KeptPerRound(const std::string& log) {
+  std::vector<double> kept;
+  static const std::regex kKept(R"(Round \d+ did not complete .* ([0-9.]+) MB kept)");
+  for (auto it = std::sregex_iterator(log.begin(), log.end(), kKept); it != std::sregex_iterator();
+       ++it) {
+    kept.push_back(std::stod((*it)[1].str()));
+  }
+  return kept;
+}
+
+TEST_CASE("WDT: a sender in block mode (MariaDB's wdt test) resumes round over round from wdt's "
+          "transfer log and restores identically",
+          "[server][wdt]") {
+  if (!WdtAvailable()) return;
+  WdtSetup setup;
+  // A checkpoint several rounds big: about 40 MB.
+  setup.server->Sql("USE t; INSERT INTO t.bulk SELECT seq, REPEAT(MD5(seq), 6) FROM "
+                    "seq_120001_to_400000; SET GLOBAL rocksdb_force_flush_memtable_now = 1");
+  // As mysql-test's rocksdb_hotbackup.wdt: 1 MiB blocks on the sender, a
+  // round shorter than the transfer. wdt's 8 connections share the rate:
+  // a round must carry more than a block on each for any block to land.
+  std::vector<std::string> args = setup.Args();
+  args.insert(args.end(), {"--interval=3", "--avg_mbytes_per_sec=6",
+                           "--extra_wdt_sender_options=--block_size_mbytes=1"});
+  ProcessResult r = Run(args);
+  INFO(r.stderr_text);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.stderr_text, Catch::Contains("rounds resume from wdt's transfer log"));
+  const std::vector<double> kept = KeptPerRound(r.stderr_text);
+  REQUIRE(kept.size() >= 2);
+  for (size_t i = 1; i < kept.size(); ++i) CHECK(kept[i] > kept[i - 1]);
+  setup.ExpectNothingLeft();
+  ProcessResult verify = Run({BinaryPath(), "--verify", "--backup_dir=" + setup.receive_dir});
+  INFO(verify.stderr_text);
+  CHECK(verify.exit_code == 0);
+  std::string data = setup.work / "restored/data";
+  ProcessResult moved = Run({BinaryPath(), "--move_back", "--datadir=" + data,
+                             "--rocksdb_datadir=" + data + "/#rocksdb",
+                             "--rocksdb_waldir=" + data + "/#rocksdb",
+                             "--backup_dir=" + setup.receive_dir});
+  INFO(moved.stderr_text);
+  REQUIRE(moved.exit_code == 0);
+  SandboxServer::Settings settings;
+  settings.datadir_from = data;
+  SandboxServer restored(settings);
+  CHECK(restored.Sql("CHECKSUM TABLE t.bulk EXTENDED") ==
+        setup.server->Sql("CHECKSUM TABLE t.bulk EXTENDED"));
+}
+
+TEST_CASE("WDT: extra options that cannot resume are refused before the first checkpoint",
+          "[server][wdt]") {
+  if (!WdtAvailable()) return;
+  WdtSetup setup;
+  for (const std::vector<std::string>& extra :
+       {std::vector<std::string>{"--extra_wdt_sender_options=-block_size_mbytes 4",
+                                 "--extra_wdt_receiver_options=-resume_using_dir_tree"},
+        std::vector<std::string>{"--extra_wdt_sender_options=-enable_download_resumption=false"}}) {
+    std::vector<std::string> args = setup.Args();
+    args.insert(args.end(), extra.begin(), extra.end());
+    ProcessResult r = Run(args);
+    INFO(r.stderr_text);
+    CHECK(r.exit_code == 1);
+    CHECK(CountErrorLines(r.stderr_text) == 1);
+    CHECK_THAT(r.stderr_text, !Catch::Contains("Creating checkpoint"));
+    setup.ExpectNothingLeft();
+  }
+}
+
 TEST_CASE("WDT: ssh refused, wdt missing here or there, a receiver out of reach: one line, quickly",
           "[server][wdt]") {
   if (!WdtAvailable()) return;
@@ -254,10 +323,12 @@ TEST_CASE("WDT: ssh refused, wdt missing here or there, a receiver out of reach:
   for (size_t i = 0; i + 1 < refused.size(); ++i) {
     if (refused[i] == "-p") refused[i + 1] = std::to_string(test::FreeLoopbackPort());
   }
-  // A wdt found in this process's PATH only: the destination's sshd gives
-  // the remote command its own default PATH.
+  // A wdt found in this process's PATH only, under a name no host has
+  // (a wdt installed system-wide, as in /usr/local/bin on any WDT user's
+  // host, must not make the remote side find one).
   TempDir bin;
-  fs::create_symlink(WdtBinary(), bin / "wdt");
+  const std::string wdt_name = "wdt-here-only-" + std::to_string(getpid());
+  fs::create_symlink(WdtBinary(), bin / wdt_name);
   const std::string path = getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin";
 
   struct Case {
@@ -271,7 +342,7 @@ TEST_CASE("WDT: ssh refused, wdt missing here or there, a receiver out of reach:
       {"no wdt here",
        {"--wdt_path=" + (setup.work / "no-wdt")},
        "not found or not executable here"},
-      {"no wdt there", {"--wdt_path=wdt"}, "no wdt to run on 127.0.0.1"},
+      {"no wdt there", {"--wdt_path=" + wdt_name}, "no " + wdt_name + " to run on 127.0.0.1"},
       // A destination directory that cannot be made: nothing is removed
       // anywhere else (the preparation stops at its first failure).
       // A receiver whose URL names a host this side cannot reach.

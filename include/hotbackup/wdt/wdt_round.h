@@ -28,6 +28,28 @@
 
 namespace hotbackup {
 
+// How a later round resumes what an earlier one left at the destination.
+enum class WdtResumption {
+  // From the destination's files, by size (-resume_using_dir_tree, whole
+  // files: -block_size_mbytes -1). Right for RocksDB's immutable or
+  // append-only files; the default.
+  kDirectoryTree,
+  // From wdt's transfer log (.wdt.log: every block received), for a sender
+  // in block mode (-block_size_mbytes N): blocks arrive out of order, so a
+  // file's size says nothing of what it holds. The original's mode.
+  kTransferLog,
+};
+
+// The resumption the extra options call for: kTransferLog when they put
+// the sender in block mode (-block_size_mbytes with a positive value, in
+// any of gflags' spellings; wdt's default is block mode, which ours turns
+// off). kInvalidArgument, naming the option, for a combination that cannot
+// resume: block mode with -resume_using_dir_tree, or download resumption
+// turned off.
+Status ChooseWdtResumption(const std::vector<std::string>& extra_sender_options,
+                           const std::vector<std::string>& extra_receiver_options,
+                           WdtResumption* resumption, std::string* why);
+
 struct WdtRoundOptions {
   std::vector<std::string> ssh_command;  // e.g. {"ssh"}; the destination is appended
   std::string destination;               // [user@]host
@@ -38,6 +60,7 @@ struct WdtRoundOptions {
   int avg_mbytes_per_sec = 500;
   std::vector<std::string> extra_sender_options;
   std::vector<std::string> extra_receiver_options;
+  WdtResumption resumption = WdtResumption::kDirectoryTree;
   std::string log_dir;  // where the sender's and the ssh sides' logs go
   // Called about twice a second while the sender runs, with the bytes it
   // reports sent so far in this round.
