@@ -180,7 +180,9 @@ TEST_CASE("Mixed engines: MyISAM, Aria and MyRocks tables written throughout a m
     writers.Stop();
     REQUIRE(writers.error().empty());
   }
-  for (const char* stream : {"tar", "xbstream"}) {
+  // One stream format: both go through the same stage (a second costs CI a
+  // minute under ASan and tests nothing more here).
+  for (const char* stream : {"xbstream"}) {
     INFO("stream " << stream);
     TempDir work;
     const std::string archive = work / "backup";
