@@ -127,13 +127,13 @@ void ReplicateAndCompare(SandboxServer& replica, SandboxServer& primary,
   CHECK(Checksums(replica) == Checksums(primary));
 }
 
-// Five backups of a primary under kWriters writers, each restored and
+// Three backups of a primary under kWriters writers, each restored and
 // turned into a replica: by GTID, then by file and position, in turn.
 void BackupsUnderWritersSeedReplicas(const std::string& log_bin, bool binlog_in_datadir) {
   std::unique_ptr<SandboxServer> primary = StartPrimary(log_bin);
   const uint64_t baseline = GtidSequence(TrimTrailing(primary->Sql("SELECT @@global.gtid_binlog_pos")));
 
-  for (int attempt = 1; attempt <= 5; ++attempt) {
+  for (int attempt = 1; attempt <= 3; ++attempt) {
     INFO("attempt " << attempt);
     TempDir work;
     const std::string archive = work / "backup.tar";
