@@ -147,7 +147,7 @@ Status ArchiveStream::AddFile(const std::string& source_path, const std::string&
 
 Status ArchiveStream::AddOpenedFile(UniqueFd fd, const struct stat& st,
                                     const std::string& source_path,
-                                    const std::string& archive_path) {
+                                    const std::string& archive_path, GrowthPolicy growth) {
   if (failed_) return Status::InvalidArgument("archive stream used after an error");
   HOTBACKUP_RETURN_IF_ERROR(ValidateArchivePath(archive_path));
   HOTBACKUP_RETURN_IF_ERROR(CheckInterrupted());
@@ -155,7 +155,7 @@ Status ArchiveStream::AddOpenedFile(UniqueFd fd, const struct stat& st,
   hint_path_.clear();
   auto reader = std::make_unique<FileReader>();
   HOTBACKUP_RETURN_IF_ERROR(
-      reader->Adopt(std::move(fd), st, source_path, options_.read_mode, GrowthPolicy::kFail));
+      reader->Adopt(std::move(fd), st, source_path, options_.read_mode, growth));
   if (reader->direct()) read_ahead_->Add(reader.get());
   return AddFromReader(std::move(reader), archive_path, "");
 }

@@ -28,6 +28,11 @@ Status CopyFile(const std::string& from, const std::string& to, Durability durab
   if (!in.valid()) return Status::IOError("open " + from, errno);
   struct stat st;
   if (fstat(in.get(), &st) != 0) return Status::IOError("stat " + from, errno);
+  return CopyOpenFile(in.get(), st, from, to, durability, bytes);
+}
+
+Status CopyOpenFile(int in_fd, const struct stat& st, const std::string& from,
+                    const std::string& to, Durability durability, uint64_t* bytes) {
   UniqueFd out(open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
   if (!out.valid()) return Status::IOError("create " + to, errno);
   // copy_file_range shares extents or copies in the kernel where it can;
@@ -37,14 +42,14 @@ Status CopyFile(const std::string& from, const std::string& to, Durability durab
   for (off_t left = st.st_size; left > 0;) {
     ssize_t n;
     if (in_kernel) {
-      n = copy_file_range(in.get(), nullptr, out.get(), nullptr, static_cast<size_t>(left), 0);
+      n = copy_file_range(in_fd, nullptr, out.get(), nullptr, static_cast<size_t>(left), 0);
       if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
         in_kernel = false;
         buffer.resize(1 << 20);
         continue;
       }
     } else {
-      n = read(in.get(), buffer.data(), std::min<size_t>(buffer.size(), static_cast<size_t>(left)));
+      n = read(in_fd, buffer.data(), std::min<size_t>(buffer.size(), static_cast<size_t>(left)));
       if (n > 0) {
         HOTBACKUP_RETURN_IF_ERROR(
             WriteFully(out.get(), AsBytes(buffer.data(), static_cast<size_t>(n)), to));

@@ -120,7 +120,7 @@ class BackupRun {
               (options_.direct_io == DirectIo::kAuto && server_.server_direct_reads());
     HB_LOG_INFO("Direct I/O: %d", direct_ ? 1 : 0);
     HOTBACKUP_RETURN_IF_ERROR(OpenStream());
-    HOTBACKUP_RETURN_IF_ERROR(PrepareCheckpointRoot(options_.checkpoint_dir, &checkpoint_lock_));
+    HOTBACKUP_RETURN_IF_ERROR(checkpoint_root_.Prepare(options_.checkpoint_dir));
     HOTBACKUP_RETURN_IF_ERROR(server_.BeginBackup());
 
     bool finished = false;
@@ -186,10 +186,12 @@ class BackupRun {
     // A fresh connection per round, as the original: a long round must not
     // meet a server-side idle timeout.
     if (round > 1) HOTBACKUP_RETURN_IF_ERROR(server_.Connect());
-    std::string path = StripTrailingSlashes(options_.checkpoint_dir) + "/" + std::to_string(round);
-    Checkpoint checkpoint;
+    std::string round_name;
+    HOTBACKUP_RETURN_IF_ERROR(checkpoint_root_.NewRoundName(round, &round_name));
+    Checkpoint checkpoint(&checkpoint_root_, round_name);
     progress_.Clear();
-    HOTBACKUP_RETURN_IF_ERROR(server_.SstCheckpoint(path, &checkpoint));
+    HOTBACKUP_RETURN_IF_ERROR(server_.SstCheckpoint(&checkpoint));
+    const std::string path = checkpoint.path();
 
     CheckpointListing listing;
     HOTBACKUP_RETURN_IF_ERROR(ListCheckpoint(path, &listing));
@@ -251,13 +253,16 @@ class BackupRun {
   // the last round), its WAL and its MANIFEST/CURRENT/OPTIONS.
   Status RunLastRound(int round) {
     HOTBACKUP_RETURN_IF_ERROR(server_.Connect());
-    std::string path = StripTrailingSlashes(options_.checkpoint_dir) + "/" + std::to_string(round);
-    Checkpoint checkpoint;
+    std::string round_name;
+    HOTBACKUP_RETURN_IF_ERROR(checkpoint_root_.NewRoundName(round, &round_name));
+    Checkpoint checkpoint(&checkpoint_root_, round_name);
     progress_.Clear();
-    const std::string stage = path + kStagingSuffix;
-    StagingDirectory staging(stage);
+    StagingDirectory staging;
+    HOTBACKUP_RETURN_IF_ERROR(staging.Create(checkpoint_root_, round_name));
+    const std::string stage = staging.path();
     HOTBACKUP_RETURN_IF_ERROR(server_.CheckpointWithServerFiles(
-        round, path, &checkpoint, stage, options_.skip_check_frm_timestamp ? 0 : start_time_));
+        round, &checkpoint, stage, options_.skip_check_frm_timestamp ? 0 : start_time_));
+    const std::string path = checkpoint.path();
     HB_LOG_INFO("Staged %.2f MB of table definitions and system tables with the checkpoint",
                 static_cast<double>(server_.staged_bytes()) / (1 << 20));
     HOTBACKUP_RETURN_IF_ERROR(CopyMiscFiles(CopyMoment::kDdlBlocked, stage));
@@ -418,8 +423,16 @@ class BackupRun {
       // Logs and, without backup locks, tables written meanwhile: as much
       // as there was when opened. A staged copy never changes.
       const bool may_grow = moment == CopyMoment::kAfter && (f.top_level || f.table_data);
-      Status s = stream_->AddFile(path, f.relative_path,
-                                  may_grow ? GrowthPolicy::kReadSizeAtOpen : GrowthPolicy::kFail);
+      const GrowthPolicy growth = may_grow ? GrowthPolicy::kReadSizeAtOpen : GrowthPolicy::kFail;
+      Status s;
+      if (moment == CopyMoment::kAfter) {
+        // From the datadir: a symbolic link followed only to its owner's file.
+        UniqueFd fd;
+        s = OpenDatadirFile(path, server_.datadir_owner(), &fd, &st);
+        if (s.ok()) s = stream_->AddOpenedFile(std::move(fd), st, path, f.relative_path, growth);
+      } else {
+        s = stream_->AddFile(path, f.relative_path, growth);
+      }
       // Skipped only if the file is really gone (not for another ENOENT).
       if (s.code() == Status::Code::kIoError && s.errno_value() == ENOENT &&
           moment == CopyMoment::kAfter && access(path.c_str(), F_OK) != 0 && errno == ENOENT) {
@@ -469,7 +482,7 @@ class BackupRun {
   };
 
   const Options& options_;
-  CheckpointRootLock checkpoint_lock_;  // outlives every round's checkpoint
+  CheckpointRoot checkpoint_root_;  // outlives every round's checkpoint
   ServerSession server_;
   std::unique_ptr<IncrementalBase> base_;
   std::string backup_id_;

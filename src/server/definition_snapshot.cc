@@ -163,9 +163,10 @@ Status DefinitionSnapshot::Stage(const MiscFile& f) {
   staged.exact = phase_ == Phase::kAllWritesBlocked ||
                  (phase_ == Phase::kDdlBlocked && !Deferred(f));
   if (open_budget_ > 0 && !copy) {
-    UniqueFd fd(open(from.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-    if (fd.valid()) {
-      if (fstat(fd.get(), &staged.st) != 0) return Status::IOError("stat " + from, errno);
+    UniqueFd fd;
+    Status opened = OpenDatadirFile(from, scan_.owner, &fd, &staged.st);
+    if (opened.code() == Status::Code::kInvalidArgument) return opened;
+    if (opened.ok()) {
       staged.identity = IdentityOf(staged.st);
       staged.linked = true;
       staged.fd = std::move(fd);
@@ -174,22 +175,27 @@ Status DefinitionSnapshot::Stage(const MiscFile& f) {
       ++counts_.held_open;
       return Status::OK();
     }
-    if (errno == ENOENT) return Status::NotFound(from + " is gone");
-    if (errno != EMFILE && errno != ENFILE) return Status::IOError("open " + from, errno);
+    if (opened.errno_value() == ENOENT) return Status::NotFound(from + " is gone");
+    if (opened.errno_value() != EMFILE && opened.errno_value() != ENFILE) return opened;
     open_budget_ = 0;  // the system's limit is lower than ours: links from here on
   }
   if (links_work_ && !copy) {
-    // AT_SYMLINK_FOLLOW: a symbolic link in the datadir is followed, as for
-    // every misc file.
-    if (linkat(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), AT_SYMLINK_FOLLOW) == 0) {
-      HOTBACKUP_RETURN_IF_ERROR(StatIdentity(to, &staged.identity));
-      staged.linked = true;
-      staged_[relative_path] = std::move(staged);
-      ++counts_.linked;
-      return Status::OK();
-    }
-    if (errno == ENOENT) return Status::NotFound(from + " is gone");
-    if (errno == EXDEV) {
+    // Without AT_SYMLINK_FOLLOW: a symbolic link is linked as itself, then
+    // seen for what it is below and copied from what it names, checked.
+    struct stat linked;
+    if (linkat(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), 0) == 0) {
+      if (lstat(to.c_str(), &linked) != 0) return Status::IOError("stat " + to, errno);
+      if (!S_ISLNK(linked.st_mode)) {
+        staged.identity = IdentityOf(linked);
+        staged.linked = true;
+        staged_[relative_path] = std::move(staged);
+        ++counts_.linked;
+        return Status::OK();
+      }
+      if (unlink(to.c_str()) != 0) return Status::IOError("remove " + to, errno);
+    } else if (errno == ENOENT) {
+      return Status::NotFound(from + " is gone");
+    } else if (errno == EXDEV) {
       links_work_ = false;
       HB_LOG_INFO("%s is on another filesystem than the datadir: table definitions are copied",
                   stage_.c_str());
@@ -198,17 +204,14 @@ Status DefinitionSnapshot::Stage(const MiscFile& f) {
     }
   }
   // The identity before the copy: a change during the copy shows at Refresh.
-  Status s = StatIdentity(from, &staged.identity);
+  UniqueFd in;
+  struct stat st;
+  Status s = OpenDatadirFile(from, scan_.owner, &in, &st);
   if (s.errno_value() == ENOENT) return Status::NotFound(from + " is gone");
   HOTBACKUP_RETURN_IF_ERROR(s);
-  std::error_code ec;
-  const std::string source = fs::canonical(from, ec).string();
-  if (ec) return Status::IOError("resolve " + from, ec.value());
+  staged.identity = IdentityOf(st);
   uint64_t bytes = 0;
-  s = CopyFile(source, to, Durability::kNotSynced, &bytes);
-  if (s.errno_value() == ENOENT && access(from.c_str(), F_OK) != 0) {
-    return Status::NotFound(from + " is gone");
-  }
+  s = CopyOpenFile(in.get(), st, from, to, Durability::kNotSynced, &bytes);
   // A table written while DDL runs may be truncated under the copy (its
   // writes are not blocked yet): stale, and copied again by Refresh.
   if (s.code() == Status::Code::kChanged && f.table_data) {

@@ -5,11 +5,13 @@
 #include "hotbackup/server/misc_files.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <algorithm>
 #include <cstring>
 #include <memory>
+#include <mutex>
 
 #include "hotbackup/archive/manifest.h"
 #include "hotbackup/util/log.h"
@@ -108,6 +110,23 @@ bool IsTableData(const std::string& file) {
   return false;
 }
 
+// Whether `path` is a symbolic link to a file `owner` does not own (said
+// once per file and run: the datadir is scanned several times).
+bool IsForeignLink(const std::string& path, uid_t owner) {
+  struct stat link, target;
+  if (lstat(path.c_str(), &link) != 0 || !S_ISLNK(link.st_mode)) return false;
+  if (stat(path.c_str(), &target) != 0 || target.st_uid == owner) return false;
+  static std::mutex mutex;
+  static std::set<std::string> warned;
+  std::lock_guard<std::mutex> lock(mutex);
+  if (warned.insert(path).second) {
+    HB_LOG_WARN("%s is a symbolic link to a file owned by uid %u, not by the datadir's owner "
+                "(uid %u): not backed up",
+                path.c_str(), static_cast<unsigned>(target.st_uid), static_cast<unsigned>(owner));
+  }
+  return true;
+}
+
 std::string FormatTime(time_t t) {
   char buf[32];
   tm local;
@@ -142,6 +161,25 @@ Status StatIdentity(const std::string& path, FileIdentity* identity) {
   return Status::OK();
 }
 
+Status OpenDatadirFile(const std::string& path, uid_t owner, UniqueFd* fd, struct stat* st) {
+  constexpr int kFlags = O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK;
+  UniqueFd opened(open(path.c_str(), kFlags | O_NOFOLLOW));
+  const bool link = !opened.valid() && errno == ELOOP;
+  if (link) opened = UniqueFd(open(path.c_str(), kFlags));
+  if (!opened.valid()) return Status::IOError("open " + path, errno);
+  if (fstat(opened.get(), st) != 0) return Status::IOError("stat " + path, errno);
+  if (!S_ISREG(st->st_mode)) return Status::InvalidArgument(path + " is not a regular file; refused");
+  if (link && st->st_uid != owner) {
+    return Status::InvalidArgument(path + " is a symbolic link to a file owned by uid " +
+                                   std::to_string(st->st_uid) +
+                                   ", not by the datadir's owner: refused");
+  }
+  // Reads block as usual from here on.
+  if (fcntl(opened.get(), F_SETFL, O_RDONLY) != 0) return Status::IOError("fcntl " + path, errno);
+  *fd = std::move(opened);
+  return Status::OK();
+}
+
 Status ListDatadir(const MiscFileScan& scan, std::vector<std::string>* databases,
                    std::vector<MiscFile>* top_level, std::vector<std::string>* skipped,
                    FileIdentity* identity) {
@@ -154,6 +192,7 @@ Status ListDatadir(const MiscFileScan& scan, std::vector<std::string>* databases
     struct stat st;
     if (stat(path.c_str(), &st) != 0) continue;  // vanished, or a dangling link
     if (S_ISREG(st.st_mode)) {
+      if (IsForeignLink(path, scan.owner)) continue;
       if (IsExcludedTopLevel(name) || IsReplicationFile(scan, path)) {
         skipped->push_back(name);
         continue;
@@ -195,6 +234,7 @@ Status ListDatabaseFiles(const MiscFileScan& scan, const std::string& database,
     if (IsReplicationFile(scan, file_path)) continue;
     struct stat fst;
     if (stat(file_path.c_str(), &fst) != 0 || !S_ISREG(fst.st_mode)) continue;
+    if (IsForeignLink(file_path, scan.owner)) continue;
     if (scan.frm_not_after != 0 && file.ends_with(".frm") && fst.st_mtime > scan.frm_not_after) {
       return Status::Changed(
           "FRM file " + file_path +

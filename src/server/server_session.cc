@@ -292,10 +292,11 @@ Status ServerSession::CheckDictionaryUnchanged() const {
   return Status::Changed(message + ". Aborting (-f keeps such a backup)");
 }
 
-Status ServerSession::SstCheckpoint(const std::string& path, Checkpoint* checkpoint) {
+Status ServerSession::SstCheckpoint(Checkpoint* checkpoint) {
   HOTBACKUP_RETURN_IF_ERROR(connection_.Execute("SET GLOBAL rocksdb_force_flush_memtable_now = 1"));
+  const std::string path = checkpoint->display_path();
   HB_LOG_INFO("Creating checkpoint at %s", path.c_str());
-  HOTBACKUP_RETURN_IF_ERROR(checkpoint->Create(&connection_, path));
+  HOTBACKUP_RETURN_IF_ERROR(checkpoint->Create(&connection_));
   HB_LOG_INFO("Created checkpoint at %s", path.c_str());
   return Status::OK();
 }
@@ -313,6 +314,8 @@ void ServerSession::PrepareScan(time_t frm_not_after) {
     }
   }
   misc_scan_.frm_not_after = frm_not_after;
+  struct stat st;
+  misc_scan_.owner = stat(datadir_.c_str(), &st) == 0 ? st.st_uid : geteuid();
 }
 
 // Copies the misc files of one moment into `stage` (local disk, page
@@ -325,10 +328,13 @@ Status ServerSession::StageMiscFiles(CopyMoment moment, const std::string& stage
     const std::string to = stage + "/" + f.relative_path;
     fs::create_directories(fs::path(to).parent_path(), ec);
     if (ec) return Status::IOError("create " + fs::path(to).parent_path().string(), ec.value());
-    // Symbolic links in the datadir are followed, as for every misc file.
-    const std::string from = fs::canonical(datadir_ + "/" + f.relative_path, ec).string();
-    if (ec) return Status::IOError("resolve " + datadir_ + "/" + f.relative_path, ec.value());
-    HOTBACKUP_RETURN_IF_ERROR(CopyFile(from, to, Durability::kNotSynced, &staged_bytes_));
+    // Symbolic links in the datadir are followed, to its owner's files only.
+    const std::string from = datadir_ + "/" + f.relative_path;
+    UniqueFd in;
+    struct stat st;
+    HOTBACKUP_RETURN_IF_ERROR(OpenDatadirFile(from, misc_scan_.owner, &in, &st));
+    HOTBACKUP_RETURN_IF_ERROR(
+        CopyOpenFile(in.get(), st, from, to, Durability::kNotSynced, &staged_bytes_));
   }
   return Status::OK();
 }
@@ -350,9 +356,9 @@ Status WaitBeforeBlockDdl() {
 
 }  // namespace
 
-Status ServerSession::CheckpointWithServerFiles(int round, const std::string& path,
-                                                Checkpoint* checkpoint, const std::string& stage,
-                                                time_t frm_not_after) {
+Status ServerSession::CheckpointWithServerFiles(int round, Checkpoint* checkpoint,
+                                                const std::string& stage, time_t frm_not_after) {
+  const std::string path = checkpoint->display_path();
   // Flushed now, the memtable is nearly empty when the checkpoint flushes
   // it again under the block, which then lasts milliseconds.
   HOTBACKUP_RETURN_IF_ERROR(connection_.Execute("SET GLOBAL rocksdb_force_flush_memtable_now = 1"));
@@ -413,7 +419,7 @@ Status ServerSession::CheckpointWithServerFiles(int round, const std::string& pa
   HOTBACKUP_RETURN_IF_ERROR(definitions.RefreshTableData());
   staged_bytes_ += definitions.counts().copied_bytes - ddl_blocked.copied_bytes;
   HB_LOG_INFO("Creating checkpoint at %s", path.c_str());
-  HOTBACKUP_RETURN_IF_ERROR(checkpoint->Create(&connection, path));
+  HOTBACKUP_RETURN_IF_ERROR(checkpoint->Create(&connection));
   BinlogPosition position;
   HOTBACKUP_RETURN_IF_ERROR(ReadBinlogPosition(&connection, &position));
   if (options_.slave_info) {

@@ -107,13 +107,17 @@ Status WriteSmallFile(const std::string& path, const std::string& contents) {
   return WriteFully(fd.get(), AsBytes(contents.data(), contents.size()), path);
 }
 
-// A copy of `from` (up to its size when opened) at `to`, directories made.
-Status CopyInto(const std::string& from, const std::string& to) {
+// A copy of the datadir file `from` (up to its size when opened) at `to`,
+// directories made; a symbolic link followed only to `owner`'s file.
+Status CopyInto(const std::string& from, uid_t owner, const std::string& to) {
   std::error_code ec;
   fs::create_directories(fs::path(to).parent_path(), ec);
   if (ec) return Status::IOError("create " + fs::path(to).parent_path().string(), ec.value());
+  UniqueFd in;
+  struct stat st;
+  HOTBACKUP_RETURN_IF_ERROR(OpenDatadirFile(from, owner, &in, &st));
   uint64_t bytes = 0;
-  return CopyFile(fs::canonical(from, ec).string(), to, Durability::kNotSynced, &bytes);
+  return CopyOpenFile(in.get(), st, from, to, Durability::kNotSynced, &bytes);
 }
 
 // Every regular file below `dir`, relative to it.
@@ -121,7 +125,8 @@ Status ListTree(const std::string& dir, std::vector<std::string>* files) {
   std::error_code ec;
   for (auto it = fs::recursive_directory_iterator(dir, ec); !ec && it != fs::end(it);
        it.increment(ec)) {
-    if (it->is_regular_file(ec)) files->push_back(fs::relative(it->path(), dir, ec).string());
+    // Not fs::relative: it would resolve the pinned "/proc/self/fd/N" prefix.
+    if (it->is_regular_file(ec)) files->push_back(it->path().string().substr(dir.size() + 1));
   }
   if (ec) return Status::IOError("list " + dir, ec.value());
   std::sort(files->begin(), files->end());
@@ -145,7 +150,7 @@ class WdtBackupRun {
     HOTBACKUP_RETURN_IF_ERROR(server_.Open());
     Status db_id = server_.ReadDbId(&db_id_);
     if (!db_id.ok()) HB_LOG_WARN("%s; the manifest records no DB id", db_id.message().c_str());
-    HOTBACKUP_RETURN_IF_ERROR(PrepareCheckpointRoot(options_.checkpoint_dir, &checkpoint_lock_));
+    HOTBACKUP_RETURN_IF_ERROR(checkpoint_root_.Prepare(options_.checkpoint_dir));
     // wdt sends a directory: the definitions are linked into it.
     server_.HoldDefinitionsAs(DefinitionSnapshot::Hold::kLinks);
     HOTBACKUP_RETURN_IF_ERROR(server_.BeginBackup());
@@ -268,13 +273,15 @@ class WdtBackupRun {
     HB_LOG_INFO("Starting backup round %d", round);
     if (round > 1) HOTBACKUP_RETURN_IF_ERROR(server_.Connect());
     round_options_.recovery_id = server_.datadir();
-    const std::string path =
-        StripTrailingSlashes(options_.checkpoint_dir) + "/" + std::to_string(round);
-    const std::string stage = path + kStagingSuffix;
-    Checkpoint checkpoint;
-    StagingDirectory staging(stage);
+    std::string name;
+    HOTBACKUP_RETURN_IF_ERROR(checkpoint_root_.NewRoundName(round, &name));
+    Checkpoint checkpoint(&checkpoint_root_, name);
+    StagingDirectory staging;
+    HOTBACKUP_RETURN_IF_ERROR(staging.Create(checkpoint_root_, name));
+    const std::string stage = staging.path();
     HOTBACKUP_RETURN_IF_ERROR(server_.CheckpointWithServerFiles(
-        round, path, &checkpoint, stage, options_.skip_check_frm_timestamp ? 0 : start_time_));
+        round, &checkpoint, stage, options_.skip_check_frm_timestamp ? 0 : start_time_));
+    const std::string path = checkpoint.path();
     HOTBACKUP_RETURN_IF_ERROR(FillCheckpoint(path, stage));
     HOTBACKUP_RETURN_IF_ERROR(staging.Remove());
 
@@ -290,7 +297,13 @@ class WdtBackupRun {
     round_options_.on_progress = [&progress](uint64_t bytes) {
       if (bytes > progress.sent()) progress.AddSent(bytes - progress.sent());
     };
-    Status sent = RunWdtRound(round_options_, path, script, result);
+    // The sender, a child running as we do, reads the directory through our
+    // descriptor of it, as we do (see checkpoint.h); without root there is
+    // nobody to guard against, and our /proc entry may not be its to read.
+    const std::string sent_directory =
+        geteuid() == 0 ? "/proc/" + std::to_string(getpid()) + "/fd/" + std::to_string(checkpoint.fd())
+                       : checkpoint.display_path();
+    Status sent = RunWdtRound(round_options_, sent_directory, script, result);
     progress.Clear();
     round_options_.on_progress = nullptr;
     HOTBACKUP_RETURN_IF_ERROR(sent);
@@ -323,7 +336,7 @@ class WdtBackupRun {
       const std::string from = server_.datadir() + "/" + f.relative_path;
       // Copied, not linked: a log or table written meanwhile must stay what
       // the manifest says until wdt has sent it.
-      Status s = CopyInto(from, path + "/" + f.relative_path);
+      Status s = CopyInto(from, server_.datadir_owner(), path + "/" + f.relative_path);
       if (s.code() == Status::Code::kIoError && s.errno_value() == ENOENT &&
           access(from.c_str(), F_OK) != 0) {
         HB_LOG_WARN("%s vanished before it could be copied; skipped", f.relative_path.c_str());
@@ -424,7 +437,7 @@ class WdtBackupRun {
   }
 
   const Options& options_;
-  CheckpointRootLock checkpoint_lock_;  // outlives every round's checkpoint
+  CheckpointRoot checkpoint_root_;  // outlives every round's checkpoint
   ServerSession server_;
   WdtRoundOptions round_options_;
   std::string log_dir_;

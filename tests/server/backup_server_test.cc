@@ -481,6 +481,13 @@ TEST_CASE("Server: a stale checkpoint from a crashed run is removed in one line,
   fs::create_directories(work / "cp/3");
   test::WriteFile(work / "cp/3/000042.sst", "pinned");
   test::WriteFile(work / "cp/notes.txt", "not a round");
+  // What a killed run leaves: its lock file, the journal of its rounds.
+  test::WriteFile(work / "cp/" + kCheckpointLockName, "99999\nround 3\n");
+  chmod((work / "cp/" + kCheckpointLockName).c_str(), 0600);
+  // A DBA's directories named like rounds are not ours to remove.
+  fs::create_directories(work / "cp/1");
+  fs::create_directories(work / "cp/20241201");
+  test::WriteFile(work / "cp/2", "a file");
   ProcessResult r = Run({BinaryPath(), "--socket=" + server.socket(), "--checkpoint_dir=" + work / "cp",
                          "--output=" + work / "b.tar"});
   INFO(r.stderr_text);
@@ -488,6 +495,7 @@ TEST_CASE("Server: a stale checkpoint from a crashed run is removed in one line,
   CHECK_THAT(r.stderr_text, Catch::Contains("WARNING Removed " + work / "cp/3"));
   CHECK_FALSE(fs::exists(work / "cp/3"));
   CHECK(fs::exists(work / "cp/notes.txt"));
+  for (const char* kept : {"cp/1", "cp/20241201", "cp/2"}) CHECK(fs::exists(work / kept));
   CHECK(fs::exists(work / "b.tar"));
 
   // Another backup holds the lock: its rounds are its own, kept.

@@ -77,7 +77,7 @@ class ArchiveStream {
   // the bytes of the inode opened, whatever the path names by now.
   // `source_path` names it in messages.
   Status AddOpenedFile(UniqueFd fd, const struct stat& st, const std::string& source_path,
-                       const std::string& archive_path);
+                       const std::string& archive_path, GrowthPolicy growth = GrowthPolicy::kFail);
 
   // Announces the file the next AddFile will add (same source path and
   // growth policy). In direct mode it is opened (and its size taken) by the

@@ -5,6 +5,8 @@
 #ifndef HOTBACKUP_IO_FILE_COPY_H_
 #define HOTBACKUP_IO_FILE_COPY_H_
 
+#include <sys/stat.h>
+
 #include <cstdint>
 #include <string>
 
@@ -19,6 +21,11 @@ enum class Durability { kSynced, kNotSynced };
 // *bytes. kChanged if `from` shrinks while copied.
 Status CopyFile(const std::string& from, const std::string& to, Durability durability,
                 uint64_t* bytes);
+
+// As CopyFile, from `in_fd`, already open, whose fstat(2) is `st` (`from`
+// names it in messages).
+Status CopyOpenFile(int in_fd, const struct stat& st, const std::string& from,
+                    const std::string& to, Durability durability, uint64_t* bytes);
 
 }  // namespace hotbackup
 

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "hotbackup/io/unique_fd.h"
 #include "hotbackup/util/status.h"
 
 namespace hotbackup {
@@ -63,7 +64,19 @@ struct MiscFileScan {
   // "relay-bin-conn2.000001"). They describe a later moment than the data,
   // or another server's replication.
   std::vector<std::string> excluded_prefixes;
+  // The datadir's owner (the server's user): a symbolic link in the
+  // datadir is followed only to a file it owns (OpenDatadirFile).
+  uid_t owner = 0;
 };
+
+// Opens the datadir file `path` for reading, with its fstat(2) in *st. A
+// symbolic link as the file's own name is followed only to a regular file
+// `owner` owns: the server's user could otherwise point one at a file only
+// root may read (/etc/shadow) and have a backup run as root archive it.
+// Symbolic links among the directories (a database elsewhere) are followed.
+// kInvalidArgument names the file when refused; O_NONBLOCK: a FIFO there
+// does not hang the backup (and is refused: not a regular file).
+Status OpenDatadirFile(const std::string& path, uid_t owner, UniqueFd* fd, struct stat* st);
 
 // What a file or directory was when it was looked at: enough to tell later
 // whether it may have changed since (a directory's times change whenever an

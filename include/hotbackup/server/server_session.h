@@ -61,12 +61,12 @@ class ServerSession {
   // last checkpoint's.
   Status BeginBackup();
 
-  // A checkpoint at `path` for a round that only sends SSTs (every stream
+  // The checkpoint `checkpoint` names, for a round that only sends SSTs (every stream
   // round but the last). No backup stage: its data is never restored as of
   // that moment (SSTs are immutable; only the last checkpoint's MANIFEST
   // says which ones a restore holds), so the server's commits and table
   // cache are left alone.
-  Status SstCheckpoint(const std::string& path, Checkpoint* checkpoint);
+  Status SstCheckpoint(Checkpoint* checkpoint);
 
   // The checkpoint a restore is made of, with the server's own files staged
   // into `stage` (paths relative to the datadir) and the binlog coordinates
@@ -86,8 +86,8 @@ class ServerSession {
   // Logs how long DDL and commits were blocked; position() is then this
   // checkpoint's. Refuses .frm files modified after `frm_not_after` (0 = no
   // check).
-  Status CheckpointWithServerFiles(int round, const std::string& path, Checkpoint* checkpoint,
-                                   const std::string& stage, time_t frm_not_after);
+  Status CheckpointWithServerFiles(int round, Checkpoint* checkpoint, const std::string& stage,
+                                   time_t frm_not_after);
   // Bytes copied (not linked) into the stage so far.
   uint64_t staged_bytes() const { return staged_bytes_; }
 
@@ -112,6 +112,8 @@ class ServerSession {
   MysqlConnection& connection() { return connection_; }
   std::string server_version() const { return connection_.server_version(); }
   const std::string& datadir() const { return datadir_; }
+  // Who owns the datadir (the server's user), as of the last checkpoint.
+  uid_t datadir_owner() const { return misc_scan_.owner; }
   const std::string& rocksdb_datadir() const { return rocksdb_datadir_; }
   bool server_direct_reads() const { return server_direct_reads_; }
   // RocksDB's DB id: the contents of IDENTITY in its directory, trimmed.

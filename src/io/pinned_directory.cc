@@ -1,0 +1,184 @@
+// Directories opened once and named by descriptor, for the places another
+// user can write: see pinned_directory.h for why.
+#include "hotbackup/io/pinned_directory.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <memory>
+#include <vector>
+
+namespace hotbackup {
+namespace {
+
+struct DirCloser {
+  void operator()(DIR* d) const { closedir(d); }
+};
+
+// The entries of the directory `fd` refers to (without "." and "..").
+Status ListEntries(int fd, const std::string& display, std::vector<std::string>* names) {
+  // fdopendir takes the descriptor it is given: list through a duplicate.
+  int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (dup_fd < 0) return Status::IOError("list " + display, errno);
+  std::unique_ptr<DIR, DirCloser> d(fdopendir(dup_fd));
+  if (!d) {
+    int err = errno;
+    close(dup_fd);
+    return Status::IOError("list " + display, err);
+  }
+  rewinddir(d.get());
+  errno = 0;
+  while (dirent* e = readdir(d.get())) {
+    if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
+    names->push_back(e->d_name);
+  }
+  if (errno != 0) return Status::IOError("list " + display, errno);
+  return Status::OK();
+}
+
+bool IsOneComponent(const std::string& name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos;
+}
+
+Status EmptyAt(int fd, const std::string& display) {
+  std::vector<std::string> names;
+  HOTBACKUP_RETURN_IF_ERROR(ListEntries(fd, display, &names));
+  for (const std::string& name : names) {
+    if (unlinkat(fd, name.c_str(), 0) == 0 || errno == ENOENT) continue;
+    if (errno != EISDIR && errno != EPERM) return Status::IOError("remove " + display + "/" + name, errno);
+    UniqueFd child(openat(fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (!child.valid()) return Status::IOError("open " + display + "/" + name, errno);
+    HOTBACKUP_RETURN_IF_ERROR(EmptyAt(child.get(), display + "/" + name));
+    if (unlinkat(fd, name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
+      return Status::IOError("remove " + display + "/" + name, errno);
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+Status PinnedDirectory::Open(const std::string& path, PinnedDirectory* dir) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return Status::IOError("open directory " + path, errno);
+  return Adopt(std::move(fd), path, dir);
+}
+
+Status PinnedDirectory::OpenAt(const PinnedDirectory& parent, const std::string& name,
+                               PinnedDirectory* dir) {
+  const std::string display = parent.display_path() + "/" + name;
+  if (!IsOneComponent(name)) return Status::InvalidArgument(display + ": not a plain name");
+  UniqueFd fd(openat(parent.fd(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ELOOP) return Status::InvalidArgument(display + " is a symbolic link; refused");
+    return Status::IOError("open directory " + display, errno);
+  }
+  return Adopt(std::move(fd), display, dir);
+}
+
+Status PinnedDirectory::Adopt(UniqueFd fd, const std::string& display, PinnedDirectory* dir) {
+  struct stat st;
+  if (fstat(fd.get(), &st) != 0) return Status::IOError("stat " + display, errno);
+  // Only through /proc does a path start at a descriptor; without it the
+  // pinned paths would name nothing.
+  std::string check = "/proc/self/fd/" + std::to_string(fd.get());
+  struct stat via_proc;
+  if (stat(check.c_str(), &via_proc) != 0 || via_proc.st_ino != st.st_ino ||
+      via_proc.st_dev != st.st_dev) {
+    return Status::NotSupported("/proc is not mounted: cannot work in " + display + " safely");
+  }
+  *dir = PinnedDirectory();
+  dir->fd_ = std::move(fd);
+  dir->display_path_ = display;
+  dir->owner_ = st.st_uid;
+  dir->group_ = st.st_gid;
+  return Status::OK();
+}
+
+std::string PinnedDirectory::path() const { return "/proc/self/fd/" + std::to_string(fd_.get()); }
+
+void PinnedDirectory::Reset() {
+  fd_ = UniqueFd();
+  display_path_.clear();
+}
+
+Status MakePrivateDirectoryAt(const PinnedDirectory& parent, const std::string& name,
+                              PinnedDirectory* dir) {
+  const std::string display = parent.display_path() + "/" + name;
+  if (!IsOneComponent(name)) return Status::InvalidArgument(display + ": not a plain name");
+  if (mkdirat(parent.fd(), name.c_str(), 0700) != 0) {
+    if (errno == EEXIST) return Status::InvalidArgument(display + " already exists");
+    return Status::IOError("create " + display, errno);
+  }
+  HOTBACKUP_RETURN_IF_ERROR(PinnedDirectory::OpenAt(parent, name, dir));
+  // Another user may have replaced it between mkdirat and openat.
+  struct stat st;
+  if (fstat(dir->fd(), &st) != 0) return Status::IOError("stat " + display, errno);
+  if (st.st_uid != geteuid() || (st.st_mode & 077) != 0) {
+    dir->Reset();
+    return Status::InvalidArgument(display + " was replaced by another user's directory; refused");
+  }
+  return Status::OK();
+}
+
+Status TakeOverDirectoryAt(const PinnedDirectory& parent, const std::string& name,
+                           PinnedDirectory* dir) {
+  HOTBACKUP_RETURN_IF_ERROR(PinnedDirectory::OpenAt(parent, name, dir));
+  const std::string& display = dir->display_path();
+  if (geteuid() == 0 && fchown(dir->fd(), 0, 0) != 0) return Status::IOError("chown " + display, errno);
+  if (fchmod(dir->fd(), 0700) != 0) return Status::IOError("chmod " + display, errno);
+  // From here on only we can add entries; check the ones made before.
+  std::vector<std::string> names;
+  HOTBACKUP_RETURN_IF_ERROR(ListEntries(dir->fd(), display, &names));
+  for (const std::string& entry : names) {
+    struct stat st;
+    if (fstatat(dir->fd(), entry.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      return Status::IOError("stat " + display + "/" + entry, errno);
+    }
+    if (!S_ISREG(st.st_mode)) {
+      return Status::InvalidArgument(display + "/" + entry +
+                                     " is not a regular file, and a checkpoint holds only "
+                                     "those: refused (placed there by another user?)");
+    }
+  }
+  return Status::OK();
+}
+
+Status EmptyDirectory(const PinnedDirectory& dir) { return EmptyAt(dir.fd(), dir.display_path()); }
+
+Status RemoveTreeAt(const PinnedDirectory& parent, const std::string& name) {
+  const std::string display = parent.display_path() + "/" + name;
+  if (!IsOneComponent(name)) return Status::InvalidArgument(display + ": not a plain name");
+  if (unlinkat(parent.fd(), name.c_str(), 0) == 0 || errno == ENOENT) return Status::OK();
+  if (errno != EISDIR && errno != EPERM) return Status::IOError("remove " + display, errno);
+  UniqueFd fd(openat(parent.fd(), name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+  if (!fd.valid()) {
+    if (errno == ENOENT) return Status::OK();
+    return Status::IOError("open " + display, errno);
+  }
+  HOTBACKUP_RETURN_IF_ERROR(EmptyAt(fd.get(), display));
+  if (unlinkat(parent.fd(), name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
+    return Status::IOError("remove " + display, errno);
+  }
+  return Status::OK();
+}
+
+Status RemovePinnedDirectory(const PinnedDirectory& parent, const std::string& name,
+                             PinnedDirectory* dir) {
+  if (!dir->valid()) return Status::OK();
+  HOTBACKUP_RETURN_IF_ERROR(EmptyDirectory(*dir));
+  struct stat pinned, named;
+  if (fstat(dir->fd(), &pinned) != 0) return Status::IOError("stat " + dir->display_path(), errno);
+  if (fstatat(parent.fd(), name.c_str(), &named, AT_SYMLINK_NOFOLLOW) == 0 &&
+      named.st_ino == pinned.st_ino && named.st_dev == pinned.st_dev &&
+      unlinkat(parent.fd(), name.c_str(), AT_REMOVEDIR) != 0 && errno != ENOENT) {
+    return Status::IOError("remove " + dir->display_path(), errno);
+  }
+  dir->Reset();
+  return Status::OK();
+}
+
+}  // namespace hotbackup
