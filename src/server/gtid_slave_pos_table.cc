@@ -71,10 +71,7 @@ std::string FindServerBinary(const std::string& basedir) {
 }  // namespace
 
 GtidSlavePosTable::~GtidSlavePosTable() {
-  bootstrap_.Stop();
-  if (scratch_.empty()) return;
-  std::error_code ec;
-  fs::remove_all(scratch_, ec);
+  bootstrap_.Stop();  // before its datadir goes with scratch_dir_
 }
 
 std::string GtidSlavePosTable::DefaultCacheDir() {
@@ -117,10 +114,8 @@ Status GtidSlavePosTable::Start(MysqlConnection* connection, const std::string& 
 
   const std::string binary = FindServerBinary(basedir);
   if (binary.empty()) return Status::NotSupported("no mariadbd found (in @@basedir or PATH)");
-  const char* tmp = getenv("TMPDIR");
-  std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/myrocks_hotbackup-gtid.XXXXXX";
-  if (mkdtemp(templ.data()) == nullptr) return Status::IOError("create " + templ, errno);
-  scratch_ = templ;
+  HOTBACKUP_RETURN_IF_ERROR(scratch_dir_.Create("gtid"));
+  scratch_ = scratch_dir_.path();
   const std::string datadir = scratch_ + "/data";
   const std::string tmpdir = scratch_ + "/tmp";
   std::error_code ec;

@@ -41,6 +41,7 @@
 #include "hotbackup/util/child_process.h"
 #include "hotbackup/util/interrupt.h"
 #include "hotbackup/util/log.h"
+#include "hotbackup/util/scratch_directory.h"
 #include "hotbackup/util/progress.h"
 #include "hotbackup/wdt/shell_words.h"
 #include "hotbackup/wdt/wdt_round.h"
@@ -174,8 +175,9 @@ class WdtBackupRun {
         return Status::Server(
             "the wdt sender could not connect to the receiver on " + options_.destination +
             " (its URL names the receiving host as that host calls itself; if that name does "
-            "not resolve here, give -hostname in --extra_wdt_receiver_options; wdt logs in " +
-            log_dir_ + ")");
+            "not resolve here, give -hostname in --extra_wdt_receiver_options); the sender "
+            "said: " +
+            LogTail(log_dir_.path() + "/sender.log"));
       }
       // Progress is what the destination keeps: what this round found there
       // must exceed what the round before found, or that round was lost.
@@ -192,11 +194,10 @@ class WdtBackupRun {
       if (rounds_without_progress >= kMaxRoundsWithoutProgress) {
         return Status::Server(
             std::to_string(rounds_without_progress) +
-            " WDT rounds in a row left nothing at the destination for the next one to resume "
-            "(wdt logs in " +
-            log_dir_ +
-            "); a round must complete within --interval: raise --interval or "
-            "--avg_mbytes_per_sec");
+            " WDT rounds in a row left nothing at the destination for the next one to resume; "
+            "a round must complete within --interval: raise --interval or "
+            "--avg_mbytes_per_sec (the last sender said: " +
+            LogTail(log_dir_.path() + "/sender.log") + ")");
       }
       const double elapsed = std::chrono::duration<double>(Clock::now() - round_start).count();
       if (elapsed < options_.interval_seconds) {
@@ -218,8 +219,6 @@ class WdtBackupRun {
                 seconds > 0 ? static_cast<double>(total_sent_) / seconds / (1 << 20) : 0.0);
     server_.FinishTableCacheReload();
     HB_LOG_INFO("Finished myrocks backup using WDT");
-    std::error_code ec;
-    fs::remove_all(log_dir_, ec);  // kept, and named, only when something failed
     HB_LOG_INFO("All Backups Done.");
     return Status::OK();
   }
@@ -261,11 +260,8 @@ class WdtBackupRun {
                   "instead of from its files' sizes",
                   why.c_str());
     }
-    const char* tmp = getenv("TMPDIR");
-    std::string templ = std::string(tmp && *tmp ? tmp : "/tmp") + "/myrocks_hotbackup-wdt.XXXXXX";
-    if (mkdtemp(templ.data()) == nullptr) return Status::IOError("create " + templ, errno);
-    log_dir_ = templ;
-    round_options_.log_dir = log_dir_;
+    HOTBACKUP_RETURN_IF_ERROR(log_dir_.Create("wdt"));
+    round_options_.log_dir = log_dir_.path();
     return Status::OK();
   }
 
@@ -440,7 +436,7 @@ class WdtBackupRun {
   CheckpointRoot checkpoint_root_;  // outlives every round's checkpoint
   ServerSession server_;
   WdtRoundOptions round_options_;
-  std::string log_dir_;
+  ScratchDirectory log_dir_;  // wdt's logs: their last lines go into our errors
   time_t start_time_ = 0;
   Clock::time_point start_;
   int rounds_ = 0;

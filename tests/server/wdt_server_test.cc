@@ -417,5 +417,39 @@ TEST_CASE("WDT: SIGTERM mid-transfer exits 143 and leaves no checkpoint, wdt or 
   ExpectNoProcessLeft(setup.receive_dir);
 }
 
+TEST_CASE("WDT: the server's user swapping round and staging directories for links never makes "
+          "a root backup write outside the checkpoint directory",
+          "[server][wdt][security]") {
+  if (!WdtAvailable() || geteuid() != 0 || !test::HaveTool("setpriv")) return;
+  WdtSetup setup;
+  // The server's user owns the checkpoint directory (and reaches it).
+  REQUIRE(chmod(setup.work.path().c_str(), 0755) == 0);
+  const std::string cp = setup.work / "cp";
+  const std::string canary = setup.work / "canary";
+  fs::create_directories(cp);
+  fs::create_directories(canary);
+  REQUIRE(chown(cp.c_str(), test::kServerUser, test::kServerUser) == 0);
+  REQUIRE(chown(canary.c_str(), test::kServerUser, test::kServerUser) == 0);
+  test::BackgroundProcess swapper(test::SwapperCommand(cp, canary));
+  for (int i = 0; i < 2; ++i) {
+    ProcessResult r = Run(setup.Args());
+    INFO(r.stderr_text);
+    CHECK((r.exit_code == 0 || r.exit_code == 1));
+    if (r.exit_code == 1) CHECK(CountErrorLines(r.stderr_text) == 1);
+    CHECK(fs::is_empty(canary));
+  }
+  kill(swapper.pid(), SIGKILL);
+  swapper.Wait();
+  size_t moved = 0;
+  for (const auto& e : fs::directory_iterator(cp)) {
+    if (!e.path().filename().string().starts_with("moved.")) continue;
+    ++moved;
+    CHECK(fs::is_empty(e.path()));  // emptied through the backup's descriptors
+  }
+  CHECK(moved > 0);
+  CHECK(fs::is_empty(canary));
+  ExpectNoProcessLeft(setup.receive_dir);
+}
+
 }  // namespace
 }  // namespace hotbackup

@@ -367,6 +367,22 @@ Manifest TestManifest(const std::string& stream) {
   return m;
 }
 
+std::vector<std::string> SwapperCommand(const std::string& checkpoint_dir,
+                                        const std::string& canary) {
+  const std::string script =
+      "cd \"$1\" || exit 1\n"
+      "while :; do\n"
+      "  for d in [0-9]*; do\n"
+      "    case \"$d\" in *[!0-9]*) case \"$d\" in *.misc) ;; *) continue ;; esac ;; esac\n"
+      "    [ -d \"$d\" ] && [ ! -L \"$d\" ] || continue\n"
+      "    mv -T -- \"$d\" \"moved.$d.$RANDOM\" 2>/dev/null && ln -s -- \"$2\" \"$d\" 2>/dev/null\n"
+      "  done\n"
+      "done\n";
+  return {"setpriv", "--reuid=" + std::to_string(kServerUser),
+          "--regid=" + std::to_string(kServerUser), "--clear-groups", "bash", "-c", script,
+          "swapper", checkpoint_dir, canary};
+}
+
 void ExpectNoCheckpointLeft(const std::string& checkpoint_dir) {
   if (!std::filesystem::exists(checkpoint_dir)) return;
   for (const auto& e : std::filesystem::directory_iterator(checkpoint_dir)) {

@@ -6,6 +6,8 @@
 
 #include <cstdint>
 #include <map>
+#include <sys/types.h>
+
 #include <string>
 #include <vector>
 
@@ -92,6 +94,17 @@ class BackgroundProcess {
   TempDir dir_;
   int pid_ = -1;
 };
+
+// The server's user in the security tests (no passwd entry is needed).
+inline constexpr uid_t kServerUser = 12345;
+
+// A command that, run as kServerUser (setpriv) until killed, renames away
+// every round ("7") or staging ("7.misc") directory that appears in
+// `checkpoint_dir` and puts a symbolic link to `canary` in its place: the
+// attack of a server's user on a backup run as root. Not the server's
+// "7.tmp": moving that only makes the server fail.
+std::vector<std::string> SwapperCommand(const std::string& checkpoint_dir,
+                                        const std::string& canary);
 
 // Polls until `path` exists; false after `seconds`.
 bool WaitForPath(const std::string& path, double seconds = 5);

@@ -26,6 +26,7 @@
 
 #include "hotbackup/server/mysql_connection.h"
 #include "hotbackup/util/child_process.h"
+#include "hotbackup/util/scratch_directory.h"
 #include "hotbackup/util/status.h"
 
 namespace hotbackup {
@@ -71,7 +72,8 @@ class GtidSlavePosTable {
   // Copies the bootstrap's files into the cache entry; kept on failure.
   Status StoreInCache() const;
 
-  std::string scratch_;
+  ScratchDirectory scratch_dir_;
+  std::string scratch_;  // scratch_dir_.path()
   std::string binary_;
   std::string cache_entry_;  // this definition's entry in the cache, if any
   bool from_cache_ = false;

@@ -1,0 +1,75 @@
+// Scratch directories under $TMPDIR, and the sweep of those a killed run
+// left (see scratch_directory.h).
+#include "hotbackup/util/scratch_directory.h"
+
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+namespace hotbackup {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr char kPrefix[] = "myrocks_hotbackup-";
+
+std::string TempRoot() {
+  const char* tmp = getenv("TMPDIR");
+  return tmp && *tmp ? tmp : "/tmp";
+}
+
+// Whether `pid` is a running copy of this program (a pid reused by
+// another program does not keep a directory alive).
+bool RunningCopyOfUs(pid_t pid) {
+  if (kill(pid, 0) != 0 && errno == ESRCH) return false;
+  std::error_code ec, ec2;
+  const fs::path theirs = fs::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec);
+  const fs::path ours = fs::read_symlink("/proc/self/exe", ec2);
+  return ec || ec2 || theirs == ours;  // when unsure, it is alive
+}
+
+// Removes "<prefix><kind>.<pid>.*" directories we own whose run is over.
+void RemoveStale(const std::string& root, const std::string& kind) {
+  const std::string start = std::string(kPrefix) + kind + ".";
+  std::error_code ec;
+  for (const fs::directory_entry& e : fs::directory_iterator(root, ec)) {
+    const std::string name = e.path().filename().string();
+    if (!name.starts_with(start)) continue;
+    const size_t dot = name.find('.', start.size());
+    if (dot == std::string::npos) continue;
+    const std::string pid_text = name.substr(start.size(), dot - start.size());
+    if (pid_text.empty() || pid_text.find_first_not_of("0123456789") != std::string::npos) continue;
+    struct stat st;
+    if (lstat(e.path().c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != geteuid()) {
+      continue;
+    }
+    const pid_t pid = static_cast<pid_t>(std::strtol(pid_text.c_str(), nullptr, 10));
+    if (pid == getpid() || RunningCopyOfUs(pid)) continue;
+    std::error_code ignored;
+    fs::remove_all(e.path(), ignored);
+  }
+}
+
+}  // namespace
+
+Status ScratchDirectory::Create(const std::string& kind) {
+  Remove();
+  const std::string root = TempRoot();
+  RemoveStale(root, kind);
+  std::string templ = root + "/" + kPrefix + kind + "." + std::to_string(getpid()) + ".XXXXXX";
+  if (mkdtemp(templ.data()) == nullptr) return Status::IOError("create " + templ, errno);
+  path_ = templ;
+  return Status::OK();
+}
+
+void ScratchDirectory::Remove() {
+  if (path_.empty()) return;
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+  path_.clear();
+}
+
+}  // namespace hotbackup
