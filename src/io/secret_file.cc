@@ -20,7 +20,8 @@ Status OpenSecretFile(const std::string& path, const std::string& what, UniqueFd
   if ((st.st_mode & 077) != 0) {
     return Status::InvalidArgument(path + ": " + what +
                                    " must not be readable or writable by group or others, as "
-                                   "ssh refuses a private key: chmod 600 " + path);
+                                   "ssh refuses a private key: chmod 600 " +
+                                   path);
   }
   *fd = std::move(opened);
   return Status::OK();

@@ -11,8 +11,8 @@ namespace hotbackup {
 namespace {
 
 constexpr std::array<std::string_view, 13> kKept = {
-    "PATH",  "HOME", "USER",   "LOGNAME",       "SHELL",      "LANG",           "LANGUAGE",
-    "TZ",    "TMPDIR", "TERM", "SSH_AUTH_SOCK", "KRB5CCNAME", "LD_LIBRARY_PATH"};
+    "PATH", "HOME",   "USER", "LOGNAME",       "SHELL",      "LANG",           "LANGUAGE",
+    "TZ",   "TMPDIR", "TERM", "SSH_AUTH_SOCK", "KRB5CCNAME", "LD_LIBRARY_PATH"};
 
 constexpr std::array<std::string_view, 6> kSecretWords = {"PASSWORD", "PASSWD", "SECRET",
                                                           "TOKEN",    "KEY",    "CREDENTIAL"};
@@ -59,9 +59,8 @@ Status BuildChildEnvironment(const char* const* parent, const std::vector<std::s
     std::string_view entry(*p);
     std::string_view name = NameOf(entry);
     if (name.size() == entry.size() || !IsKept(name) || IsSecretVariableName(name)) continue;
-    const bool replaced = std::any_of(additions.begin(), additions.end(), [&](const std::string& a) {
-      return NameOf(a) == name;
-    });
+    const bool replaced = std::any_of(additions.begin(), additions.end(),
+                                      [&](const std::string& a) { return NameOf(a) == name; });
     // An environment with the same name twice: the first one, as getenv.
     const bool seen = std::any_of(environment->begin(), environment->end(),
                                   [&](const std::string& e) { return NameOf(e) == name; });

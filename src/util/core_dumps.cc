@@ -15,7 +15,9 @@ Status DisableCoreDumps() {
     return Status::IOError("prctl(PR_SET_DUMPABLE, 0)", errno);
   }
   const rlimit none{0, 0};
-  if (setrlimit(RLIMIT_CORE, &none) != 0) return Status::IOError("setrlimit(RLIMIT_CORE, 0)", errno);
+  if (setrlimit(RLIMIT_CORE, &none) != 0) {
+    return Status::IOError("setrlimit(RLIMIT_CORE, 0)", errno);
+  }
   return Status::OK();
 }
 

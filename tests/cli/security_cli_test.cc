@@ -74,9 +74,10 @@ bool MakeEncryptedInput(const TempDir& dir) {
   return true;
 }
 
-TEST_CASE("Security CLI: a --decrypt_identity file group- or world-readable is refused with "
-          "one line; 0600 is read",
-          "[cli][security][age]") {
+TEST_CASE(
+    "Security CLI: a --decrypt_identity file group- or world-readable is refused with "
+    "one line; 0600 is read",
+    "[cli][security][age]") {
   TempDir dir;
   if (!MakeEncryptedInput(dir)) return;
   const std::string key = dir / "key.txt";
@@ -103,9 +104,10 @@ TEST_CASE("Security CLI: a --decrypt_identity file group- or world-readable is r
   CHECK_THAT(r.stderr_text, Catch::Contains("neither a tar nor an XBSTREAM archive"));
 }
 
-TEST_CASE("Security CLI: ~/.aws/credentials group- or world-readable is refused with one line; "
-          "0600 is read",
-          "[cli][security][s3]") {
+TEST_CASE(
+    "Security CLI: ~/.aws/credentials group- or world-readable is refused with one line; "
+    "0600 is read",
+    "[cli][security][s3]") {
   TempDir home;
   std::filesystem::create_directories(home / ".aws");
   const std::string credentials = home / ".aws/credentials";
@@ -157,8 +159,8 @@ TEST_CASE("Security CLI: the running binary may write no core file", "[cli][secu
   TempDir dir;
   int in[2];
   REQUIRE(pipe2(in, O_CLOEXEC) == 0);
-  const int pid = test::Spawn({BinaryPath(), "--extract", "--backup_dir=" + (dir / "out")}, in[0],
-                              -1, -1);
+  const int pid =
+      test::Spawn({BinaryPath(), "--extract", "--backup_dir=" + (dir / "out")}, in[0], -1, -1);
   close(in[0]);
   // Set first thing in main: a moment after the exec at most. Where our own
   // hard limit is unlimited, only the binary can have made it 0.

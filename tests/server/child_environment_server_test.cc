@@ -87,7 +87,8 @@ struct Child {
 // Once, the environment of every process whose parent is `parent` and that
 // has run its own program (before the exec, a posix_spawn child shares its
 // parent's memory, environment included).
-void RecordChildren(int parent, const std::string& parent_comm, std::map<std::string, Child>* seen) {
+void RecordChildren(int parent, const std::string& parent_comm,
+                    std::map<std::string, Child>* seen) {
   for (const auto& e : fs::directory_iterator("/proc")) {
     const std::string pid = e.path().filename().string();
     if (pid.find_first_not_of("0123456789") != std::string::npos || seen->count(pid)) continue;
@@ -104,8 +105,8 @@ void RecordChildren(int parent, const std::string& parent_comm, std::map<std::st
 
 TEST_CASE("Child environment: a WDT backup's ssh and wdt get no MYSQL_PWD or AWS key of the tool's",
           "[server][wdt][security]") {
-  if (access(WdtBinary().c_str(), X_OK) != 0 || test::Run({WdtBinary(), "--version"}).exit_code != 0 ||
-      !SshServer::Available()) {
+  if (access(WdtBinary().c_str(), X_OK) != 0 ||
+      test::Run({WdtBinary(), "--version"}).exit_code != 0 || !SshServer::Available()) {
     WARN("skipped: no runnable wdt at " << WdtBinary() << " or no sshd (scripts/setup)");
     return;
   }

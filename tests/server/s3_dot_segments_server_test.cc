@@ -23,8 +23,14 @@ using test::TempDir;
 // The binary with the S3 server's keys and nothing of the caller's AWS setup.
 std::vector<std::string> Tool(const S3Server& s3, const std::string& home,
                               const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"env", "-u", "AWS_PROFILE", "-u", "AWS_SESSION_TOKEN", "-u",
-                                   "AWS_SHARED_CREDENTIALS_FILE", "HOME=" + home};
+  std::vector<std::string> argv = {"env",
+                                   "-u",
+                                   "AWS_PROFILE",
+                                   "-u",
+                                   "AWS_SESSION_TOKEN",
+                                   "-u",
+                                   "AWS_SHARED_CREDENTIALS_FILE",
+                                   "HOME=" + home};
   for (const std::string& e : s3.Environment()) argv.push_back(e);
   argv.push_back(BinaryPath());
   argv.push_back("--s3_endpoint=" + s3.endpoint());
@@ -39,8 +45,9 @@ TEST_CASE("S3: a key with ./ and ../ segments is stored and read back as it is n
     return;
   }
   SandboxServer server;
-  server.Sql("CREATE DATABASE t; USE t; CREATE TABLE t.r (id INT PRIMARY KEY) ENGINE=ROCKSDB; "
-             "INSERT INTO t.r SELECT seq FROM seq_1_to_1000");
+  server.Sql(
+      "CREATE DATABASE t; USE t; CREATE TABLE t.r (id INT PRIMARY KEY) ENGINE=ROCKSDB; "
+      "INSERT INTO t.r SELECT seq FROM seq_1_to_1000");
   S3Server s3;
   s3.CreateBucket("dots");
   TempDir work;
@@ -58,8 +65,7 @@ TEST_CASE("S3: a key with ./ and ../ segments is stored and read back as it is n
   REQUIRE(r.exit_code == 0);
   CHECK(std::filesystem::exists(work / "out/myrocks_hotbackup_manifest.json"));
   // Nothing under the resolved name.
-  r = Run(Tool(s3, work.path(),
-               {"--verify", "--input=s3://dots/a/c.tar", "--s3_retry_seconds=0"}));
+  r = Run(Tool(s3, work.path(), {"--verify", "--input=s3://dots/a/c.tar", "--s3_retry_seconds=0"}));
   CHECK(r.exit_code != 0);
 }
 

@@ -66,9 +66,10 @@ TEST_CASE("Secret file: refused when group or others may access it, read when 06
         Status::Code::kInvalidArgument);
 }
 
-TEST_CASE("Secret file: an age identity file readable by others is refused, 0600 read; "
-          "recipients files may be public",
-          "[unit][secret][encrypt]") {
+TEST_CASE(
+    "Secret file: an age identity file readable by others is refused, 0600 read; "
+    "recipients files may be public",
+    "[unit][secret][encrypt]") {
   test::TempDir dir;
   AgeIdentity id;
   id.secret_key.fill(7);
@@ -102,8 +103,9 @@ TEST_CASE("Secret file: an S3 credentials file readable by others is refused, 06
   test::TempDir home;
   std::filesystem::create_directories(home / ".aws");
   const std::string path = home / ".aws/credentials";
-  test::WriteFile(path, "[default]\naws_access_key_id = AKIAEXAMPLE\n"
-                        "aws_secret_access_key = wJalrXUtnFEMI\n");
+  test::WriteFile(path,
+                  "[default]\naws_access_key_id = AKIAEXAMPLE\n"
+                  "aws_secret_access_key = wJalrXUtnFEMI\n");
   std::map<std::string, std::string> vars = {{"HOME", home.path()}};
   GetEnvFunction env = [&vars](const char* name) -> const char* {
     auto it = vars.find(name);

@@ -53,23 +53,39 @@ class ScopedEnv {
 
 TEST_CASE("Child environment: the allowlist is kept, secrets and the rest are not",
           "[unit][child]") {
-  std::vector<std::string> env =
-      Build({"PATH=/usr/bin:/bin", "MYSQL_PWD=hunter2", "HOME=/root", "AWS_SECRET_ACCESS_KEY=s",
-             "AWS_ACCESS_KEY_ID=a", "AWS_SESSION_TOKEN=t", "MYSQL_HOST=db", "MYSQL_TCP_PORT=1",
-             "LANG=C.UTF-8", "LC_ALL=C", "LC_SECRET_KEY=x", "TZ=UTC", "TMPDIR=/tmp", "USER=root",
-             "LOGNAME=root", "SSH_AUTH_SOCK=/run/agent", "TERM=xterm", "GITHUB_TOKEN=g",
-             "DB_PASSWORD=p", "my_secret=m", "API_KEY=k", "LD_PRELOAD=/evil.so", "FOO=bar",
-             "NOEQUALS"});
+  std::vector<std::string> env = Build({"PATH=/usr/bin:/bin",
+                                        "MYSQL_PWD=hunter2",
+                                        "HOME=/root",
+                                        "AWS_SECRET_ACCESS_KEY=s",
+                                        "AWS_ACCESS_KEY_ID=a",
+                                        "AWS_SESSION_TOKEN=t",
+                                        "MYSQL_HOST=db",
+                                        "MYSQL_TCP_PORT=1",
+                                        "LANG=C.UTF-8",
+                                        "LC_ALL=C",
+                                        "LC_SECRET_KEY=x",
+                                        "TZ=UTC",
+                                        "TMPDIR=/tmp",
+                                        "USER=root",
+                                        "LOGNAME=root",
+                                        "SSH_AUTH_SOCK=/run/agent",
+                                        "TERM=xterm",
+                                        "GITHUB_TOKEN=g",
+                                        "DB_PASSWORD=p",
+                                        "my_secret=m",
+                                        "API_KEY=k",
+                                        "LD_PRELOAD=/evil.so",
+                                        "FOO=bar",
+                                        "NOEQUALS"});
   CHECK(env == std::vector<std::string>{"PATH=/usr/bin:/bin", "HOME=/root", "LANG=C.UTF-8",
                                         "LC_ALL=C", "TZ=UTC", "TMPDIR=/tmp", "USER=root",
-                                        "LOGNAME=root", "SSH_AUTH_SOCK=/run/agent",
-                                        "TERM=xterm"});
+                                        "LOGNAME=root", "SSH_AUTH_SOCK=/run/agent", "TERM=xterm"});
 }
 
 TEST_CASE("Child environment: a caller's additions replace inherited ones; secrets refused",
           "[unit][child]") {
-  std::vector<std::string> env = Build({"PATH=/bin", "TZ=UTC", "TZ=Europe/Paris"},
-                                       {"TZ=Asia/Tokyo", "WDT_LOG=1"});
+  std::vector<std::string> env =
+      Build({"PATH=/bin", "TZ=UTC", "TZ=Europe/Paris"}, {"TZ=Asia/Tokyo", "WDT_LOG=1"});
   CHECK(env == std::vector<std::string>{"PATH=/bin", "TZ=Asia/Tokyo", "WDT_LOG=1"});
   // The first of two same-named variables, as getenv reads it.
   CHECK(Build({"TZ=UTC", "TZ=Europe/Paris"}) == std::vector<std::string>{"TZ=UTC"});
@@ -82,15 +98,13 @@ TEST_CASE("Child environment: a caller's additions replace inherited ones; secre
     CHECK(s.code() == Status::Code::kInvalidArgument);
     CHECK(s.message().find("=x") == std::string::npos);  // the value never shown
   }
-  CHECK(BuildChildEnvironment(parent, {"NOVALUE"}, &env).code() ==
-        Status::Code::kInvalidArgument);
+  CHECK(BuildChildEnvironment(parent, {"NOVALUE"}, &env).code() == Status::Code::kInvalidArgument);
   CHECK(BuildChildEnvironment(parent, {"=x"}, &env).code() == Status::Code::kInvalidArgument);
   CHECK(IsSecretVariableName("MYSQL_PWD"));
   CHECK_FALSE(IsSecretVariableName("SSH_AUTH_SOCK"));
 }
 
-TEST_CASE("Child environment: a real child sees no MYSQL_PWD or AWS key of ours",
-          "[unit][child]") {
+TEST_CASE("Child environment: a real child sees no MYSQL_PWD or AWS key of ours", "[unit][child]") {
   ScopedEnv pwd("MYSQL_PWD", "hunter2");
   ScopedEnv secret("AWS_SECRET_ACCESS_KEY", "wJalrXUtnFEMI");
   ScopedEnv key_id("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE");
