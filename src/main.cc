@@ -12,6 +12,7 @@
 #include "hotbackup/restore/move_back.h"
 #include "hotbackup/restore/verify_directory.h"
 #include "hotbackup/server/backup.h"
+#include "hotbackup/util/core_dumps.h"
 #include "hotbackup/util/interrupt.h"
 #include "hotbackup/util/log.h"
 
@@ -29,6 +30,15 @@ int ExitCodeFor(const hotbackup::Status& status) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Before anything is read: the password (argv, MYSQL_PWD, an option
+  // file), S3 keys and age identities are loaded at many points of option
+  // handling and of the modes, so the one place that comes before all of
+  // them is here. A core file or a debugger attached by another user's
+  // process would otherwise read them out of our memory.
+  if (hotbackup::Status hardened = hotbackup::DisableCoreDumps(); !hardened.ok()) {
+    std::fprintf(stderr, "myrocks_hotbackup: %s\n", hardened.message().c_str());
+    return 1;
+  }
   // A reader that goes away must surface as EPIPE from write(2), reported
   // and turned into a non-zero exit, not as a silent death by SIGPIPE.
   std::signal(SIGPIPE, SIG_IGN);

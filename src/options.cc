@@ -210,6 +210,12 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
       return Status::InvalidArgument("--stream must be tar, xbstream or wdt, not '" + stream + "'");
     }
     o->destination = r["destination"].as<std::string>();
+    // ssh would read "-oProxyCommand=..." as an option and run it; no host
+    // name starts with '-' (wdt_round.cc puts "--" before it as well).
+    if (o->destination.starts_with("-")) {
+      return Status::InvalidArgument("--destination must be a host name ([user@]host), not '" +
+                                     o->destination + "': it starts with '-'");
+    }
     o->avg_mbytes_per_sec = r["avg_mbytes_per_sec"].as<int>();
     o->avg_mbytes_per_sec_given = r.count("avg_mbytes_per_sec") > 0;
     o->extra_wdt_sender_options = r["extra_wdt_sender_options"].as<std::string>();

@@ -17,6 +17,7 @@
 #include "hotbackup/encrypt/bech32.h"
 #include "hotbackup/encrypt/openssl_crypto.h"
 #include "hotbackup/io/file_io.h"
+#include "hotbackup/io/secret_file.h"
 #include "hotbackup/io/unique_fd.h"
 #include "hotbackup/util/interrupt.h"
 
@@ -141,7 +142,8 @@ Status ReadAgeRecipientsFile(const std::string& path, std::vector<AgeRecipient>*
 Status ReadAgeIdentityFile(const std::string& path, std::vector<AgeIdentity>* identities) {
   identities->clear();
   WipedString contents;
-  HOTBACKUP_RETURN_IF_ERROR(ReadSmallFile(path, &contents.text, kKeyFileSizeLimit));
+  HOTBACKUP_RETURN_IF_ERROR(
+      ReadSecretFile(path, "an age identity file", &contents.text, kKeyFileSizeLimit));
   HOTBACKUP_RETURN_IF_ERROR(
       ForEachKeyLine(contents.text, [&](std::string_view line, int line_number) -> Status {
         std::string where = path + " line " + std::to_string(line_number);
@@ -162,17 +164,8 @@ Status ReadAgeIdentityFile(const std::string& path, std::vector<AgeIdentity>* id
 
 Status ReadPassphraseFile(const std::string& path, std::string* passphrase) {
   passphrase->clear();
-  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  if (!fd.valid()) return Status::IOError("open " + path, errno);
-  // Checked on the open descriptor, so the file cannot be swapped between
-  // the check and the read.
-  struct stat st;
-  if (fstat(fd.get(), &st) != 0) return Status::IOError("stat " + path, errno);
-  if ((st.st_mode & 077) != 0) {
-    return Status::InvalidArgument(
-        path + ": a passphrase file must not be readable or writable by group or others, as ssh "
-               "refuses a private key: chmod 600 " + path);
-  }
+  UniqueFd fd;
+  HOTBACKUP_RETURN_IF_ERROR(OpenSecretFile(path, "a passphrase file", &fd));
   WipedString contents;
   contents.text.resize(kPassphraseFileLimit);
   size_t size = 0;

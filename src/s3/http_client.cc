@@ -150,6 +150,11 @@ Status HttpClient::Perform(const HttpRequest& request, HttpResponse* response) {
 
   ReadState body{request.body, 0};
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
+  // The path exactly as signed: an S3 key may hold "./" and "../"
+  // segments, which libcurl would otherwise squash (RFC 3986 dot-segment
+  // removal), sending a path whose signature no longer matches (403), or
+  // naming another object.
+  curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers.get());
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);  // threads, and our own SIGINT handling
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, timeouts_.connect_seconds);

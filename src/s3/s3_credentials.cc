@@ -9,7 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 
-#include "hotbackup/io/file_io.h"
+#include "hotbackup/io/secret_file.h"
 
 namespace hotbackup {
 namespace {
@@ -127,7 +127,8 @@ Status LoadS3Credentials(const GetEnvFunction& getenv, S3Credentials* credential
   if (profile.empty()) profile = kDefaultProfile;
 
   std::string text;
-  Status read_status = ReadSmallFile(file, &text, kMaxFileSize);
+  // Refused when group or others may read it, as ssh refuses a private key.
+  Status read_status = ReadSecretFile(file, "a credentials file", &text, kMaxFileSize);
   if (read_status.code() == Status::Code::kIoError && read_status.errno_value() == ENOENT) {
     return Status::IOError(std::string("no S3 credentials in the environment (") + kAccessKeyVar +
                                ", " + kSecretKeyVar + ") nor in " + file,

@@ -1,6 +1,8 @@
 // Running one helper program (ssh, wdt, mariadbd --bootstrap) with
 // posix_spawn: no shell, its own process group, descriptors close-on-exec
-// except the three it is given.
+// except the three it is given, and an environment of its own built from an
+// allowlist (child_environment.h) and passed as envp: our `environ` is only
+// read, since setenv in a threaded process races with every getenv.
 #include "hotbackup/util/child_process.h"
 
 #include <fcntl.h>
@@ -16,6 +18,7 @@
 #include <iterator>
 #include <thread>
 
+#include "hotbackup/util/child_environment.h"
 #include "hotbackup/util/interrupt.h"
 
 extern char** environ;
@@ -73,6 +76,12 @@ Status ChildProcess::Start(const std::vector<std::string>& argv, const Setup& se
   if (argv.empty()) return Status::InvalidArgument("no program to run");
   if (!IsExecutable(argv[0]))
     return Status::NotSupported(argv[0] + ": not found or not executable");
+  std::vector<std::string> environment;
+  HOTBACKUP_RETURN_IF_ERROR(BuildChildEnvironment(environ, setup.environment, &environment)
+                                .WithContext("start " + argv[0]));
+  std::vector<char*> envp;
+  for (std::string& e : environment) envp.push_back(e.data());
+  envp.push_back(nullptr);
   int in[2] = {-1, -1}, out[2] = {-1, -1};
   if (setup.stdin_pipe && pipe2(in, O_CLOEXEC) != 0) return Status::IOError("pipe", errno);
   if (setup.capture_stdout && pipe2(out, O_CLOEXEC) != 0) {
@@ -98,6 +107,7 @@ Status ChildProcess::Start(const std::vector<std::string>& argv, const Setup& se
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);
   // Its own process group; default signal dispositions (we ignore SIGPIPE).
+  // posix_spawnp searches our PATH, not the child's.
   sigset_t defaults;
   sigemptyset(&defaults);
   sigaddset(&defaults, SIGPIPE);
@@ -111,7 +121,7 @@ Status ChildProcess::Start(const std::vector<std::string>& argv, const Setup& se
   for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
   args.push_back(nullptr);
   pid_t pid;
-  int rc = posix_spawnp(&pid, argv[0].c_str(), &actions, &attr, args.data(), environ);
+  int rc = posix_spawnp(&pid, argv[0].c_str(), &actions, &attr, args.data(), envp.data());
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
   CloseFd(&in[0]);

@@ -122,8 +122,12 @@ Status ChooseWdtResumption(const std::vector<std::string>& extra_sender_options,
 
 namespace {
 
+// "--" ends ssh's options: a destination is never read as one, however it
+// is spelled ("-oProxyCommand=..." would run a command here). options.cc
+// refuses such a --destination too; this holds for any caller.
 std::vector<std::string> Ssh(const WdtRoundOptions& o, const std::string& remote_command) {
   std::vector<std::string> argv = o.ssh_command;
+  argv.push_back("--");
   argv.push_back(o.destination);
   argv.push_back(remote_command);
   return argv;

@@ -56,12 +56,15 @@ Status ReadAgeRecipientsFile(const std::string& path, std::vector<AgeRecipient>*
 //
 // In both files, as in age, a line ends at '\n' (one '\r' before it is
 // dropped) and is not otherwise trimmed; errors name the file and line.
+// An identity file is refused (kInvalidArgument) when its mode gives group
+// or others any access, as ssh refuses a private key (io/secret_file.h); a
+// recipients file holds public keys only and may be readable by anyone.
 Status ReadAgeIdentityFile(const std::string& path, std::vector<AgeIdentity>* identities);
 
 // A passphrase file: its first line, without its "\n" or "\r\n" (at most
 // 64 KiB). Refused (kInvalidArgument) when the file's mode gives group or
-// others any access (as ssh refuses a private key: chmod 600), checked on
-// the open descriptor, or when the passphrase is empty.
+// others any access (as ssh refuses a private key: chmod 600; the check of
+// io/secret_file.h), or when the passphrase is empty.
 Status ReadPassphraseFile(const std::string& path, std::string* passphrase);
 
 }  // namespace hotbackup

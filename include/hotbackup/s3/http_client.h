@@ -10,6 +10,9 @@
 // (util/interrupt.h) or the cancel flag aborts a transfer within about a
 // second: kAborted.
 //
+// A URL's path is sent byte for byte as given, "./" and "../" segments
+// included: it is what the request was signed with.
+//
 // A transfer that moves less than 1 KiB/s for `stall_seconds` is abandoned
 // (kRemote), so a server that stops answering mid-body cannot hang a backup.
 #ifndef HOTBACKUP_S3_HTTP_CLIENT_H_

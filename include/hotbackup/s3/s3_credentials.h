@@ -15,7 +15,10 @@
 //   - no keys in the environment and no credentials file: kIoError with
 //     errno_value() ENOENT, saying where it looked (Status has no kNotFound);
 //   - the profile absent, a key missing or a malformed line in the profile:
-//     kInvalidArgument.
+//     kInvalidArgument;
+//   - a credentials file whose mode gives group or others any access:
+//     kInvalidArgument saying `chmod 600 FILE`, as ssh refuses a private key
+//     (io/secret_file.h), whatever the profile.
 #ifndef HOTBACKUP_S3_S3_CREDENTIALS_H_
 #define HOTBACKUP_S3_S3_CREDENTIALS_H_
 

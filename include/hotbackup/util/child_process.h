@@ -8,6 +8,12 @@
 // (interrupt.h), so the caller can unwind. The destructor stops a child still
 // running (SIGTERM to its group, SIGKILL after a grace period) and reaps it:
 // no child outlives its owner. Move-only; not thread-safe.
+//
+// The child's environment is not ours: only the variables of the allowlist
+// in child_environment.h (PATH, HOME, LANG, SSH_AUTH_SOCK...) plus those the
+// caller names in Setup::environment; never MYSQL_PWD, AWS_* or anything
+// named like a secret. Our own environment is read, never changed (other
+// threads may be reading it).
 #ifndef HOTBACKUP_UTIL_CHILD_PROCESS_H_
 #define HOTBACKUP_UTIL_CHILD_PROCESS_H_
 
@@ -35,6 +41,10 @@ class ChildProcess {
     bool stdin_pipe = false;      // else /dev/null
     bool capture_stdout = false;  // else /dev/null
     std::string stderr_path;      // appended to; empty = /dev/null
+    // "NAME=value" given to the child besides the allowlisted variables of
+    // ours (replacing one of the same name). A secret-looking name is
+    // refused by Start (kInvalidArgument).
+    std::vector<std::string> environment;
   };
 
   ChildProcess() = default;
@@ -42,8 +52,8 @@ class ChildProcess {
   ChildProcess(const ChildProcess&) = delete;
   ChildProcess& operator=(const ChildProcess&) = delete;
 
-  // argv[0] is looked up in PATH unless it holds a '/'. kNotSupported if it
-  // cannot be executed at all (not found, not executable).
+  // argv[0] is looked up in our PATH unless it holds a '/'. kNotSupported if
+  // it cannot be executed at all (not found, not executable).
   Status Start(const std::vector<std::string>& argv, const Setup& setup);
 
   // Writes `data` to the child's stdin, then closes it.

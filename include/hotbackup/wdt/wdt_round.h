@@ -51,8 +51,10 @@ Status ChooseWdtResumption(const std::vector<std::string>& extra_sender_options,
                            WdtResumption* resumption, std::string* why);
 
 struct WdtRoundOptions {
-  std::vector<std::string> ssh_command;  // e.g. {"ssh"}; the destination is appended
-  std::string destination;               // [user@]host
+  // e.g. {"ssh"}; "--", the destination and the remote command are
+  // appended, so the destination is never taken for an ssh option.
+  std::vector<std::string> ssh_command;
+  std::string destination;  // [user@]host
   std::string wdt_path = "wdt";          // run locally and remotely
   std::string remote_dir;
   std::string recovery_id;  // the same for every round of a backup

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -300,8 +301,12 @@ TEST_CASE("AgeHeader: the published example.age decrypts", "[unit][encrypt][age]
     WARN("golang-filippo-age-dev is not installed: no " + dir + "example.age");
     return;
   }
+  // A copy: the package installs the key readable by all, which we refuse.
+  test::TempDir copy;
+  test::WriteFile(copy / "example_keys.txt", test::ReadFile(dir + "example_keys.txt"));
+  REQUIRE(chmod((copy / "example_keys.txt").c_str(), 0600) == 0);
   AgeDecryptWith with;
-  REQUIRE(ReadAgeIdentityFile(dir + "example_keys.txt", &with.identities).ok());
+  REQUIRE(ReadAgeIdentityFile(copy / "example_keys.txt", &with.identities).ok());
   std::string file = test::ReadFile(dir + "example.age");
   StringSource source(file);
   AgeFileKey key;

@@ -14,6 +14,13 @@
 namespace hotbackup {
 namespace {
 
+// An identity file as age-keygen leaves it: mode 0600 (readable by others,
+// it is refused).
+void WriteIdentityFile(const std::string& path, const std::string& text) {
+  test::WriteFile(path, text);
+  REQUIRE(chmod(path.c_str(), 0600) == 0);
+}
+
 // The "# public key: age1..." comment of an age-keygen file.
 std::string PublicKeyComment(const std::string& key_file) {
   std::string text = test::ReadFile(key_file);
@@ -162,13 +169,13 @@ TEST_CASE("AgeKeys: identity file with several keys, plugins refused", "[unit][e
     secrets.push_back(FormatAgeIdentity(id));
     text += "# public key: whatever\n" + secrets.back() + "\n\n";
   }
-  test::WriteFile(dir / "k.txt", text);
+  WriteIdentityFile(dir / "k.txt", text);
   std::vector<AgeIdentity> identities;
   REQUIRE(ReadAgeIdentityFile(dir / "k.txt", &identities).ok());
   REQUIRE(identities.size() == 2);
   CHECK(FormatAgeIdentity(identities[1]) == secrets[1]);
 
-  test::WriteFile(dir / "plugin.txt",
+  WriteIdentityFile(dir / "plugin.txt",
                   secrets[0] + "\nAGE-PLUGIN-YUBIKEY-1QQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQQ\n");
   Status s = ReadAgeIdentityFile(dir / "plugin.txt", &identities);
   CHECK(s.code() == Status::Code::kNotSupported);
@@ -177,12 +184,12 @@ TEST_CASE("AgeKeys: identity file with several keys, plugins refused", "[unit][e
 
   std::string bad = secrets[0];
   bad[30] = bad[30] == 'Q' ? 'P' : 'Q';
-  test::WriteFile(dir / "bad.txt", "#\n" + bad + "\n");
+  WriteIdentityFile(dir / "bad.txt", "#\n" + bad + "\n");
   s = ReadAgeIdentityFile(dir / "bad.txt", &identities);
   CHECK(s.code() == Status::Code::kInvalidArgument);
   CHECK(s.message().find("line 2") != std::string::npos);
   CHECK(s.message().find(bad.substr(16, 30)) == std::string::npos);
-  test::WriteFile(dir / "none.txt", "# empty\n");
+  WriteIdentityFile(dir / "none.txt", "# empty\n");
   CHECK(ReadAgeIdentityFile(dir / "none.txt", &identities).code() ==
         Status::Code::kInvalidArgument);
 }
@@ -193,11 +200,13 @@ TEST_CASE("AgeKeys: the published example key file parses", "[unit][encrypt][age
     WARN("golang-filippo-age-dev is not installed: " + path + " missing");
     return;
   }
+  // A copy: the package installs it readable by all, which we refuse.
+  test::TempDir dir;
+  WriteIdentityFile(dir / "example_keys.txt", test::ReadFile(path));
   std::vector<AgeIdentity> identities;
-  REQUIRE(ReadAgeIdentityFile(path, &identities).ok());
+  REQUIRE(ReadAgeIdentityFile(dir / "example_keys.txt", &identities).ok());
   REQUIRE(identities.size() == 1);
   REQUIRE(test::HaveTool("age-keygen"));
-  test::TempDir dir;
   REQUIRE(test::Run({"age-keygen", "-y", path}, "", dir / "pub").exit_code == 0);
   AgeRecipient recipient;
   REQUIRE(AgeRecipientOf(identities[0], &recipient).ok());

@@ -24,13 +24,21 @@ GetEnvFunction FakeEnv(std::map<std::string, std::string> vars) {
   };
 }
 
+// A credentials file as `aws configure` leaves it: mode 0600 (readable by
+// others, it is refused).
+void WriteCredentials(const std::string& path, const std::string& text) {
+  test::WriteFile(path, text);
+  std::filesystem::permissions(
+      path, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+}
+
 bool Contains(const std::string& haystack, const std::string& needle) {
   return haystack.find(needle) != std::string::npos;
 }
 
 TEST_CASE("S3Credentials: the environment comes first", "[unit][s3]") {
   test::TempDir dir;
-  test::WriteFile(dir / "credentials",
+  WriteCredentials(dir / "credentials",
                   "[default]\naws_access_key_id = FILEKEY\n"
                   "aws_secret_access_key = FILESECRET\n");
   S3Credentials credentials;
@@ -65,7 +73,7 @@ TEST_CASE("S3Credentials: one key variable without the other is an error", "[uni
 TEST_CASE("S3Credentials: the default profile of HOME/.aws/credentials", "[unit][s3]") {
   test::TempDir home;
   REQUIRE(std::filesystem::create_directory(home / ".aws"));
-  test::WriteFile(home / ".aws/credentials",
+  WriteCredentials(home / ".aws/credentials",
                   "[other]\naws_access_key_id = OTHERKEY\naws_secret_access_key = OTHERSECRET\n"
                   "[default]\naws_access_key_id = " +
                       std::string(kKeyId) + "\naws_secret_access_key = " + kSecret + "\n");
@@ -79,7 +87,7 @@ TEST_CASE("S3Credentials: the default profile of HOME/.aws/credentials", "[unit]
 
 TEST_CASE("S3Credentials: AWS_SHARED_CREDENTIALS_FILE and AWS_PROFILE", "[unit][s3]") {
   test::TempDir dir;
-  test::WriteFile(dir / "creds",
+  WriteCredentials(dir / "creds",
                   "[default]\naws_access_key_id = DEFAULTKEY\naws_secret_access_key = DS\n"
                   "[backup]\naws_access_key_id = BACKUPKEY\naws_secret_access_key = BS\n"
                   "aws_session_token = BT\n");
@@ -178,7 +186,7 @@ TEST_CASE("S3Credentials: a malformed file never echoes a secret", "[unit][s3]")
   };
   for (const std::string& text : cases) {
     test::TempDir dir;
-    test::WriteFile(dir / "credentials", text);
+    WriteCredentials(dir / "credentials", text);
     S3Credentials credentials;
     Status s = LoadS3Credentials(FakeEnv({{"AWS_SHARED_CREDENTIALS_FILE", dir / "credentials"}}),
                                  &credentials);
