@@ -13,6 +13,9 @@
 #include <fstream>
 #include <vector>
 
+#include "hotbackup/io/secret_file.h"
+#include "hotbackup/io/unique_fd.h"
+
 namespace hotbackup {
 namespace {
 
@@ -124,13 +127,23 @@ Status ReadClientOptionFile(const std::string& path, std::map<std::string, std::
 
 Status ResolveConnectionConfig(const Options& options, ConnectionConfig* config) {
   std::map<std::string, std::string> file;
+  std::string file_path;
   if (!options.defaults_file.empty()) {
+    file_path = options.defaults_file;
     HOTBACKUP_RETURN_IF_ERROR(ReadClientOptionFile(options.defaults_file, &file));
   } else if (const char* home = std::getenv("HOME"); home && *home) {
     std::string path = std::string(home) + "/.my.cnf";
     if (access(path.c_str(), F_OK) == 0) {
+      file_path = path;
       HOTBACKUP_RETURN_IF_ERROR(ReadClientOptionFile(path, &file));
     }
+  }
+  // A password in an option file is a secret file's (secret_file.h): not
+  // used when others may read it. Files without one (host, socket) may be.
+  if (!options.password && file.count("password")) {
+    UniqueFd checked;
+    HOTBACKUP_RETURN_IF_ERROR(
+        OpenSecretFile(file_path, "an option file holding a password", &checked));
   }
   auto from_file = [&](const char* key) -> const std::string* {
     auto it = file.find(key);

@@ -293,13 +293,10 @@ class WdtBackupRun {
     round_options_.on_progress = [&progress](uint64_t bytes) {
       if (bytes > progress.sent()) progress.AddSent(bytes - progress.sent());
     };
-    // The sender, a child running as we do, reads the directory through our
-    // descriptor of it, as we do (see checkpoint.h); without root there is
-    // nobody to guard against, and our /proc entry may not be its to read.
-    const std::string sent_directory =
-        geteuid() == 0 ? "/proc/" + std::to_string(getpid()) + "/fd/" + std::to_string(checkpoint.fd())
-                       : checkpoint.display_path();
-    Status sent = RunWdtRound(round_options_, sent_directory, script, result);
+    // The sender reads the directory through our descriptor of it, which it
+    // inherits at the same number, as we do (see checkpoint.h).
+    round_options_.sender_inherited_fds = {checkpoint.fd()};
+    Status sent = RunWdtRound(round_options_, path, script, result);
     progress.Clear();
     round_options_.on_progress = nullptr;
     HOTBACKUP_RETURN_IF_ERROR(sent);

@@ -102,6 +102,9 @@ Status ChildProcess::Start(const std::vector<std::string>& argv, const Setup& se
     posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   }
   const std::string err = setup.stderr_path.empty() ? "/dev/null" : setup.stderr_path;
+  // dup2 onto itself clears close-on-exec in the child only (POSIX 2017,
+  // glibc 2.29).
+  for (int fd : setup.inherited_fds) posix_spawn_file_actions_adddup2(&actions, fd, fd);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
                                    O_WRONLY | O_CREAT | O_APPEND, 0600);
   posix_spawnattr_t attr;

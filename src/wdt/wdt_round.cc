@@ -329,6 +329,7 @@ Status RunWdtRound(const WdtRoundOptions& o, const std::string& source_dir,
     ChildProcess sender;
     ChildProcess::Setup setup;
     setup.stdin_pipe = true;
+    setup.inherited_fds = o.sender_inherited_fds;
     setup.stderr_path = sender_log;
     HOTBACKUP_RETURN_IF_ERROR(sender.Start(argv, setup));
     HOTBACKUP_RETURN_IF_ERROR(sender.WriteStdinAndClose(url + "\n"));

@@ -379,6 +379,7 @@ TEST_CASE("Server: the password from MYSQL_PWD, option files, and -p wiped from 
   const std::string cnf = work / "backup.cnf";
   test::WriteFile(cnf, "# a client option file\n[mysqld]\nuser = nobody\n[client]\nuser = backup\n"
                        "password = \"S3cret-pw'42\"\nsocket = " + server.socket() + "\n");
+  REQUIRE(chmod(cnf.c_str(), 0600) == 0);
 
   SECTION("--defaults-file and --defaults_file") {
     for (std::string flag : {"--defaults-file=", "--defaults_file="}) {
@@ -387,6 +388,16 @@ TEST_CASE("Server: the password from MYSQL_PWD, option files, and -p wiped from 
       INFO(flag << ": " << r.stderr_text);
       CHECK(r.exit_code == 0);
     }
+  }
+  SECTION("an option file with a password that others may read is refused") {
+    REQUIRE(chmod(cnf.c_str(), 0644) == 0);
+    ProcessResult r = Run({BinaryPath(), "--defaults-file=" + cnf, "--checkpoint_dir=" + work / "cp",
+                           "--output=" + work / "b.tar"});
+    INFO(r.stderr_text);
+    CHECK(r.exit_code != 0);
+    CHECK(CountErrorLines(r.stderr_text) == 1);
+    CHECK_THAT(r.stderr_text, Catch::Contains("chmod 600 " + cnf));
+    CHECK_FALSE(fs::exists(work / "b.tar"));
   }
   SECTION("~/.my.cnf") {
     std::string home = work / "home";

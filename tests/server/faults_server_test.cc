@@ -55,6 +55,9 @@ TEST_CASE("Faults: a backup killed with SIGKILL, then the next backup on the sam
   std::unique_ptr<SandboxServer> source = StartSource();
   TempDir work;
   const std::string cp = work / "cp";
+  // A DBA's entries named like rounds: never ours to remove, killed or not.
+  fs::create_directories(cp + "/20241201");
+  test::WriteFile(cp + "/123", "a file");
   {
     test::Writers writers(source->socket(), 2);
     BackgroundProcess killed(BackupArgs(*source, cp, work / "killed.tar", "1"));
@@ -74,6 +77,10 @@ TEST_CASE("Faults: a backup killed with SIGKILL, then the next backup on the sam
   REQUIRE(r.exit_code == 0);
   CHECK_THAT(r.stderr_text, Catch::Contains("Removed " + cp + "/1"));
   CHECK_THAT(r.stderr_text, Catch::Contains("left by an earlier backup that did not finish"));
+  CHECK(fs::is_directory(cp + "/20241201"));
+  CHECK(test::ReadFile(cp + "/123") == "a file");
+  fs::remove_all(cp + "/20241201");
+  fs::remove(cp + "/123");
   test::ExpectNoCheckpointLeft(cp);
 
   ProcessResult e = Run({BinaryPath(), "--extract", "--input=" + (work / "next.tar"),

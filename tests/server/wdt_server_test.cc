@@ -397,7 +397,7 @@ TEST_CASE("WDT: SIGTERM mid-transfer exits 143 and leaves no checkpoint, wdt or 
   std::vector<std::string> args = setup.Args();
   args.insert(args.end(), {"--interval=60", "--avg_mbytes_per_sec=1"});
   test::BackgroundProcess backup(args);
-  const std::string sender_directory = "-directory /proc/" + std::to_string(backup.pid()) + "/fd/";
+  const std::string sender_directory = "-directory /proc/self/fd/";
   // Until the transfer is under way: wdt processes naming the directory.
   bool transferring = false;
   for (int i = 0; i < 300 && !transferring; ++i) {

@@ -45,6 +45,9 @@ class ChildProcess {
     // ours (replacing one of the same name). A secret-looking name is
     // refused by Start (kInvalidArgument).
     std::vector<std::string> environment;
+    // Descriptors of ours the child keeps, at the same numbers (ours stay
+    // close-on-exec for every other child).
+    std::vector<int> inherited_fds;
   };
 
   ChildProcess() = default;

@@ -64,6 +64,9 @@ struct WdtRoundOptions {
   std::vector<std::string> extra_receiver_options;
   WdtResumption resumption = WdtResumption::kDirectoryTree;
   std::string log_dir;  // where the sender's and the ssh sides' logs go
+  // Descriptors the sender inherits at the same numbers: the source
+  // directory's, when it is named "/proc/self/fd/N" (checkpoint.h).
+  std::vector<int> sender_inherited_fds;
   // Called about twice a second while the sender runs, with the bytes it
   // reports sent so far in this round.
   std::function<void(uint64_t bytes)> on_progress;

@@ -1,11 +1,13 @@
 #include "hotbackup/util/child_process.h"
 
+#include <fcntl.h>
 #include <signal.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <thread>
 
+#include "hotbackup/io/unique_fd.h"
 #include "support/test_support.h"
 
 namespace hotbackup {
@@ -33,6 +35,26 @@ TEST_CASE("Child process: lines from stdout, input on stdin, the exit code", "[u
   CHECK(exited);
   CHECK(code == 3);
   CHECK_FALSE(child.running());
+}
+
+TEST_CASE("Child process: only the descriptors asked for are inherited", "[unit][child]") {
+  test::TempDir dir;
+  UniqueFd fd(open(dir.path().c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  REQUIRE(fd.valid());
+  const std::string test_it = "test -d /proc/self/fd/" + std::to_string(fd.get());
+  for (bool inherit : {false, true}) {
+    ChildProcess child;
+    ChildProcess::Setup setup;
+    if (inherit) setup.inherited_fds = {fd.get()};
+    REQUIRE(child.Start({"sh", "-c", test_it}, setup).ok());
+    bool exited = false;
+    int code = -1;
+    REQUIRE(child.Wait(10, &exited, &code).ok());
+    CHECK(exited);
+    CHECK(code == (inherit ? 0 : 1));
+  }
+  // Still close-on-exec here.
+  CHECK((fcntl(fd.get(), F_GETFD) & FD_CLOEXEC) != 0);
 }
 
 TEST_CASE("Child process: a missing program is kNotSupported, a timeout is reported",
