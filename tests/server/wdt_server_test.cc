@@ -397,11 +397,13 @@ TEST_CASE("WDT: SIGTERM mid-transfer exits 143 and leaves no checkpoint, wdt or 
   std::vector<std::string> args = setup.Args();
   args.insert(args.end(), {"--interval=60", "--avg_mbytes_per_sec=1"});
   test::BackgroundProcess backup(args);
-  const std::string sender_directory = "-directory /proc/self/fd/";
+  // The sender reads the checkpoint through an inherited descriptor
+  // ("-directory /proc/self/fd/N"); it is told apart from other tests'
+  // senders by the recovery id, this server's datadir.
+  const std::string sender_directory = "-recovery_id " + setup.server->datadir() + " ";
   // Until the transfer is under way: wdt processes naming the directory.
   bool transferring = false;
   for (int i = 0; i < 300 && !transferring; ++i) {
-    // The sender reads the checkpoint through the backup's descriptor of it.
     transferring = !ProcessesMentioning("-directory " + setup.receive_dir).empty() &&
                    !ProcessesMentioning(sender_directory).empty();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -413,7 +415,7 @@ TEST_CASE("WDT: SIGTERM mid-transfer exits 143 and leaves no checkpoint, wdt or 
   CHECK(backup.Wait() == 143);
   CHECK_THAT(backup.StderrText(), Catch::Contains("ERROR"));
   setup.ExpectNothingLeft();
-  CHECK(ProcessesMentioning(sender_directory).empty());
+  ExpectNoProcessLeft(sender_directory);
   ExpectNoProcessLeft(setup.receive_dir);
 }
 
