@@ -1,0 +1,37 @@
+// ValidateArchivePath: the one check for every relative name that comes from
+// outside the tool and is about to name a file below a directory of ours:
+// an archive entry's name (tar, XBSTREAM), a manifest's "path" (including an
+// incremental's files marked "in" an earlier backup, which are looked up in
+// and linked from a base directory), and the names the backup writes.
+//
+// A valid path is non-empty, relative, at most kMaxArchivePathSize bytes,
+// without a NUL byte, and made of components that are neither empty nor "."
+// nor "..", none longer than kMaxArchiveNameSize bytes: resolved below any
+// directory, it stays below it (symbolic links on the way are the opener's
+// business: OpenParentBelow in io/file_io.h refuses them). Everything else
+// is kInvalidArgument with one line that shows the name with its control
+// bytes escaped, so that a hostile name cannot forge log lines.
+#ifndef HOTBACKUP_ARCHIVE_ARCHIVE_PATH_H_
+#define HOTBACKUP_ARCHIVE_ARCHIVE_PATH_H_
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+#include "hotbackup/util/status.h"
+
+namespace hotbackup {
+
+// Linux's PATH_MAX (with its NUL) and NAME_MAX: what open(2) takes.
+inline constexpr size_t kMaxArchivePathSize = 4095;
+inline constexpr size_t kMaxArchiveNameSize = 255;
+
+Status ValidateArchivePath(std::string_view path);
+
+// `path` for a message: bytes below 0x20 and 0x7f as "\xNN", a backslash as
+// "\\"; at most 256 bytes of it, then "...".
+std::string ShownArchivePath(std::string_view path);
+
+}  // namespace hotbackup
+
+#endif  // HOTBACKUP_ARCHIVE_ARCHIVE_PATH_H_
