@@ -115,12 +115,6 @@ Status CopyBytes(int in, int out, off_t size, const std::string& from, const std
   return Status::OK();
 }
 
-Status Refused(const std::string& shown) {
-  return Status::Corruption("refusing " + shown +
-                            ": a backup holds only regular files and directories (no links, "
-                            "FIFOs, sockets or devices)");
-}
-
 // Copies the entry `name` of `from_dir` (a regular file or a directory tree)
 // to `name` in `to_dir` in the restored shape: the copy is `owner`'s and
 // private (0600, 0700) from its creation, gets its restored mode once
@@ -135,7 +129,7 @@ Status CopyEntryAt(int from_dir, int to_dir, const std::string& name, const std:
   if (S_ISDIR(st.st_mode)) {
     if (depth >= kMaxDepth) return Status::Corruption(from + ": directories nested too deep");
     UniqueFd in(openat(from_dir, name.c_str(), kOpenDirectoryFlags));
-    if (!in.valid()) return errno == ELOOP ? Refused(from) : Status::IOError("open " + from, errno);
+    if (!in.valid()) return errno == ELOOP ? RefuseEntry(S_IFLNK, from) : Status::IOError("open " + from, errno);
     if (mkdirat(to_dir, name.c_str(), 0700) != 0) return Status::IOError("create directory " + to, errno);
     UniqueFd out(openat(to_dir, name.c_str(), kOpenDirectoryFlags));
     if (!out.valid()) return Status::IOError("open " + to, errno);
@@ -148,11 +142,11 @@ Status CopyEntryAt(int from_dir, int to_dir, const std::string& name, const std:
     if (fsync(out.get()) != 0) return Status::IOError("fsync " + to, errno);
     return ApplyRestoredAttributes(out.get(), kRestoredDirectoryMode, owner, to);
   }
-  if (!S_ISREG(st.st_mode)) return Refused(from);
+  if (!S_ISREG(st.st_mode)) return RefuseEntry(st.st_mode, from);
   UniqueFd in(openat(from_dir, name.c_str(), kOpenFileFlags));
-  if (!in.valid()) return errno == ELOOP ? Refused(from) : Status::IOError("open " + from, errno);
+  if (!in.valid()) return errno == ELOOP ? RefuseEntry(S_IFLNK, from) : Status::IOError("open " + from, errno);
   if (fstat(in.get(), &st) != 0) return Status::IOError("stat " + from, errno);
-  if (!S_ISREG(st.st_mode)) return Refused(from);
+  if (!S_ISREG(st.st_mode)) return RefuseEntry(st.st_mode, from);
   UniqueFd out(openat(to_dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!out.valid()) return Status::IOError("create " + to, errno);
   HOTBACKUP_RETURN_IF_ERROR(ApplyRestoredAttributes(out.get(), 0600, owner, to));

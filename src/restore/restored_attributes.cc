@@ -27,11 +27,6 @@ const char* TypeName(mode_t mode) {
   return "the special file";
 }
 
-Status Refused(mode_t mode, const std::string& shown) {
-  return Status::Corruption(std::string("refusing ") + TypeName(mode) + " " + shown +
-                            ": a backup holds only regular files and directories");
-}
-
 Status SecureOpen(int fd, const std::string& shown, const RestoredOwner& owner, int depth);
 
 // The entries of the open directory `fd`, without "." and "..".
@@ -66,10 +61,10 @@ Status SecureEntry(int dir_fd, const std::string& name, const RestoredOwner& own
   if (fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     return Status::IOError("stat " + shown, errno);
   }
-  if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) return Refused(st.st_mode, shown);
+  if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) return RefuseEntry(st.st_mode, shown);
   UniqueFd fd(openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (!fd.valid()) {
-    if (errno == ELOOP) return Refused(S_IFLNK, shown);  // swapped for a link since
+    if (errno == ELOOP) return RefuseEntry(S_IFLNK, shown);  // swapped for a link since
     return Status::IOError("open " + shown, errno);
   }
   return SecureOpen(fd.get(), shown, owner, depth);
@@ -81,7 +76,7 @@ Status SecureOpen(int fd, const std::string& shown, const RestoredOwner& owner, 
   if (S_ISREG(st.st_mode)) {
     return ApplyRestoredAttributes(fd, RestoredFileMode(st.st_mode), owner, shown);
   }
-  if (!S_ISDIR(st.st_mode)) return Refused(st.st_mode, shown);
+  if (!S_ISDIR(st.st_mode)) return RefuseEntry(st.st_mode, shown);
   if (depth >= kMaxDepth) return Status::Corruption(shown + ": directories nested too deep");
   std::vector<std::string> names;
   HOTBACKUP_RETURN_IF_ERROR(ListNames(fd, shown, &names));
@@ -92,6 +87,11 @@ Status SecureOpen(int fd, const std::string& shown, const RestoredOwner& owner, 
 }
 
 }  // namespace
+
+Status RefuseEntry(mode_t mode, const std::string& shown) {
+  return Status::Corruption(std::string("refusing ") + TypeName(mode) + " " + shown +
+                            ": a backup holds only regular files and directories");
+}
 
 RestoredOwner ChooseRestoredOwner(bool running_as_root, const struct stat* target,
                                   const struct stat* datadir) {

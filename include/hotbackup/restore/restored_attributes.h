@@ -56,6 +56,11 @@ RestoredOwner ChooseRestoredOwner(bool running_as_root, const struct stat* targe
 Status ApplyRestoredAttributes(int fd, mode_t mode, const RestoredOwner& owner,
                                const std::string& shown);
 
+// kCorruption for an entry of type `mode` (a link, a FIFO, a socket, a
+// device) found where a backup holds only regular files and directories:
+// "refusing the FIFO <shown>: ...".
+Status RefuseEntry(mode_t mode, const std::string& shown);
+
 // Puts the entry `name` of the directory `dir_fd` (a regular file or a
 // directory tree) in the restored shape in place: every regular file its
 // RestoredFileMode, every directory kRestoredDirectoryMode, all of it
