@@ -284,10 +284,10 @@ Status RunMoveBack(const Options& o) {
   if (!root_owned.empty()) {
     std::string dirs;
     for (const std::string& d : root_owned) dirs += (dirs.empty() ? "" : " ") + d;
-    HB_LOG_WARN("Running as root with --datadir %s %s: the restored files in %s stay owned by "
-                "root, and the server's user must own them before it starts (e.g. chown -R "
-                "mysql:mysql %s)",
-                o.datadir.c_str(), datadir_exists ? "owned by root" : "absent", dirs.c_str(),
+    HB_LOG_WARN("Running as root: the restored files in %s stay owned by root (their "
+                "directory, or else --datadir %s, is %s), but the server's user must own them "
+                "before it starts: e.g. chown -R mysql:mysql %s",
+                dirs.c_str(), o.datadir.c_str(), datadir_exists ? "root's" : "absent or root's",
                 dirs.c_str());
   }
 
