@@ -35,11 +35,6 @@ Status ValidateArchivePath(std::string_view path) {
   if (path.front() == '/') {
     return Status::InvalidArgument("absolute archive path: " + ShownArchivePath(path));
   }
-  if (path.size() > kMaxArchivePathSize) {
-    return Status::InvalidArgument("archive path longer than " +
-                                   std::to_string(kMaxArchivePathSize) +
-                                   " bytes: " + ShownArchivePath(path));
-  }
   std::string_view rest = path;
   while (true) {
     const size_t slash = rest.find('/');
@@ -47,11 +42,6 @@ Status ValidateArchivePath(std::string_view path) {
     if (part.empty() || part == "." || part == "..") {
       return Status::InvalidArgument("archive path with an empty, '.' or '..' component: " +
                                      ShownArchivePath(path));
-    }
-    if (part.size() > kMaxArchiveNameSize) {
-      return Status::InvalidArgument("archive path with a component longer than " +
-                                     std::to_string(kMaxArchiveNameSize) +
-                                     " bytes: " + ShownArchivePath(path));
     }
     if (slash == std::string_view::npos) break;
     rest.remove_prefix(slash + 1);

