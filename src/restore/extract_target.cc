@@ -229,7 +229,9 @@ Status ExtractTarget::Commit(Manifest* manifest, const std::string& incremental_
   if (!root_.valid()) return Status::OK();  // verify only
 
   if (syncfs(root_.get()) != 0) return Status::IOError("sync " + temp_dir_, errno);
-  if (fchmod(root_.get(), kRestoredDirectoryMode) != 0) return Status::IOError("chmod " + temp_dir_, errno);
+  if (fchmod(root_.get(), kRestoredDirectoryMode) != 0) {
+    return Status::IOError("chmod " + temp_dir_, errno);
+  }
   // rename(2) replaces an empty directory atomically, or creates the name.
   if (rename(temp_dir_.c_str(), final_dir_.c_str()) != 0) {
     return Status::IOError("rename " + temp_dir_ + " to " + final_dir_, errno);

@@ -124,7 +124,9 @@ class BaseFileTaker {
     if (!S_ISREG(st.st_mode)) return NotRegular(f);
     UniqueFd source(openat(base_parent.get(), leaf.c_str(), kOpenFileFlags));
     if (!source.valid()) return Missing(f, errno);
-    if (fstat(source.get(), &st) != 0) return Status::IOError("stat " + base_dir_ + "/" + f.path, errno);
+    if (fstat(source.get(), &st) != 0) {
+      return Status::IOError("stat " + base_dir_ + "/" + f.path, errno);
+    }
     if (!S_ISREG(st.st_mode)) return NotRegular(f);
 
     // The file whose bytes are checked: the result's (the link, or the copy

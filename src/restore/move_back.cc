@@ -104,7 +104,8 @@ Status CopyBytes(int in, int out, off_t size, const std::string& from, const std
     } else {
       n = read(in, buffer.data(), std::min<size_t>(buffer.size(), static_cast<size_t>(left)));
       if (n > 0) {
-        HOTBACKUP_RETURN_IF_ERROR(WriteFully(out, AsBytes(buffer.data(), static_cast<size_t>(n)), to));
+        HOTBACKUP_RETURN_IF_ERROR(
+            WriteFully(out, AsBytes(buffer.data(), static_cast<size_t>(n)), to));
       }
     }
     if (n < 0 && errno == EINTR) continue;
@@ -129,8 +130,12 @@ Status CopyEntryAt(int from_dir, int to_dir, const std::string& name, const std:
   if (S_ISDIR(st.st_mode)) {
     if (depth >= kMaxDepth) return Status::Corruption(from + ": directories nested too deep");
     UniqueFd in(openat(from_dir, name.c_str(), kOpenDirectoryFlags));
-    if (!in.valid()) return errno == ELOOP ? RefuseEntry(S_IFLNK, from) : Status::IOError("open " + from, errno);
-    if (mkdirat(to_dir, name.c_str(), 0700) != 0) return Status::IOError("create directory " + to, errno);
+    if (!in.valid()) {
+      return errno == ELOOP ? RefuseEntry(S_IFLNK, from) : Status::IOError("open " + from, errno);
+    }
+    if (mkdirat(to_dir, name.c_str(), 0700) != 0) {
+      return Status::IOError("create directory " + to, errno);
+    }
     UniqueFd out(openat(to_dir, name.c_str(), kOpenDirectoryFlags));
     if (!out.valid()) return Status::IOError("open " + to, errno);
     std::vector<std::string> names;
@@ -144,14 +149,19 @@ Status CopyEntryAt(int from_dir, int to_dir, const std::string& name, const std:
   }
   if (!S_ISREG(st.st_mode)) return RefuseEntry(st.st_mode, from);
   UniqueFd in(openat(from_dir, name.c_str(), kOpenFileFlags));
-  if (!in.valid()) return errno == ELOOP ? RefuseEntry(S_IFLNK, from) : Status::IOError("open " + from, errno);
+  if (!in.valid()) {
+    return errno == ELOOP ? RefuseEntry(S_IFLNK, from) : Status::IOError("open " + from, errno);
+  }
   if (fstat(in.get(), &st) != 0) return Status::IOError("stat " + from, errno);
   if (!S_ISREG(st.st_mode)) return RefuseEntry(st.st_mode, from);
-  UniqueFd out(openat(to_dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  UniqueFd out(
+      openat(to_dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!out.valid()) return Status::IOError("create " + to, errno);
   HOTBACKUP_RETURN_IF_ERROR(ApplyRestoredAttributes(out.get(), 0600, owner, to));
   HOTBACKUP_RETURN_IF_ERROR(CopyBytes(in.get(), out.get(), st.st_size, from, to));
-  if (fchmod(out.get(), RestoredFileMode(st.st_mode)) != 0) return Status::IOError("chmod " + to, errno);
+  if (fchmod(out.get(), RestoredFileMode(st.st_mode)) != 0) {
+    return Status::IOError("chmod " + to, errno);
+  }
   timespec times[2] = {st.st_atim, st.st_mtim};
   if (futimens(out.get(), times) != 0) return Status::IOError("set mtime of " + to, errno);
   if (fsync(out.get()) != 0) return Status::IOError("fsync " + to, errno);

@@ -62,7 +62,8 @@ Status SecureEntry(int dir_fd, const std::string& name, const RestoredOwner& own
     return Status::IOError("stat " + shown, errno);
   }
   if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) return RefuseEntry(st.st_mode, shown);
-  UniqueFd fd(openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  UniqueFd fd(
+      openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
   if (!fd.valid()) {
     if (errno == ELOOP) return RefuseEntry(S_IFLNK, shown);  // swapped for a link since
     return Status::IOError("open " + shown, errno);

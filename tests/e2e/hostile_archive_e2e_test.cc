@@ -84,7 +84,8 @@ ProcessResult MoveBack(const char* mode, const std::string& backup, const std::s
 size_t CountLines(const std::string& text, const std::string& level) {
   size_t n = 0;
   std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) n += line.find(" " + level + " ") != std::string::npos;
+  for (std::string line; std::getline(in, line);)
+    n += line.find(" " + level + " ") != std::string::npos;
   return n;
 }
 
@@ -157,8 +158,7 @@ void WriteRawTar(const std::vector<RawEntry>& entries, const Manifest& manifest,
 // An archive of ours (ArchiveStream, tar or XBSTREAM) of `paths` under `root`.
 void WriteOurArchive(ArchiveFormat format, const std::string& root,
                      const std::vector<std::string>& paths, const Manifest& manifest,
-                     const std::string& archive,
-                     const std::vector<ManifestFile>& from_base = {}) {
+                     const std::string& archive, const std::vector<ManifestFile>& from_base = {}) {
   std::unique_ptr<OutputFile> out;
   REQUIRE(OutputFile::Create(archive, &out).ok());
   StreamOptions options;
@@ -314,7 +314,7 @@ TEST_CASE("Hostile backup directory: a link or a FIFO inside is refused and noth
       CHECK(r.exit_code == 1);
       CHECK(CountLines(r.stderr_text, "ERROR") == 1);
       CHECK_THAT(r.stderr_text, Catch::Contains("refusing the"));
-      CHECK_FALSE(fs::exists(work / "data"));  // undone: not even the directories
+      CHECK_FALSE(fs::exists(work / "data"));                  // undone: not even the directories
       CHECK(test::ReadFile(backup + "/000010.sst") == "sst");  // the backup as it was
       CHECK(fs::is_symlink(backup + "/test/u.frm") == (std::string(kind) == "symlink"));
       CHECK(Entries(work / "canary") == std::vector<std::string>{"target"});
@@ -405,8 +405,8 @@ TEST_CASE("Hostile incremental: '..' in a manifest path reaches nothing outside 
           std::vector<std::string>{"bases", "canary", "full.xbs", "inc.tar", "r", "src"});
     CHECK(fs::hard_link_count(work / "canary/sub/secret") == 1);
 
-    r = RunBounded({BinaryPath(), "--verify", "--input=" + archive,
-                    "--incremental_base_dir=" + chain.base});
+    r = RunBounded(
+        {BinaryPath(), "--verify", "--input=" + archive, "--incremental_base_dir=" + chain.base});
     CHECK(r.exit_code == 1);
     CHECK(CountLines(r.stderr_text, "ERROR") == 1);
     CHECK(r.stderr_text.find(FormatChecksum(secret_sum.Digest())) == std::string::npos);
@@ -488,7 +488,8 @@ void ExpectOwner(const std::string& root, uid_t uid, gid_t gid) {
   }
 }
 
-TEST_CASE("Move back as root: every restored file is the datadir owner's", "[e2e][hostile][owner]") {
+TEST_CASE("Move back as root: every restored file is the datadir owner's",
+          "[e2e][hostile][owner]") {
   if (geteuid() != 0) {
     WARN("not root: ownership is not changed, nothing to test");
     return;
@@ -498,31 +499,33 @@ TEST_CASE("Move back as root: every restored file is the datadir owner's", "[e2e
   TempDir work;
   const std::string src = work / "src";
   fs::create_directories(src + "/test/nested");
-  for (const char* p : {"000010.sst", "000011.log", "CURRENT", "ibdata1", "test/t.frm",
-                        "test/nested/x"}) {
+  for (const char* p :
+       {"000010.sst", "000011.log", "CURRENT", "ibdata1", "test/t.frm", "test/nested/x"}) {
     test::WriteFile(src + "/" + p, p);
   }
   WriteOurArchive(ArchiveFormat::kTar, src,
                   {"000010.sst", "000011.log", "CURRENT", "ibdata1", "test/nested/x", "test/t.frm"},
                   test::TestManifest("tar"), work / "backup.tar");
 
-  SECTION("--move_back and --copy_back into a datadir of another user") for (const char* mode : {"--move_back", "--copy_back"}) {
-    CAPTURE(mode);
-    const std::string restore = work / (std::string("restore") + (mode[2] == 'm' ? "-m" : "-c"));
-    fs::create_directories(restore);
-    ProcessResult r = Extract(work / "backup.tar", restore + "/backup");
-    REQUIRE(r.exit_code == 0);
-    const std::string datadir = restore + "/data";
-    fs::create_directories(datadir);
-    REQUIRE(chown(datadir.c_str(), kUid, kGid) == 0);
-    r = MoveBack(mode, restore + "/backup", datadir);
-    INFO(r.stderr_text);
-    REQUIRE(r.exit_code == 0);
-    CHECK(CountLines(r.stderr_text, "WARNING") == 0);
-    CHECK(test::ReadFile(datadir + "/#rocksdb/000010.sst") == "000010.sst");
-    CHECK(test::ReadFile(datadir + "/test/nested/x") == "test/nested/x");
-    ExpectOwner(datadir, kUid, kGid);
-    ExpectRestoredModes(datadir, /*with_root=*/false);
+  SECTION("--move_back and --copy_back into a datadir of another user") {
+    for (const char* mode : {"--move_back", "--copy_back"}) {
+      CAPTURE(mode);
+      const std::string restore = work / (std::string("restore") + (mode[2] == 'm' ? "-m" : "-c"));
+      fs::create_directories(restore);
+      ProcessResult r = Extract(work / "backup.tar", restore + "/backup");
+      REQUIRE(r.exit_code == 0);
+      const std::string datadir = restore + "/data";
+      fs::create_directories(datadir);
+      REQUIRE(chown(datadir.c_str(), kUid, kGid) == 0);
+      r = MoveBack(mode, restore + "/backup", datadir);
+      INFO(r.stderr_text);
+      REQUIRE(r.exit_code == 0);
+      CHECK(CountLines(r.stderr_text, "WARNING") == 0);
+      CHECK(test::ReadFile(datadir + "/#rocksdb/000010.sst") == "000010.sst");
+      CHECK(test::ReadFile(datadir + "/test/nested/x") == "test/nested/x");
+      ExpectOwner(datadir, kUid, kGid);
+      ExpectRestoredModes(datadir, /*with_root=*/false);
+    }
   }
 
   SECTION("a WAL directory of its own keeps its own owner") {
@@ -532,10 +535,10 @@ TEST_CASE("Move back as root: every restored file is the datadir owner's", "[e2e
     fs::create_directories(restore + "/data");
     REQUIRE(chown((restore + "/data").c_str(), kUid, kGid) == 0);
     REQUIRE(chown((restore + "/wal").c_str(), kUid + 1, kGid + 1) == 0);
-    ProcessResult r = RunBounded({BinaryPath(), "--move_back", "--datadir=" + restore + "/data",
-                                  "--rocksdb_datadir=" + restore + "/data/#rocksdb",
-                                  "--rocksdb_waldir=" + restore + "/wal",
-                                  "--backup_dir=" + restore + "/backup"});
+    ProcessResult r =
+        RunBounded({BinaryPath(), "--move_back", "--datadir=" + restore + "/data",
+                    "--rocksdb_datadir=" + restore + "/data/#rocksdb",
+                    "--rocksdb_waldir=" + restore + "/wal", "--backup_dir=" + restore + "/backup"});
     INFO(r.stderr_text);
     REQUIRE(r.exit_code == 0);
     ExpectOwner(restore + "/data", kUid, kGid);

@@ -167,7 +167,8 @@ TEST_CASE("SecureTreeAt: modes masked in place, links and FIFOs refused", "[unit
     }
     RestoredOwner owner{true, 12345, 12346};
     REQUIRE(SecureTreeAt(root.get(), "db", owner, tree).ok());
-    for (const std::string& p : {tree, tree + "/sub", tree + "/suid", tree + "/ww", tree + "/sub/ok"}) {
+    for (const std::string& p :
+         {tree, tree + "/sub", tree + "/suid", tree + "/ww", tree + "/sub/ok"}) {
       struct stat st;
       REQUIRE(lstat(p.c_str(), &st) == 0);
       CHECK(st.st_uid == 12345u);
