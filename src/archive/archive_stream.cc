@@ -35,25 +35,6 @@ constexpr size_t kManifestBufferSize = 256 << 10;
 
 }  // namespace
 
-Status ValidateArchivePath(const std::string& path) {
-  if (path.empty()) return Status::InvalidArgument("empty archive path");
-  if (path.front() == '/') return Status::InvalidArgument("absolute archive path: " + path);
-  if (path.find('\0') != std::string::npos) {
-    return Status::InvalidArgument("archive path with a NUL byte");
-  }
-  std::string_view rest = path;
-  while (true) {
-    size_t slash = rest.find('/');
-    std::string_view part = rest.substr(0, slash);
-    if (part.empty() || part == "." || part == "..") {
-      return Status::InvalidArgument("archive path with an empty, '.' or '..' component: " + path);
-    }
-    if (slash == std::string_view::npos) break;
-    rest.remove_prefix(slash + 1);
-  }
-  return Status::OK();
-}
-
 Status ArchiveStream::Open(const StreamOptions& options, ByteSink* output,
                            std::unique_ptr<ArchiveStream>* stream) {
   std::unique_ptr<ArchiveStream> s(new ArchiveStream());

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "hotbackup/archive/archive_path.h"
 #include "hotbackup/archive/checksum.h"
 #include "hotbackup/util/sha256.h"
 
@@ -391,6 +392,10 @@ Status FileFromJson(const Json& e, const Manifest& m, ManifestFile* f) {
   } else {
     f->path = e.at("path").get<std::string>();
   }
+  // Every reader of a manifest resolves these names below a directory of its
+  // own (an extraction, a base directory): checked once, here.
+  Status valid = ValidateArchivePath(f->path);
+  if (!valid.ok()) return Status::Corruption("manifest: unsafe path: " + valid.message());
   f->size = GetInteger<uint64_t>(e, "size");
   if (!ParseChecksum(e.at("xxh3").get<std::string>(), &f->xxh3)) {
     return Status::Corruption("manifest: bad checksum for " + f->path);

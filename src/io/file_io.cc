@@ -70,8 +70,10 @@ Status WriteVectorFully(int fd, std::span<const ByteSpan> pieces, const std::str
   return Status::OK();
 }
 
-Status ReadSmallFile(const std::string& path, std::string* contents, uint64_t max_size) {
-  UniqueFd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+namespace {
+
+Status ReadSmallOpenFile(const UniqueFd& fd, const std::string& path, std::string* contents,
+                         uint64_t max_size) {
   if (!fd.valid()) return Status::IOError("open " + path, errno);
   struct stat st;
   if (fstat(fd.get(), &st) != 0) return Status::IOError("stat " + path, errno);
@@ -90,6 +92,20 @@ Status ReadSmallFile(const std::string& path, std::string* contents, uint64_t ma
     contents->append(buffer, static_cast<size_t>(n));
     if (contents->size() > max_size) return Status::InvalidArgument(path + " is too large");
   }
+}
+
+}  // namespace
+
+Status ReadSmallFile(const std::string& path, std::string* contents, uint64_t max_size) {
+  UniqueFd fd(open(path.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  return ReadSmallOpenFile(fd, path, contents, max_size);
+}
+
+Status ReadSmallFileAt(int dir_fd, const std::string& name, const std::string& shown,
+                       std::string* contents, uint64_t max_size) {
+  UniqueFd fd(
+      openat(dir_fd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  return ReadSmallOpenFile(fd, shown, contents, max_size);
 }
 
 Status OpenParentBelow(int root_fd, const std::string& path, bool create, UniqueFd* parent,

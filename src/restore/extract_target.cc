@@ -13,9 +13,10 @@
 
 #include <filesystem>
 
-#include "hotbackup/archive/archive_stream.h"
+#include "hotbackup/archive/archive_path.h"
 #include "hotbackup/io/file_io.h"
 #include "hotbackup/restore/incremental_restore.h"
+#include "hotbackup/restore/restored_attributes.h"
 #include "hotbackup/util/log.h"
 
 namespace hotbackup {
@@ -119,7 +120,7 @@ Status ExtractTarget::MakeDirectory(const std::string& raw_path) {
   UniqueFd parent;
   std::string leaf;
   HOTBACKUP_RETURN_IF_ERROR(OpenParentBelow(root_.get(), path, true, &parent, &leaf));
-  if (mkdirat(parent.get(), leaf.c_str(), 0750) != 0 && errno != EEXIST) {
+  if (mkdirat(parent.get(), leaf.c_str(), kRestoredDirectoryMode) != 0 && errno != EEXIST) {
     return Status::IOError("create directory " + path, errno);
   }
   return Status::OK();
@@ -131,7 +132,7 @@ Status ExtractTarget::BeginFile(const std::string& path, mode_t permissions, tim
     return Status::Corruption("the archive holds " + path + " twice");
   }
   OpenFile file;
-  file.permissions = permissions & 07777;
+  file.permissions = RestoredFileMode(permissions);  // never the archive's as it is
   file.mtime = mtime;
   if (root_.valid()) {
     UniqueFd parent;
@@ -228,7 +229,9 @@ Status ExtractTarget::Commit(Manifest* manifest, const std::string& incremental_
   if (!root_.valid()) return Status::OK();  // verify only
 
   if (syncfs(root_.get()) != 0) return Status::IOError("sync " + temp_dir_, errno);
-  if (chmod(temp_dir_.c_str(), 0750) != 0) return Status::IOError("chmod " + temp_dir_, errno);
+  if (fchmod(root_.get(), kRestoredDirectoryMode) != 0) {
+    return Status::IOError("chmod " + temp_dir_, errno);
+  }
   // rename(2) replaces an empty directory atomically, or creates the name.
   if (rename(temp_dir_.c_str(), final_dir_.c_str()) != 0) {
     return Status::IOError("rename " + temp_dir_ + " to " + final_dir_, errno);

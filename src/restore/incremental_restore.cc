@@ -1,5 +1,14 @@
 // Base files: digest check of the base manifest first, then per file a
 // link (or a copy) and a read of the result through FileChecksum.
+//
+// The names come from the incremental's manifest and the files from a
+// directory someone else may have made, so: every path is checked with
+// ValidateArchivePath before it is used, everything in the base is opened
+// below one descriptor with O_NOFOLLOW | O_NONBLOCK and judged by fstat (a
+// FIFO is refused, never waited on), a file is linked only when its mode is
+// already a restored one and we own it (otherwise its owner could change the
+// bytes after they were checked, or it would bring its setuid bit along),
+// and no error shows the size or checksum found: only what was expected.
 #include "hotbackup/restore/incremental_restore.h"
 
 #include <fcntl.h>
@@ -9,9 +18,11 @@
 #include <cstring>
 #include <vector>
 
+#include "hotbackup/archive/archive_path.h"
 #include "hotbackup/archive/checksum.h"
 #include "hotbackup/io/file_io.h"
 #include "hotbackup/io/unique_fd.h"
+#include "hotbackup/restore/restored_attributes.h"
 #include "hotbackup/util/interrupt.h"
 #include "hotbackup/util/sha256.h"
 
@@ -19,6 +30,7 @@ namespace hotbackup {
 namespace {
 
 constexpr size_t kBufferSize = 1 << 20;
+constexpr int kOpenFileFlags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
 
 // Reads `fd` to its end into `checksum`; copies to `copy_fd` unless -1.
 Status ReadThrough(int fd, int copy_fd, const std::string& path, std::vector<uint8_t>* buffer,
@@ -47,9 +59,11 @@ class BaseFileTaker {
         buffer_(kBufferSize) {}
 
   Status Run() {
-    HOTBACKUP_RETURN_IF_ERROR(CheckBaseIsParent());
+    // The directory itself as the operator named it; all below it through
+    // this one descriptor.
     base_root_ = UniqueFd(open(base_dir_.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (!base_root_.valid()) return Status::IOError("open --incremental_base_dir " + base_dir_, errno);
+    HOTBACKUP_RETURN_IF_ERROR(CheckBaseIsParent());
     for (const ManifestFile& f : manifest_.files) {
       if (f.in.empty()) continue;
       HOTBACKUP_RETURN_IF_ERROR(Take(f));
@@ -62,7 +76,8 @@ class BaseFileTaker {
     const ManifestParent& parent = *manifest_.parent;
     const std::string wanted = "backup " + parent.backup_id + " taken " + parent.start_time;
     std::string json;
-    Status read = ReadSmallFile(base_dir_ + "/" + kManifestPath, &json);
+    Status read = ReadSmallFileAt(base_root_.get(), kManifestPath,
+                                  base_dir_ + "/" + kManifestPath, &json, kMaxManifestSize);
     if (!read.ok()) {
       return Status::InvalidArgument("--incremental_base_dir " + base_dir_ + " is not the " +
                                      wanted + " this incremental builds on: " + read.message());
@@ -79,6 +94,11 @@ class BaseFileTaker {
                                    " this incremental builds on: " + what);
   }
 
+  Status NotRegular(const ManifestFile& f) const {
+    return Status::Corruption("--incremental_base_dir " + base_dir_ + ": " + f.path +
+                              " is not a regular file");
+  }
+
   Status Missing(const ManifestFile& f, int err) const {
     return Status::Corruption("--incremental_base_dir " + base_dir_ + " lacks " + f.path +
                               " (held by backup " + f.in + "): " + std::strerror(err) +
@@ -87,18 +107,27 @@ class BaseFileTaker {
 
   Status Take(const ManifestFile& f) {
     HOTBACKUP_RETURN_IF_ERROR(CheckInterrupted());
+    // ParseManifest checked it already; a Manifest may come from elsewhere.
+    HOTBACKUP_RETURN_IF_ERROR(ValidateArchivePath(f.path).WithContext(
+        "unsafe path in the manifest of the incremental backup"));
     UniqueFd base_parent;
     std::string leaf;
     Status opened = OpenParentBelow(base_root_.get(), f.path, false, &base_parent, &leaf);
     if (!opened.ok()) return Missing(f, opened.errno_value() ? opened.errno_value() : ENOENT);
-    UniqueFd source(openat(base_parent.get(), leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-    if (!source.valid()) return Missing(f, errno);
+    // Not even opened unless it looks like a file (a device stays closed);
+    // then the descriptor's own fstat decides.
     struct stat st;
-    if (fstat(source.get(), &st) != 0) return Status::IOError("stat " + base_dir_ + "/" + f.path, errno);
-    if (!S_ISREG(st.st_mode)) {
-      return Status::Corruption("--incremental_base_dir " + base_dir_ + ": " + f.path +
-                                " is not a regular file");
+    if (fstatat(base_parent.get(), leaf.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      return Missing(f, errno);
     }
+    if (S_ISLNK(st.st_mode)) return Missing(f, ELOOP);  // as O_NOFOLLOW says it
+    if (!S_ISREG(st.st_mode)) return NotRegular(f);
+    UniqueFd source(openat(base_parent.get(), leaf.c_str(), kOpenFileFlags));
+    if (!source.valid()) return Missing(f, errno);
+    if (fstat(source.get(), &st) != 0) {
+      return Status::IOError("stat " + base_dir_ + "/" + f.path, errno);
+    }
+    if (!S_ISREG(st.st_mode)) return NotRegular(f);
 
     // The file whose bytes are checked: the result's (the link, or the copy
     // as it is written); the base's own with nothing to write.
@@ -109,13 +138,22 @@ class BaseFileTaker {
       std::string target_leaf;
       HOTBACKUP_RETURN_IF_ERROR(
           OpenParentBelow(target_root_, f.path, true, &target_parent, &target_leaf));
-      if (linkat(base_parent.get(), leaf.c_str(), target_parent.get(), target_leaf.c_str(), 0) ==
-          0) {
-        checked = UniqueFd(
-            openat(target_parent.get(), target_leaf.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+      // A link shares the base file's inode: its mode and owner come along.
+      const bool linkable = IsRestoredFileMode(st.st_mode) && st.st_uid == geteuid();
+      if (linkable && linkat(base_parent.get(), leaf.c_str(), target_parent.get(),
+                             target_leaf.c_str(), 0) == 0) {
+        checked = UniqueFd(openat(target_parent.get(), target_leaf.c_str(), kOpenFileFlags));
         if (!checked.valid()) return Status::IOError("open " + f.path, errno);
+        // The name was linked, not the descriptor checked: the same file?
+        struct stat linked;
+        if (fstat(checked.get(), &linked) != 0) return Status::IOError("stat " + f.path, errno);
+        if (linked.st_dev != st.st_dev || linked.st_ino != st.st_ino) {
+          return Status::Changed("--incremental_base_dir " + base_dir_ + ": " + f.path +
+                                 " was replaced while it was being taken");
+        }
         ++stats_->linked;
-      } else if (errno == EXDEV || errno == EPERM || errno == EMLINK || errno == ENOTSUP) {
+      } else if (!linkable || errno == EXDEV || errno == EPERM || errno == EMLINK ||
+                 errno == ENOTSUP) {
         copy = UniqueFd(openat(target_parent.get(), target_leaf.c_str(),
                                O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
         if (!copy.valid()) return Status::IOError("create " + f.path, errno);
@@ -129,18 +167,22 @@ class BaseFileTaker {
                                           copy.valid() ? copy.get() : -1, f.path, &buffer_,
                                           &checksum, &size));
     if (copy.valid()) {
-      if (fchmod(copy.get(), st.st_mode & 07777) != 0) return Status::IOError("chmod " + f.path, errno);
+      if (fchmod(copy.get(), RestoredFileMode(st.st_mode)) != 0) {
+        return Status::IOError("chmod " + f.path, errno);
+      }
       timespec times[2] = {st.st_mtim, st.st_mtim};
       if (futimens(copy.get(), times) != 0) return Status::IOError("set mtime of " + f.path, errno);
       int err = copy.Close();
       if (err != 0) return Status::IOError("close " + f.path, err);
     }
+    // What was found is not shown: the message must not tell the size or
+    // checksum of a file someone could not read (a link planted in a base).
     if (size != f.size || checksum.Digest() != f.xxh3) {
-      return Status::Corruption(
-          "--incremental_base_dir " + base_dir_ + ": " + f.path + " does not match the manifest (" +
-          std::to_string(size) + " bytes, checksum " + FormatChecksum(checksum.Digest()) +
-          "; expected " + std::to_string(f.size) + " bytes, " + FormatChecksum(f.xxh3) +
-          "): the base directory is damaged");
+      return Status::Corruption("--incremental_base_dir " + base_dir_ + ": " + f.path +
+                                " does not match the manifest (its " +
+                                (size != f.size ? "size" : "checksum") + " differs; expected " +
+                                std::to_string(f.size) + " bytes, " + FormatChecksum(f.xxh3) +
+                                "): the base directory is damaged");
     }
     ++stats_->files;
     stats_->bytes += size;

@@ -1,16 +1,24 @@
 // Move-back: validate every target first, then rename each backup entry into
 // place and fsync the directories that received files.
+//
+// A backup directory is input like an archive (GNU tar or WDT may have made
+// it), so nothing of it is placed as it is: an entry is put in the restored
+// shape (restored_attributes.h: modes masked, the target's owner when run as
+// root) before it is renamed into the target, and a copy is made so from its
+// first byte. Both work below directory descriptors with O_NOFOLLOW, so a
+// link in the backup or one swapped into the target is refused, never
+// followed.
 #include "hotbackup/restore/move_back.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <iterator>
 #include <optional>
 #include <map>
 #include <set>
@@ -21,6 +29,7 @@
 #include "hotbackup/io/file_copy.h"
 #include "hotbackup/io/file_io.h"
 #include "hotbackup/io/unique_fd.h"
+#include "hotbackup/restore/restored_attributes.h"
 #include "hotbackup/server/binlog_position.h"
 #include "hotbackup/server/rocksdb_files.h"
 #include "hotbackup/util/log.h"
@@ -49,23 +58,117 @@ Status CheckAbsentOrEmpty(const std::string& dir, const char* option) {
   return Status::OK();
 }
 
-Status FsyncDirectory(const std::string& dir);
+constexpr int kOpenFileFlags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+constexpr int kOpenDirectoryFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
+constexpr int kMaxDepth = 64;
 
-// Copies a file or a directory tree; directories are fsynced once filled.
-Status CopyTree(const std::string& from, const std::string& to, uint64_t* bytes) {
-  struct stat st;
-  if (lstat(from.c_str(), &st) != 0) return Status::IOError("stat " + from, errno);
-  if (S_ISREG(st.st_mode)) return CopyFile(from, to, Durability::kSynced, bytes);
-  if (!S_ISDIR(st.st_mode)) return Status::OK();  // sockets, links: never part of a backup
-  if (mkdir(to.c_str(), 0700) != 0) return Status::IOError("create directory " + to, errno);
-  std::error_code ec;
-  for (const fs::directory_entry& e : fs::directory_iterator(from, ec)) {
-    HOTBACKUP_RETURN_IF_ERROR(
-        CopyTree(e.path().string(), to + "/" + e.path().filename().string(), bytes));
+// The names in the open directory `fd`, without "." and "..".
+Status ListNames(int fd, const std::string& shown, std::vector<std::string>* names) {
+  int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (own < 0) return Status::IOError("list " + shown, errno);
+  DIR* dir = fdopendir(own);
+  if (dir == nullptr) {
+    int err = errno;
+    close(own);
+    return Status::IOError("list " + shown, err);
   }
-  if (ec) return Status::IOError("list " + from, ec.value());
-  if (chmod(to.c_str(), st.st_mode & 07777) != 0) return Status::IOError("chmod " + to, errno);
-  return FsyncDirectory(to);
+  rewinddir(dir);
+  errno = 0;
+  while (dirent* e = readdir(dir)) {
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
+      names->push_back(e->d_name);
+    }
+    errno = 0;
+  }
+  int err = errno;
+  closedir(dir);
+  if (err != 0) return Status::IOError("list " + shown, err);
+  std::sort(names->begin(), names->end());
+  return Status::OK();
+}
+
+// Copies the bytes of `in` (`size` of them) to `out`: in the kernel where
+// the filesystems allow, else through a buffer.
+Status CopyBytes(int in, int out, off_t size, const std::string& from, const std::string& to) {
+  bool in_kernel = true;
+  std::vector<char> buffer;
+  for (off_t left = size; left > 0;) {
+    ssize_t n;
+    if (in_kernel) {
+      n = copy_file_range(in, nullptr, out, nullptr, static_cast<size_t>(left), 0);
+      if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
+        in_kernel = false;
+        buffer.resize(1 << 20);
+        continue;
+      }
+    } else {
+      n = read(in, buffer.data(), std::min<size_t>(buffer.size(), static_cast<size_t>(left)));
+      if (n > 0) {
+        HOTBACKUP_RETURN_IF_ERROR(
+            WriteFully(out, AsBytes(buffer.data(), static_cast<size_t>(n)), to));
+      }
+    }
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::IOError("copy " + from + " to " + to, errno);
+    if (n == 0) return Status::Changed(from + " shrank while it was being copied");
+    left -= n;
+  }
+  return Status::OK();
+}
+
+// Copies the entry `name` of `from_dir` (a regular file or a directory tree)
+// to `name` in `to_dir` in the restored shape: the copy is `owner`'s and
+// private (0600, 0700) from its creation, gets its restored mode once
+// complete and synced, and keeps the mtime. *bytes counts what was copied.
+Status CopyEntryAt(int from_dir, int to_dir, const std::string& name, const std::string& from,
+                   const std::string& to, const RestoredOwner& owner, uint64_t* bytes,
+                   int depth = 0) {
+  struct stat st;
+  if (fstatat(from_dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+    return Status::IOError("stat " + from, errno);
+  }
+  if (S_ISDIR(st.st_mode)) {
+    if (depth >= kMaxDepth) return Status::Corruption(from + ": directories nested too deep");
+    UniqueFd in(openat(from_dir, name.c_str(), kOpenDirectoryFlags));
+    if (!in.valid()) {
+      return errno == ELOOP ? RefuseEntry(S_IFLNK, from) : Status::IOError("open " + from, errno);
+    }
+    if (mkdirat(to_dir, name.c_str(), 0700) != 0) {
+      return Status::IOError("create directory " + to, errno);
+    }
+    UniqueFd out(openat(to_dir, name.c_str(), kOpenDirectoryFlags));
+    if (!out.valid()) return Status::IOError("open " + to, errno);
+    std::vector<std::string> names;
+    HOTBACKUP_RETURN_IF_ERROR(ListNames(in.get(), from, &names));
+    for (const std::string& n : names) {
+      HOTBACKUP_RETURN_IF_ERROR(CopyEntryAt(in.get(), out.get(), n, from + "/" + n, to + "/" + n,
+                                            owner, bytes, depth + 1));
+    }
+    if (fsync(out.get()) != 0) return Status::IOError("fsync " + to, errno);
+    return ApplyRestoredAttributes(out.get(), kRestoredDirectoryMode, owner, to);
+  }
+  if (!S_ISREG(st.st_mode)) return RefuseEntry(st.st_mode, from);
+  UniqueFd in(openat(from_dir, name.c_str(), kOpenFileFlags));
+  if (!in.valid()) {
+    return errno == ELOOP ? RefuseEntry(S_IFLNK, from) : Status::IOError("open " + from, errno);
+  }
+  if (fstat(in.get(), &st) != 0) return Status::IOError("stat " + from, errno);
+  if (!S_ISREG(st.st_mode)) return RefuseEntry(st.st_mode, from);
+  UniqueFd out(
+      openat(to_dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  if (!out.valid()) return Status::IOError("create " + to, errno);
+  HOTBACKUP_RETURN_IF_ERROR(ApplyRestoredAttributes(out.get(), 0600, owner, to));
+  HOTBACKUP_RETURN_IF_ERROR(CopyBytes(in.get(), out.get(), st.st_size, from, to));
+  if (fchmod(out.get(), RestoredFileMode(st.st_mode)) != 0) {
+    return Status::IOError("chmod " + to, errno);
+  }
+  timespec times[2] = {st.st_atim, st.st_mtim};
+  if (futimens(out.get(), times) != 0) return Status::IOError("set mtime of " + to, errno);
+  if (fsync(out.get()) != 0) return Status::IOError("fsync " + to, errno);
+  int err = out.Close();
+  if (err != 0) return Status::IOError("close " + to, err);
+  *bytes += static_cast<uint64_t>(st.st_size);
+  return Status::OK();
 }
 
 uint64_t TreeBytes(const std::string& path) {
@@ -118,13 +221,18 @@ Status RunMoveBack(const Options& o) {
   HOTBACKUP_RETURN_IF_ERROR(CheckAbsentOrEmpty(o.rocksdb_datadir, "--rocksdb_datadir"));
   HOTBACKUP_RETURN_IF_ERROR(CheckAbsentOrEmpty(o.rocksdb_waldir, "--rocksdb_waldir"));
 
+  UniqueFd backup(open(o.backup_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!backup.valid()) return Status::IOError("open --backup_dir " + o.backup_dir, errno);
+
   // The backup's binlog position, for the statements printed at the end.
   std::optional<BinlogPosition> position;
   {
-    std::ifstream in(o.backup_dir + "/" + kManifestPath, std::ios::binary);
-    std::string json((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string json;
     Manifest manifest;
-    if (in && ParseManifest(json, &manifest).ok()) {
+    if (ReadSmallFileAt(backup.get(), kManifestPath, o.backup_dir + "/" + kManifestPath, &json,
+                        kMaxManifestSize)
+            .ok() &&
+        ParseManifest(json, &manifest).ok()) {
       position = manifest.binlog;
       LogLeftOutTables(manifest);
     }
@@ -161,11 +269,45 @@ Status RunMoveBack(const Options& o) {
     }
   }
 
+  // Who the restored files belong to, decided before any directory is made:
+  // each target's owner, else the datadir's (root only; see
+  // restored_attributes.h).
+  const bool root = geteuid() == 0;
+  struct stat datadir_st;
+  const bool datadir_exists = stat(o.datadir.c_str(), &datadir_st) == 0;
+  struct Target {
+    RestoredOwner owner;
+    bool existed = false;
+    UniqueFd fd;
+  };
+  std::map<std::string, Target> targets;
+  std::vector<std::string> root_owned;
+  for (const std::string& dir : {o.datadir, o.rocksdb_datadir, o.rocksdb_waldir}) {
+    if (targets.count(dir)) continue;
+    Target& t = targets[dir];
+    struct stat st;
+    t.existed = stat(dir.c_str(), &st) == 0;
+    t.owner = ChooseRestoredOwner(root, t.existed ? &st : nullptr,
+                                  datadir_exists ? &datadir_st : nullptr);
+    if (root && !t.owner.change) root_owned.push_back(dir);
+  }
+  if (!root_owned.empty()) {
+    std::string dirs;
+    for (const std::string& d : root_owned) dirs += (dirs.empty() ? "" : " ") + d;
+    HB_LOG_WARN("Running as root: the restored files in %s stay owned by root (their "
+                "directory, or else --datadir %s, is %s), but the server's user must own them "
+                "before it starts: e.g. chown -R mysql:mysql %s",
+                dirs.c_str(), o.datadir.c_str(), datadir_exists ? "root's" : "absent or root's",
+                dirs.c_str());
+  }
+
   // On any failure the targets go back to what they were (absent or empty)
   // and the backup directory to what it was: a half-restored datadir must
   // never be started by mistake.
   struct Undo {
     const Options& o;
+    int backup_fd;
+    std::map<std::string, Target>& targets;
     std::vector<std::string> created_dirs;  // made here, in creation order
     std::vector<std::pair<const Move*, bool>> done;  // (move, copied rather than renamed)
     std::string partial;  // the entry being written when it failed
@@ -177,23 +319,27 @@ Status RunMoveBack(const Options& o) {
       for (auto it = done.rbegin(); it != done.rend(); ++it) {
         const Move& m = *it->first;
         const std::string to = m.to_dir + "/" + m.name;
+        const int to_fd = targets[m.to_dir].fd.get();
         if (o.copy_back) {
           fs::remove_all(to, ec);
         } else if (!it->second) {
-          if (rename(to.c_str(), m.from.c_str()) != 0) {
+          if (renameat(to_fd, m.name.c_str(), backup_fd, m.name.c_str()) != 0) {
             HB_LOG_ERROR("could not move %s back to %s", to.c_str(), m.from.c_str());
           }
         } else {
           uint64_t ignored = 0;
-          if (CopyTree(to, m.from, &ignored).ok()) fs::remove_all(to, ec);
-          else HB_LOG_ERROR("could not copy %s back to %s", to.c_str(), m.from.c_str());
+          if (CopyEntryAt(to_fd, backup_fd, m.name, to, m.from, RestoredOwner(), &ignored).ok()) {
+            fs::remove_all(to, ec);
+          } else {
+            HB_LOG_ERROR("could not copy %s back to %s", to.c_str(), m.from.c_str());
+          }
         }
       }
       for (auto it = created_dirs.rbegin(); it != created_dirs.rend(); ++it) fs::remove(*it, ec);
     }
-  } undo{o, {}, {}, {}, false};
+  } undo{o, backup.get(), targets, {}, {}, {}, false};
 
-  for (const std::string& dir : {o.datadir, o.rocksdb_datadir, o.rocksdb_waldir}) {
+  for (auto& [dir, target] : targets) {
     // Remember each level made, so that a failure leaves no empty shell.
     std::vector<std::string> missing;
     for (fs::path p = fs::path(dir); !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
@@ -203,6 +349,13 @@ Status RunMoveBack(const Options& o) {
     fs::create_directories(dir, ec);
     if (ec) return Status::IOError("create " + dir, ec.value());
     undo.created_dirs.insert(undo.created_dirs.end(), missing.rbegin(), missing.rend());
+    target.fd = UniqueFd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (!target.fd.valid()) return Status::IOError("open " + dir, errno);
+    // A directory made here is the server's like what goes into it.
+    if (!target.existed) {
+      HOTBACKUP_RETURN_IF_ERROR(
+          ApplyRestoredAttributes(target.fd.get(), kRestoredDirectoryMode, target.owner, dir));
+    }
   }
   struct Tally {
     size_t entries = 0;
@@ -212,17 +365,25 @@ Status RunMoveBack(const Options& o) {
   size_t copied_across = 0;
   for (const Move& m : moves) {
     std::string to = m.to_dir + "/" + m.name;
+    const Target& target = targets[m.to_dir];
     Tally& t = tally[m.to_dir];
     t.entries += 1;
     if (o.copy_back) {
       undo.partial = to;
-      HOTBACKUP_RETURN_IF_ERROR(CopyTree(m.from, to, &t.bytes).WithContext("--copy_back stopped, and removed what it had copied"));
+      HOTBACKUP_RETURN_IF_ERROR(
+          CopyEntryAt(backup.get(), target.fd.get(), m.name, m.from, to, target.owner, &t.bytes)
+              .WithContext("--copy_back stopped, and removed what it had copied"));
       undo.partial.clear();
       undo.done.emplace_back(&m, true);
       continue;
     }
+    // The entry takes its restored shape where it is, before the target
+    // (which the server's user may read) can see it.
+    HOTBACKUP_RETURN_IF_ERROR(
+        SecureTreeAt(backup.get(), m.name, target.owner, m.from)
+            .WithContext("--move_back stopped, and moved back what it had moved"));
     t.bytes += TreeBytes(m.from);
-    if (rename(m.from.c_str(), to.c_str()) == 0) {
+    if (renameat(backup.get(), m.name.c_str(), target.fd.get(), m.name.c_str()) == 0) {
       undo.done.emplace_back(&m, false);
       continue;
     }
@@ -233,7 +394,9 @@ Status RunMoveBack(const Options& o) {
     // Another filesystem: copy, make the copy durable, only then remove.
     uint64_t ignored = 0;
     undo.partial = to;
-    HOTBACKUP_RETURN_IF_ERROR(CopyTree(m.from, to, &ignored).WithContext("--move_back stopped, and moved back what it had moved"));
+    HOTBACKUP_RETURN_IF_ERROR(
+        CopyEntryAt(backup.get(), target.fd.get(), m.name, m.from, to, target.owner, &ignored)
+            .WithContext("--move_back stopped, and moved back what it had moved"));
     undo.partial.clear();
     fs::remove_all(m.from, ec);
     if (ec) return Status::IOError("remove " + m.from + " after copying it", ec.value());

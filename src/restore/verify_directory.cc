@@ -19,7 +19,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "hotbackup/archive/archive_stream.h"
+#include "hotbackup/archive/archive_path.h"
 #include "hotbackup/archive/checksum.h"
 #include "hotbackup/io/file_io.h"
 #include "hotbackup/io/unique_fd.h"

@@ -136,10 +136,12 @@ bool HaveTool(const std::string& name);
 std::vector<std::string> GenerateNastyTree(const std::string& root);
 
 // Compares `actual_root` against `expected_root` for the given relative
-// paths: same bytes, same permission bits, same mtime (seconds). Returns ""
-// when equal, otherwise a description of the first difference.
+// paths: same bytes, same permission bits (the expected ones masked with
+// `mode_mask`: 0750 for what our restore wrote, restored_attributes.h), same
+// mtime (seconds). Returns "" when equal, otherwise a description of the
+// first difference.
 std::string CompareFiles(const std::string& expected_root, const std::string& actual_root,
-                         const std::vector<std::string>& paths);
+                         const std::vector<std::string>& paths, unsigned mode_mask = 07777);
 
 // Relative paths of all regular files under `root`, sorted.
 std::vector<std::string> ListFiles(const std::string& root);

@@ -22,6 +22,7 @@
 #include <string>
 #include <string_view>
 
+#include "hotbackup/archive/archive_path.h"
 #include "hotbackup/archive/archive_writer.h"
 #include "hotbackup/archive/checksum.h"
 #include "hotbackup/archive/manifest.h"
@@ -155,11 +156,6 @@ class ArchiveStream {
   uint64_t manifest_entries_ = 0;
   bool failed_ = false;
 };
-
-// Checks that `path` can name a file inside an archive: non-empty, relative,
-// no empty, "." or ".." components. Archives are extracted by tools that
-// trust these names.
-Status ValidateArchivePath(const std::string& path);
 
 }  // namespace hotbackup
 

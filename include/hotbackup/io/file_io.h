@@ -21,9 +21,16 @@ Status WriteFully(int fd, ByteSpan data, const std::string& name);
 Status WriteVectorFully(int fd, std::span<const ByteSpan> pieces, const std::string& name);
 
 // The whole of the regular file at `path` (a manifest, an IDENTITY file),
-// refusing one larger than `max_size` bytes. Errors name the path.
+// refusing one larger than `max_size` bytes. Errors name the path. Opened
+// with O_NONBLOCK: a FIFO is refused, never waited on.
 Status ReadSmallFile(const std::string& path, std::string* contents,
                      uint64_t max_size = uint64_t{1} << 30);
+// The same for the entry `name` of the directory `dir_fd`, found by name in
+// a tree someone else may have made (a base or a backup directory): opened
+// with O_NOFOLLOW | O_NONBLOCK, so a link or a FIFO is refused. `shown`
+// names it in errors.
+Status ReadSmallFileAt(int dir_fd, const std::string& name, const std::string& shown,
+                       std::string* contents, uint64_t max_size = uint64_t{1} << 30);
 
 // Opens the directory that holds the relative `path` below the directory
 // `root_fd`, one component at a time with O_NOFOLLOW (a symbolic link on the

@@ -11,7 +11,10 @@
 // archive never leaves files that look like a complete backup.
 //
 // Files of a megabyte or more are written with O_DIRECT where the file system
-// takes it (DirectFileWriter). Paths must pass ValidateArchivePath;
+// takes it (DirectFileWriter). A file gets the archive's mode only through
+// RestoredFileMode, directories kRestoredDirectoryMode (restored_attributes.h):
+// no archive sets a setuid bit or a group- or world-writable file. Paths
+// (entries and the manifest's) must pass ValidateArchivePath (archive_path.h);
 // directories are created with mkdirat and files with O_EXCL | O_NOFOLLOW
 // below a directory the target made itself, so no entry can write outside
 // it. Not thread-safe.

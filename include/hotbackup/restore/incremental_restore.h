@@ -6,10 +6,15 @@
 // file must be the parent digest the incremental recorded, so a base edited,
 // damaged or from another chain is refused before anything is taken. Each
 // file is then hard-linked into the extraction (copied when the link fails:
-// another filesystem, or one without hard links) and read back from there,
-// its size and checksum compared with the incremental's manifest: the result
-// is checked as a whole, not trusted. Base files are opened component by
-// component with O_NOFOLLOW; the base directory is never written to.
+// another filesystem, or one without hard links; and copied with its mode
+// masked, restored_attributes.h, when the base file's mode is not already a
+// restored one or another user owns it) and read back from there, its size
+// and checksum compared with the incremental's manifest: the result is
+// checked as a whole, not trusted. Every path must pass ValidateArchivePath
+// (archive_path.h). Base files are opened component by component with
+// O_NOFOLLOW, and with O_NONBLOCK and an fstat check (a FIFO or a device is
+// refused, never waited on); the base directory is never written to. Errors
+// never show the size or checksum of what was found, only what was expected.
 //
 // A base directory made this way is itself complete (every file of its
 // restored state is there), so it can serve as the base of the next
