@@ -381,45 +381,50 @@ TEST_CASE("Server: the password from MYSQL_PWD, option files, and -p wiped from 
                        "password = \"S3cret-pw'42\"\nsocket = " + server.socket() + "\n");
   REQUIRE(chmod(cnf.c_str(), 0600) == 0);
 
-  SECTION("--defaults-file and --defaults_file") {
-    for (std::string flag : {"--defaults-file=", "--defaults_file="}) {
-      ProcessResult r = Run({BinaryPath(), flag + cnf, "--checkpoint_dir=" + work / "cp",
-                             "--output=" + work / "b.tar"});
-      INFO(flag << ": " << r.stderr_text);
-      CHECK(r.exit_code == 0);
-    }
+  // One server for all four ways (CI time: as SECTIONs, each started and
+  // loaded a server of its own); each backup has a checkpoint directory and
+  // an output of its own, and HOME is put back after ~/.my.cnf so the later
+  // ways cannot lean on that file.
+  int n = 0;
+  for (std::string flag : {"--defaults-file=", "--defaults_file="}) {
+    const std::string name = "defaults" + std::to_string(++n);
+    ProcessResult r = Run({BinaryPath(), flag + cnf, "--checkpoint_dir=" + work / ("cp-" + name),
+                           "--output=" + work / ("b-" + name + ".tar")});
+    INFO(flag << ": " << r.stderr_text);
+    CHECK(r.exit_code == 0);
   }
-  SECTION("an option file with a password that others may read is refused") {
-    REQUIRE(chmod(cnf.c_str(), 0644) == 0);
-    ProcessResult r = Run({BinaryPath(), "--defaults-file=" + cnf, "--checkpoint_dir=" + work / "cp",
-                           "--output=" + work / "b.tar"});
-    INFO(r.stderr_text);
-    CHECK(r.exit_code != 0);
-    CHECK(CountErrorLines(r.stderr_text) == 1);
-    CHECK_THAT(r.stderr_text, Catch::Contains("chmod 600 " + cnf));
-    CHECK_FALSE(fs::exists(work / "b.tar"));
-  }
-  SECTION("~/.my.cnf") {
+  {
+    INFO("~/.my.cnf");
     std::string home = work / "home";
     fs::create_directories(home);
     fs::copy_file(cnf, home + "/.my.cnf");
+    const char* old_home = getenv("HOME");
+    const std::string saved_home = old_home ? old_home : "";
     setenv("HOME", home.c_str(), 1);
-    ProcessResult r = Run({BinaryPath(), "--checkpoint_dir=" + work / "cp", "--output=" + work / "b.tar"});
+    ProcessResult r = Run({BinaryPath(), "--checkpoint_dir=" + work / "cp-home",
+                           "--output=" + work / "b-home.tar"});
+    if (old_home) {
+      setenv("HOME", saved_home.c_str(), 1);
+    } else {
+      unsetenv("HOME");
+    }
     INFO(r.stderr_text);
     CHECK(r.exit_code == 0);
   }
-  SECTION("MYSQL_PWD") {
+  {
+    INFO("MYSQL_PWD");
     setenv("MYSQL_PWD", password.c_str(), 1);
     ProcessResult r = Run({BinaryPath(), "-u", "backup", "-S", server.socket(),
-                           "-c", work / "cp", "--output=" + work / "b.tar"});
+                           "-c", work / "cp-env", "--output=" + work / "b-env.tar"});
     unsetenv("MYSQL_PWD");
     INFO(r.stderr_text);
     CHECK(r.exit_code == 0);
   }
-  SECTION("-p is wiped from /proc/<pid>/cmdline") {
+  {
+    INFO("-p is wiped from /proc/<pid>/cmdline");
     test::BackgroundProcess backup({BinaryPath(), "-u", "backup", "-p", password, "-S", server.socket(),
-                                    "-c", work / "cp", "--avg_mbytes_per_sec=4", "--output=" + work / "b.tar"});
-    REQUIRE(test::WaitForPath(work / "cp/1"));
+                                    "-c", work / "cp-p", "--avg_mbytes_per_sec=4", "--output=" + work / "b-p.tar"});
+    REQUIRE(test::WaitForPath(work / "cp-p/1"));
     std::string cmdline = test::ReadFile("/proc/" + std::to_string(backup.pid()) + "/cmdline");
     int rc = backup.Wait();
     INFO(backup.StderrText());
@@ -427,6 +432,17 @@ TEST_CASE("Server: the password from MYSQL_PWD, option files, and -p wiped from 
     CHECK_THAT(cmdline, Catch::Contains("backup"));
     CHECK_THAT(cmdline, !Catch::Contains("S3cret"));
     CHECK_THAT(backup.StderrText(), !Catch::Contains("S3cret"));
+  }
+  {
+    INFO("an option file with a password that others may read is refused");
+    REQUIRE(chmod(cnf.c_str(), 0644) == 0);
+    ProcessResult r = Run({BinaryPath(), "--defaults-file=" + cnf, "--checkpoint_dir=" + work / "cp-open",
+                           "--output=" + work / "b-open.tar"});
+    INFO(r.stderr_text);
+    CHECK(r.exit_code != 0);
+    CHECK(CountErrorLines(r.stderr_text) == 1);
+    CHECK_THAT(r.stderr_text, Catch::Contains("chmod 600 " + cnf));
+    CHECK_FALSE(fs::exists(work / "b-open.tar"));
   }
 }
 
