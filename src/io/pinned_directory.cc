@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <memory>
 #include <vector>
@@ -18,34 +19,13 @@ struct DirCloser {
   void operator()(DIR* d) const { closedir(d); }
 };
 
-// The entries of the directory `fd` refers to (without "." and "..").
-Status ListEntries(int fd, const std::string& display, std::vector<std::string>* names) {
-  // fdopendir takes the descriptor it is given: list through a duplicate.
-  int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (dup_fd < 0) return Status::IOError("list " + display, errno);
-  std::unique_ptr<DIR, DirCloser> d(fdopendir(dup_fd));
-  if (!d) {
-    int err = errno;
-    close(dup_fd);
-    return Status::IOError("list " + display, err);
-  }
-  rewinddir(d.get());
-  errno = 0;
-  while (dirent* e = readdir(d.get())) {
-    if (std::strcmp(e->d_name, ".") == 0 || std::strcmp(e->d_name, "..") == 0) continue;
-    names->push_back(e->d_name);
-  }
-  if (errno != 0) return Status::IOError("list " + display, errno);
-  return Status::OK();
-}
-
 bool IsOneComponent(const std::string& name) {
   return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos;
 }
 
 Status EmptyAt(int fd, const std::string& display) {
   std::vector<std::string> names;
-  HOTBACKUP_RETURN_IF_ERROR(ListEntries(fd, display, &names));
+  HOTBACKUP_RETURN_IF_ERROR(ListDirectoryAt(fd, display, &names));
   for (const std::string& name : names) {
     if (unlinkat(fd, name.c_str(), 0) == 0 || errno == ENOENT) continue;
     if (errno != EISDIR && errno != EPERM) return Status::IOError("remove " + display + "/" + name, errno);
@@ -98,6 +78,29 @@ Status PinnedDirectory::Adopt(UniqueFd fd, const std::string& display, PinnedDir
   return Status::OK();
 }
 
+Status ListDirectoryAt(int fd, const std::string& shown, std::vector<std::string>* names) {
+  // fdopendir takes the descriptor it is given: list through a duplicate.
+  int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+  if (own < 0) return Status::IOError("list " + shown, errno);
+  std::unique_ptr<DIR, DirCloser> dir(fdopendir(own));
+  if (!dir) {
+    int err = errno;
+    close(own);
+    return Status::IOError("list " + shown, err);
+  }
+  rewinddir(dir.get());  // the duplicate shares its position with `fd`
+  errno = 0;
+  while (dirent* e = readdir(dir.get())) {
+    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
+      names->push_back(e->d_name);
+    }
+    errno = 0;
+  }
+  if (errno != 0) return Status::IOError("list " + shown, errno);
+  std::sort(names->begin(), names->end());
+  return Status::OK();
+}
+
 std::string PinnedDirectory::path() const { return "/proc/self/fd/" + std::to_string(fd_.get()); }
 
 void PinnedDirectory::Reset() {
@@ -132,7 +135,7 @@ Status TakeOverDirectoryAt(const PinnedDirectory& parent, const std::string& nam
   if (fchmod(dir->fd(), 0700) != 0) return Status::IOError("chmod " + display, errno);
   // From here on only we can add entries; check the ones made before.
   std::vector<std::string> names;
-  HOTBACKUP_RETURN_IF_ERROR(ListEntries(dir->fd(), display, &names));
+  HOTBACKUP_RETURN_IF_ERROR(ListDirectoryAt(dir->fd(), display, &names));
   for (const std::string& entry : names) {
     struct stat st;
     if (fstatat(dir->fd(), entry.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {

@@ -26,6 +26,7 @@
 
 #include "hotbackup/archive/manifest.h"
 #include "hotbackup/restore/extract_target.h"
+#include "hotbackup/io/pinned_directory.h"
 #include "hotbackup/io/file_copy.h"
 #include "hotbackup/io/file_io.h"
 #include "hotbackup/io/unique_fd.h"
@@ -61,31 +62,6 @@ Status CheckAbsentOrEmpty(const std::string& dir, const char* option) {
 constexpr int kOpenFileFlags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
 constexpr int kOpenDirectoryFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 constexpr int kMaxDepth = 64;
-
-// The names in the open directory `fd`, without "." and "..".
-Status ListNames(int fd, const std::string& shown, std::vector<std::string>* names) {
-  int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (own < 0) return Status::IOError("list " + shown, errno);
-  DIR* dir = fdopendir(own);
-  if (dir == nullptr) {
-    int err = errno;
-    close(own);
-    return Status::IOError("list " + shown, err);
-  }
-  rewinddir(dir);
-  errno = 0;
-  while (dirent* e = readdir(dir)) {
-    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
-      names->push_back(e->d_name);
-    }
-    errno = 0;
-  }
-  int err = errno;
-  closedir(dir);
-  if (err != 0) return Status::IOError("list " + shown, err);
-  std::sort(names->begin(), names->end());
-  return Status::OK();
-}
 
 // Copies the bytes of `in` (`size` of them) to `out`: in the kernel where
 // the filesystems allow, else through a buffer.
@@ -139,7 +115,7 @@ Status CopyEntryAt(int from_dir, int to_dir, const std::string& name, const std:
     UniqueFd out(openat(to_dir, name.c_str(), kOpenDirectoryFlags));
     if (!out.valid()) return Status::IOError("open " + to, errno);
     std::vector<std::string> names;
-    HOTBACKUP_RETURN_IF_ERROR(ListNames(in.get(), from, &names));
+    HOTBACKUP_RETURN_IF_ERROR(ListDirectoryAt(in.get(), from, &names));
     for (const std::string& n : names) {
       HOTBACKUP_RETURN_IF_ERROR(CopyEntryAt(in.get(), out.get(), n, from + "/" + n, to + "/" + n,
                                             owner, bytes, depth + 1));

@@ -12,6 +12,7 @@
 #include <cstring>
 #include <vector>
 
+#include "hotbackup/io/pinned_directory.h"
 #include "hotbackup/io/unique_fd.h"
 
 namespace hotbackup {
@@ -28,30 +29,6 @@ const char* TypeName(mode_t mode) {
 }
 
 Status SecureOpen(int fd, const std::string& shown, const RestoredOwner& owner, int depth);
-
-// The entries of the open directory `fd`, without "." and "..".
-Status ListNames(int fd, const std::string& shown, std::vector<std::string>* names) {
-  int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-  if (own < 0) return Status::IOError("list " + shown, errno);
-  DIR* dir = fdopendir(own);
-  if (dir == nullptr) {
-    int err = errno;
-    close(own);
-    return Status::IOError("list " + shown, err);
-  }
-  rewinddir(dir);
-  errno = 0;
-  while (dirent* e = readdir(dir)) {
-    if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
-      names->push_back(e->d_name);
-    }
-    errno = 0;
-  }
-  int err = errno;
-  closedir(dir);
-  if (err != 0) return Status::IOError("list " + shown, err);
-  return Status::OK();
-}
 
 Status SecureEntry(int dir_fd, const std::string& name, const RestoredOwner& owner,
                    const std::string& shown, int depth) {
@@ -80,7 +57,7 @@ Status SecureOpen(int fd, const std::string& shown, const RestoredOwner& owner, 
   if (!S_ISDIR(st.st_mode)) return RefuseEntry(st.st_mode, shown);
   if (depth >= kMaxDepth) return Status::Corruption(shown + ": directories nested too deep");
   std::vector<std::string> names;
-  HOTBACKUP_RETURN_IF_ERROR(ListNames(fd, shown, &names));
+  HOTBACKUP_RETURN_IF_ERROR(ListDirectoryAt(fd, shown, &names));
   for (const std::string& name : names) {
     HOTBACKUP_RETURN_IF_ERROR(SecureEntry(fd, name, owner, shown + "/" + name, depth + 1));
   }

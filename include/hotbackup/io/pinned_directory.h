@@ -17,6 +17,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <vector>
 
 #include "hotbackup/io/unique_fd.h"
 #include "hotbackup/util/status.h"
@@ -58,6 +59,10 @@ class PinnedDirectory {
   uid_t owner_ = 0;
   gid_t group_ = 0;
 };
+
+// The names in the open directory `fd` (without "." and ".."), sorted;
+// `shown` names the directory in messages. `fd` itself is left as it was.
+Status ListDirectoryAt(int fd, const std::string& shown, std::vector<std::string>* names);
 
 // Makes `name` in `parent` (which must not exist) as a directory only we
 // can enter (0700, our owner), and pins it.
