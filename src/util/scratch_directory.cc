@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <cerrno>
 #include <filesystem>
 
 namespace hotbackup {
@@ -21,15 +22,11 @@ std::string TempRoot() {
   return tmp && *tmp ? tmp : "/tmp";
 }
 
-// Whether `pid` is a running copy of this program (a pid reused by
-// another program does not keep a directory alive).
-bool RunningCopyOfUs(pid_t pid) {
-  if (kill(pid, 0) != 0 && errno == ESRCH) return false;
-  std::error_code ec, ec2;
-  const fs::path theirs = fs::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec);
-  const fs::path ours = fs::read_symlink("/proc/self/exe", ec2);
-  return ec || ec2 || theirs == ours;  // when unsure, it is alive
-}
+// Whether `pid` may still be the run that made a directory: any process
+// of that pid. Not compared by program: another build or installation of
+// this tool (or a test binary using the same code) is a run too; a pid
+// reused by another program only keeps its directory until that one ends.
+bool MayBeRunning(pid_t pid) { return kill(pid, 0) == 0 || errno != ESRCH; }
 
 // Removes "<prefix><kind>.<pid>.*" directories we own whose run is over.
 void RemoveStale(const std::string& root, const std::string& kind) {
@@ -47,7 +44,7 @@ void RemoveStale(const std::string& root, const std::string& kind) {
       continue;
     }
     const pid_t pid = static_cast<pid_t>(std::strtol(pid_text.c_str(), nullptr, 10));
-    if (pid == getpid() || RunningCopyOfUs(pid)) continue;
+    if (pid == getpid() || MayBeRunning(pid)) continue;
     std::error_code ignored;
     fs::remove_all(e.path(), ignored);
   }

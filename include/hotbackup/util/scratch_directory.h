@@ -4,7 +4,7 @@
 // Named "myrocks_hotbackup-<kind>.<pid>.XXXXXX", mode 0700, and removed on
 // every way out by the destructor. A run killed before it could remove its
 // own is cleaned up by the next run that makes one of the same kind: a
-// directory of ours whose pid is no longer a running copy of this program.
+// directory of ours whose pid no process has any more.
 #ifndef HOTBACKUP_UTIL_SCRATCH_DIRECTORY_H_
 #define HOTBACKUP_UTIL_SCRATCH_DIRECTORY_H_
 
