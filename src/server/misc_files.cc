@@ -110,21 +110,25 @@ bool IsTableData(const std::string& file) {
   return false;
 }
 
-// Whether `path` is a symbolic link to a file `owner` does not own (said
-// once per file and run: the datadir is scanned several times).
-bool IsForeignLink(const std::string& path, uid_t owner) {
-  struct stat link, target;
-  if (lstat(path.c_str(), &link) != 0 || !S_ISLNK(link.st_mode)) return false;
-  if (stat(path.c_str(), &target) != 0 || target.st_uid == owner) return false;
+// Stats a datadir entry as the scans need it: lstat(2) first (one call for
+// the common entry), and for a symbolic link what it names, if the
+// datadir's owner owns that (a link to another's file is left out, said
+// once per file and run: the datadir is scanned several times). False if
+// it is gone, dangling or left out.
+bool StatEntry(const std::string& path, uid_t owner, struct stat* st) {
+  if (lstat(path.c_str(), st) != 0) return false;
+  if (!S_ISLNK(st->st_mode)) return true;
+  if (stat(path.c_str(), st) != 0) return false;
+  if (!S_ISREG(st->st_mode) || st->st_uid == owner) return true;
   static std::mutex mutex;
   static std::set<std::string> warned;
   std::lock_guard<std::mutex> lock(mutex);
   if (warned.insert(path).second) {
     HB_LOG_WARN("%s is a symbolic link to a file owned by uid %u, not by the datadir's owner "
                 "(uid %u): not backed up",
-                path.c_str(), static_cast<unsigned>(target.st_uid), static_cast<unsigned>(owner));
+                path.c_str(), static_cast<unsigned>(st->st_uid), static_cast<unsigned>(owner));
   }
-  return true;
+  return false;
 }
 
 std::string FormatTime(time_t t) {
@@ -190,9 +194,8 @@ Status ListDatadir(const MiscFileScan& scan, std::vector<std::string>* databases
     if (name[0] == '.') continue;
     std::string path = scan.datadir + "/" + name;
     struct stat st;
-    if (stat(path.c_str(), &st) != 0) continue;  // vanished, or a dangling link
+    if (!StatEntry(path, scan.owner, &st)) continue;  // vanished, dangling, or not the owner's
     if (S_ISREG(st.st_mode)) {
-      if (IsForeignLink(path, scan.owner)) continue;
       if (IsExcludedTopLevel(name) || IsReplicationFile(scan, path)) {
         skipped->push_back(name);
         continue;
@@ -233,8 +236,7 @@ Status ListDatabaseFiles(const MiscFileScan& scan, const std::string& database,
     std::string file_path = path + "/" + file;
     if (IsReplicationFile(scan, file_path)) continue;
     struct stat fst;
-    if (stat(file_path.c_str(), &fst) != 0 || !S_ISREG(fst.st_mode)) continue;
-    if (IsForeignLink(file_path, scan.owner)) continue;
+    if (!StatEntry(file_path, scan.owner, &fst) || !S_ISREG(fst.st_mode)) continue;
     if (scan.frm_not_after != 0 && file.ends_with(".frm") && fst.st_mtime > scan.frm_not_after) {
       return Status::Changed(
           "FRM file " + file_path +
