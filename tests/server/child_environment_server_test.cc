@@ -27,21 +27,10 @@ namespace {
 
 namespace fs = std::filesystem;
 using test::BinaryPath;
+using test::WdtBinary;
 using test::SandboxServer;
 using test::SshServer;
 using test::TempDir;
-
-// The real wdt, found as wdt_server_test.cc finds it.
-std::string WdtBinary() {
-  std::vector<std::string> candidates;
-  if (const char* env = getenv("HOTBACKUP_WDT")) candidates.push_back(env);
-  candidates.push_back(test::SourceDir() + "/../shared/tools/wdt/wdt");
-  candidates.push_back("/work/shared/tools/wdt/wdt");
-  for (const std::string& c : candidates) {
-    if (access(c.c_str(), X_OK) == 0) return c;
-  }
-  return candidates.front();
-}
 
 // A /proc file's bytes; "" if the process is gone (or the file unreadable).
 std::string ProcFile(const std::string& pid, const char* name) {

@@ -149,7 +149,7 @@ TEST_CASE("Security: failed runs leave nothing in $TMPDIR", "[server][security]"
   };
   SandboxServer server;
   // A reachable server and a wdt here, then no way to the destination.
-  const std::string wdt = test::SourceDir() + "/../shared/tools/wdt/wdt";
+  const std::string wdt = test::WdtBinary();
   if (access(wdt.c_str(), X_OK) == 0) {
     runs.push_back({"env", env_tmp, BinaryPath(), "--stream=wdt", "--destination=127.0.0.1",
                     "--backup_dir=" + work / "r", "--wdt_path=" + wdt, "--ssh_command=false",

@@ -27,6 +27,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using test::BinaryPath;
+using test::WdtBinary;
 using test::ProcessResult;
 using test::Run;
 using test::SandboxServer;
@@ -36,19 +37,6 @@ using test::GtidSequence;
 using test::CountErrorLines;
 using test::TrimTrailing;
 using test::ExpectNoCheckpointLeft;
-
-// The real wdt: $HOTBACKUP_WDT, else the build beside the checkout
-// (../shared/tools/wdt), else the workplace's shared copy.
-std::string WdtBinary() {
-  std::vector<std::string> candidates;
-  if (const char* env = getenv("HOTBACKUP_WDT")) candidates.push_back(env);
-  candidates.push_back(test::SourceDir() + "/../shared/tools/wdt/wdt");
-  candidates.push_back("/work/shared/tools/wdt/wdt");
-  for (const std::string& c : candidates) {
-    if (access(c.c_str(), X_OK) == 0) return c;
-  }
-  return candidates.front();
-}
 
 // Whether the real wdt and an sshd are here; if not the test says why.
 bool WdtAvailable() {

@@ -16,6 +16,18 @@ namespace hotbackup::test {
 std::string BinaryPath() { return HOTBACKUP_TEST_BINARY; }
 std::string SourceDir() { return HOTBACKUP_SOURCE_DIR; }
 
+std::string WdtBinary() {
+  std::vector<std::string> candidates;
+  if (const char* env = getenv("HOTBACKUP_WDT")) candidates.push_back(env);
+  candidates.push_back(SourceDir() + "/../shared/tools/wdt/wdt");
+  candidates.push_back("/work/shared/tools/wdt/wdt");
+  for (const std::string& c : candidates) {
+    if (access(c.c_str(), X_OK) == 0) return c;
+  }
+  return candidates.front();
+}
+
+
 int FreeLoopbackPort() {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) throw std::runtime_error("socket");

@@ -19,6 +19,10 @@ int FreeLoopbackPort();
 // The binary under test and the source tree, as configured by CMake.
 std::string BinaryPath();
 std::string SourceDir();
+// The real wdt: $HOTBACKUP_WDT, else the build beside the checkout
+// (../shared/tools/wdt), else the workplace's shared copy (the first
+// candidate when none is executable).
+std::string WdtBinary();
 
 class SandboxServer {
  public:
