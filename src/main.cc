@@ -1,17 +1,21 @@
-// myrocks_hotbackup: parses the command line, runs the chosen mode and maps
-// its final Status to an exit code. The work happens in the hotbackup
-// library.
+// myrocks_hotbackup: parses the command line, picks the mode, checks it and
+// runs it, and maps the result to an exit code. This is the one file that
+// knows every mode; the work happens in the hotbackup library.
 //
-// Exit codes: 0 success; 1 the backup or move-back failed; 2 bad usage or an
-// unsupported mode; 128 + signal number when stopped by SIGINT/SIGTERM/SIGHUP.
+// Exit codes: 0 success; 1 the backup, restore or check failed; 2 bad usage
+// (the command line, or what it names, refused before anything started);
+// 128 + signal number when stopped by SIGINT/SIGTERM/SIGHUP.
 #include <csignal>
 #include <cstdio>
 
+#include <memory>
+
+#include "hotbackup/modes/backup_mode.h"
+#include "hotbackup/modes/extract_mode.h"
+#include "hotbackup/modes/verify_mode.h"
+#include "hotbackup/modes/wdt_backup_mode.h"
 #include "hotbackup/options.h"
-#include "hotbackup/restore/extract.h"
 #include "hotbackup/restore/move_back.h"
-#include "hotbackup/restore/verify_directory.h"
-#include "hotbackup/server/backup.h"
 #include "hotbackup/util/core_dumps.h"
 #include "hotbackup/util/interrupt.h"
 #include "hotbackup/util/log.h"
@@ -25,6 +29,48 @@ int ExitCodeFor(const hotbackup::Status& status) {
     return 128 + hotbackup::InterruptSignal();
   }
   return 1;
+}
+
+// Check failures are usage errors (the command line, or a local file it
+// names), unless the check could not reach or find an object in an object
+// store, or was interrupted.
+int ExitCodeForCheck(const hotbackup::Status& status) {
+  using Code = hotbackup::Status::Code;
+  if (status.code() == Code::kRemote || status.code() == Code::kNotFound ||
+      status.code() == Code::kAborted) {
+    return ExitCodeFor(status);
+  }
+  return 2;
+}
+
+class MoveBackMode final : public hotbackup::Mode {
+ public:
+  explicit MoveBackMode(const hotbackup::Options& options) : options_(options) {}
+  hotbackup::Status Check() override { return hotbackup::Status::OK(); }
+  hotbackup::Status Run() override { return hotbackup::RunMoveBack(options_); }
+
+ private:
+  const hotbackup::Options& options_;
+};
+
+std::unique_ptr<hotbackup::Mode> NewMode(const hotbackup::Options& options) {
+  using hotbackup::ModeKind;
+  switch (options.mode) {
+    case ModeKind::kBackup:
+      return hotbackup::NewBackupMode(options);
+    case ModeKind::kWdtBackup:
+      return hotbackup::NewWdtBackupMode(options);
+    case ModeKind::kExtract:
+      return hotbackup::NewExtractMode(options);
+    case ModeKind::kVerifyArchive:
+      return hotbackup::NewVerifyArchiveMode(options);
+    case ModeKind::kVerifyDirectory:
+      return hotbackup::NewVerifyDirectoryMode(options);
+    case ModeKind::kMoveBack:
+    case ModeKind::kCopyBack:
+      return std::make_unique<MoveBackMode>(options);
+  }
+  return nullptr;
 }
 
 }  // namespace
@@ -59,19 +105,13 @@ int main(int argc, char** argv) {
     return 0;
   }
 
-  if (options.move_back || options.copy_back) {
-    status = hotbackup::RunMoveBack(options);
-  } else if (options.extract) {
-    status = hotbackup::RunExtract(options);
-  } else if (options.verify) {
-    // --backup_dir names a directory to check; without it, an archive is read.
-    status = options.backup_dir.empty() ? hotbackup::RunVerify(options)
-                                        : hotbackup::RunVerifyDirectory(options);
-  } else if (options.stream == hotbackup::StreamKind::kWdt) {
-    status = hotbackup::RunWdtBackup(options);
-  } else {
-    status = hotbackup::RunBackup(options);
+  std::unique_ptr<hotbackup::Mode> mode = NewMode(options);
+  status = mode->Check();
+  if (!status.ok()) {
+    HB_LOG_ERROR("%s", status.message().c_str());
+    return ExitCodeForCheck(status);
   }
+  status = mode->Run();
   if (!status.ok()) {
     HB_LOG_ERROR("%s", status.message().c_str());
     return ExitCodeFor(status);

@@ -1,19 +1,34 @@
 // The command line: every option of the original myrocks_hotbackup.py, with
 // its short and long names and defaults, plus this tool's own options in the
 // same underscore style.
+//
+// Only the modes layer (modes/) and main.cc read Options: the stages below
+// take narrow configs of their own, which the modes fill from these fields.
 #ifndef HOTBACKUP_OPTIONS_H_
 #define HOTBACKUP_OPTIONS_H_
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
-#include "hotbackup/archive/archive_stream.h"
+#include "hotbackup/compress/compression.h"
 #include "hotbackup/util/status.h"
 
 namespace hotbackup {
 
 enum class StreamKind { kTar, kXbstream, kWdt };
+// What one run does; each mode accepts only its own options (options.cc's
+// table says which).
+enum class ModeKind {
+  kBackup,           // a tar or XBSTREAM stream (the default)
+  kWdtBackup,        // --stream=wdt
+  kExtract,          // --extract
+  kVerifyArchive,    // --verify (stdin or --input)
+  kVerifyDirectory,  // --verify --backup_dir
+  kMoveBack,         // -m / --move_back
+  kCopyBack,         // --copy_back
+};
 enum class DirectIo { kAuto, kOn, kOff };  // kAuto follows rocksdb_use_direct_reads
 
 struct Options {
@@ -23,7 +38,7 @@ struct Options {
   std::string datadir;                                           // -d; empty = ask the server
   StreamKind stream = StreamKind::kTar;                          // -s
   std::string destination;                                       // WDT only
-  int avg_mbytes_per_sec = 500;
+  int avg_mbytes_per_sec = 500;           // WDT's default; tar/xbstream only when given
   bool avg_mbytes_per_sec_given = false;  // without it, only WDT is throttled
   std::string extra_wdt_sender_options;
   std::string extra_wdt_receiver_options;
@@ -76,12 +91,34 @@ struct Options {
   bool help = false;
   bool version = false;
   std::string help_text;
+
+  ModeKind mode = ModeKind::kBackup;  // from the flags above (ModeOf)
+  std::vector<std::string> given;     // long names of the options on the command line
+  bool Given(std::string_view long_name) const;
 };
 
-// Parses argv. On success with -p/--password given, the password's bytes in
-// argv are overwritten so it does not linger in /proc/<pid>/cmdline.
-// Errors are one line, meant for "myrocks_hotbackup: <message>".
+// Parses argv: the option table is declared, argv read into *options, and
+// the result validated (ValidateOptions). On success with -p/--password
+// given, the password's bytes in argv are overwritten so it does not linger
+// in /proc/<pid>/cmdline. With -h/--help anywhere, only help is set (and
+// help_text): help wins over every other error. Errors are one line naming
+// the option, meant for "myrocks_hotbackup: <message>" and exit code 2.
 Status ParseCommandLine(int argc, char** argv, Options* options);
+
+// The mode the flags choose (the first of move_back, copy_back, extract,
+// verify set; else the stream's backup). ValidateOptions refuses two.
+ModeKind ModeOf(const Options& options);
+// "--extract", "a tar/xbstream backup", ...: how messages name a mode.
+std::string_view ModeDisplayName(ModeKind mode);
+
+// Whether the option `long_name` ("interval", "backup_dir") is one of
+// `mode`'s (help and version are every mode's).
+bool OptionBelongsTo(std::string_view long_name, ModeKind mode);
+
+// The rules across options, on what ParseCommandLine read: one mode; each
+// option given (Options::given) belongs to that mode; values in range;
+// combinations the modes cannot honour. Does not touch files or the network.
+Status ValidateOptions(const Options& options);
 
 }  // namespace hotbackup
 

@@ -9,7 +9,7 @@
 
 #include "hotbackup/archive/archive_reader.h"
 #include "hotbackup/archive/xbstream_format.h"
-#include "hotbackup/encrypt/age_options.h"
+#include "hotbackup/modes/stage_configs.h"
 #include "hotbackup/encrypt/age_stream.h"
 #include "hotbackup/encrypt/openssl_crypto.h"
 #include "hotbackup/io/byte_source.h"

@@ -26,12 +26,9 @@
 #include <vector>
 
 #include "hotbackup/archive/archive_stream.h"
-#include "hotbackup/encrypt/age_options.h"
 #include "hotbackup/encrypt/age_stream.h"
 #include "hotbackup/io/file_copy.h"
 #include "hotbackup/io/file_io.h"
-#include "hotbackup/io/output_file.h"
-#include "hotbackup/s3/s3_options.h"
 #include "hotbackup/server/binlog_position.h"
 #include "hotbackup/server/checkpoint.h"
 #include "hotbackup/server/incremental_base.h"
@@ -80,47 +77,35 @@ Status ListCheckpoint(const std::string& dir, CheckpointListing* listing) {
 
 class BackupRun {
  public:
-  explicit BackupRun(const Options& options)
-      : options_(options), server_(options), progress_(isatty(STDERR_FILENO) == 1) {}
+  BackupRun(const BackupConfig& config, const BackupOutputs& outputs)
+      : config_(config),
+        outputs_(outputs),
+        server_(config.session),
+        base_(config.base),
+        progress_(isatty(STDERR_FILENO) == 1) {}
 
   Status Run() {
     start_time_ = time(nullptr);
     start_ = Clock::now();
     backup_id_ = NewBackupId();
     HB_LOG_INFO("Starting backup.");
-    if (!options_.incremental_base.empty()) {
-      std::string base_manifest;
-      HOTBACKUP_RETURN_IF_ERROR(ReadSmallFileOrObject(options_.incremental_base, kMaxManifestSize,
-                                                      &s3_, &base_manifest)
-                                    .WithContext("--incremental_base"));
-      HOTBACKUP_RETURN_IF_ERROR(
-          IncrementalBase::FromText(options_.incremental_base, base_manifest, &base_));
+    if (base_) {
       HB_LOG_INFO("Incremental backup on top of backup %s taken %s (%zu SST files)",
                   base_->manifest().backup_id.c_str(), base_->manifest().start_time.c_str(),
                   base_->sst_count());
     }
-    HOTBACKUP_RETURN_IF_ERROR(EncryptionFromOptions(options_, &encryption_));
-    // The outputs first: a terminal or an unwritable file is refused before
-    // the server is asked for anything.
-    HOTBACKUP_RETURN_IF_ERROR(OpenOutput(options_, options_.output, &s3_, &output_));
-    counted_output_ = std::make_unique<CountingSink>(output_.get());
-    manifest_target_ = options_.save_manifest.empty() ? DefaultManifestTarget(options_.output)
-                                                      : options_.save_manifest;
-    if (!manifest_target_.empty()) {
-      HOTBACKUP_RETURN_IF_ERROR(OpenOutput(options_, manifest_target_, &s3_, &manifest_copy_)
-                                    .WithContext("--save_manifest"));
-    }
+    counted_output_ = std::make_unique<CountingSink>(outputs_.archive);
     HOTBACKUP_RETURN_IF_ERROR(server_.Open());
     Status db_id = server_.ReadDbId(&db_id_);
     if (!db_id.ok()) {
       if (base_) return db_id;
       HB_LOG_WARN("%s; the manifest records no DB id", db_id.message().c_str());
     }
-    direct_ = options_.direct_io == DirectIo::kOn ||
-              (options_.direct_io == DirectIo::kAuto && server_.server_direct_reads());
+    direct_ = config_.read_mode ? *config_.read_mode == ReadMode::kDirect
+                                 : server_.server_direct_reads();
     HB_LOG_INFO("Direct I/O: %d", direct_ ? 1 : 0);
     HOTBACKUP_RETURN_IF_ERROR(OpenStream());
-    HOTBACKUP_RETURN_IF_ERROR(checkpoint_root_.Prepare(options_.checkpoint_dir));
+    HOTBACKUP_RETURN_IF_ERROR(checkpoint_root_.Prepare(config_.session.checkpoint_dir));
     HOTBACKUP_RETURN_IF_ERROR(server_.BeginBackup());
 
     bool finished = false;
@@ -140,13 +125,13 @@ class BackupRun {
     HB_LOG_INFO("MySQL misc backups done.");
     HOTBACKUP_RETURN_IF_ERROR(server_.CheckDictionaryUnchanged());
     HOTBACKUP_RETURN_IF_ERROR(AddPositionFiles());
-    HOTBACKUP_RETURN_IF_ERROR(stream_->AddManifest(MakeManifest(), manifest_copy_.get()));
+    HOTBACKUP_RETURN_IF_ERROR(stream_->AddManifest(MakeManifest(), outputs_.manifest_copy));
     HOTBACKUP_RETURN_IF_ERROR(stream_->Finish());
     server_.FinishTableCacheReload();
-    if (manifest_copy_) {
+    if (outputs_.manifest_copy) {
       // Only a complete backup's manifest may become the next one's base.
-      HOTBACKUP_RETURN_IF_ERROR(manifest_copy_->Finish().WithContext("--save_manifest"));
-      HB_LOG_INFO("Saved the manifest as %s", manifest_target_.c_str());
+      HOTBACKUP_RETURN_IF_ERROR(outputs_.manifest_copy->Finish().WithContext("--save_manifest"));
+      HB_LOG_INFO("Saved the manifest as %s", outputs_.manifest_copy_name.c_str());
     }
     LogSummary();
     HB_LOG_INFO("All Backups Done.");
@@ -155,29 +140,22 @@ class BackupRun {
 
  private:
   Status OpenStream() {
-    StreamOptions so;
-    so.format = options_.stream == StreamKind::kXbstream ? ArchiveFormat::kXbstream
-                                                         : ArchiveFormat::kTar;
-    so.compression = options_.compression;
-    so.zstd = {options_.compress_level, options_.compress_threads};
+    StreamOptions so = config_.stream;
     so.read_mode = direct_ ? ReadMode::kDirect : ReadMode::kBuffered;
-    if (options_.avg_mbytes_per_sec_given) {
-      so.max_bytes_per_second = static_cast<uint64_t>(options_.avg_mbytes_per_sec) << 20;
-    }
     so.on_progress = [this](uint64_t bytes) {
       if (sending_sst_) progress_.AddSent(bytes);
     };
     // Encryption is the last transform: what leaves is an age file.
     ByteSink* output = counted_output_.get();
-    if (encryption_) {
+    if (const std::optional<AgeEncryptTo>& encryption = config_.encryption; encryption) {
       HOTBACKUP_RETURN_IF_ERROR(
-          NewAgeEncryptSink(*encryption_, options_.encrypt_threads, output, &encryptor_));
+          NewAgeEncryptSink(*encryption, config_.encrypt_threads, output, &encryptor_));
       output = encryptor_.get();
       HB_LOG_INFO("Encrypting the stream (age) to %s",
-                  encryption_->passphrase
+                  encryption->passphrase
                       ? "a passphrase"
-                      : (std::to_string(encryption_->recipients.size()) + " recipient" +
-                         (encryption_->recipients.size() == 1 ? "" : "s")).c_str());
+                      : (std::to_string(encryption->recipients.size()) + " recipient" +
+                         (encryption->recipients.size() == 1 ? "" : "s")).c_str());
     }
     return ArchiveStream::Open(so, output, &stream_);
   }
@@ -233,7 +211,7 @@ class BackupRun {
       sst_bytes_sent_ += size;
       ++sent_this_round;
       double elapsed = std::chrono::duration<double>(Clock::now() - round_start).count();
-      if (may_renew && elapsed > options_.interval_seconds && sent_this_round < targets.size()) {
+      if (may_renew && elapsed > config_.interval_seconds && sent_this_round < targets.size()) {
         progress_.Clear();
         HB_LOG_INFO("Snapshot round finished. Elapsed Time: %5.2f.  Remaining sst files: %zu",
                     elapsed, targets.size() - sent_this_round);
@@ -261,7 +239,7 @@ class BackupRun {
     HOTBACKUP_RETURN_IF_ERROR(staging.Create(checkpoint_root_, round_name));
     const std::string stage = staging.path();
     HOTBACKUP_RETURN_IF_ERROR(server_.CheckpointWithServerFiles(
-        round, &checkpoint, stage, options_.skip_check_frm_timestamp ? 0 : start_time_));
+        round, &checkpoint, stage, config_.session.skip_check_frm_timestamp ? 0 : start_time_));
     const std::string path = checkpoint.path();
     HB_LOG_INFO("Staged %.2f MB of table definitions and system tables with the checkpoint",
                 static_cast<double>(server_.staged_bytes()) / (1 << 20));
@@ -314,7 +292,7 @@ class BackupRun {
     if (position.log_bin) {
       HOTBACKUP_RETURN_IF_ERROR(stream_->AddContents(kBinlogInfoPath, FormatBinlogInfo(position)));
     }
-    if (options_.slave_info) {
+    if (config_.session.slave_info) {
       if (!position.source) {
         HB_LOG_WARN("--slave_info: the server is not a replica; no %s written", kSlaveInfoPath);
       } else {
@@ -387,9 +365,9 @@ class BackupRun {
   }
 
   Status WaitForDebugSignalFile() {
-    if (options_.debug_signal_file.empty()) return Status::OK();
-    while (access(options_.debug_signal_file.c_str(), F_OK) != 0) {
-      HB_LOG_INFO("Waiting until %s is created..", options_.debug_signal_file.c_str());
+    if (config_.debug_signal_file.empty()) return Status::OK();
+    while (access(config_.debug_signal_file.c_str(), F_OK) != 0) {
+      HB_LOG_INFO("Waiting until %s is created..", config_.debug_signal_file.c_str());
       HOTBACKUP_RETURN_IF_ERROR(InterruptibleSleep(1.0));
     }
     return Status::OK();
@@ -449,7 +427,7 @@ class BackupRun {
     Manifest m;
     m.tool_version = HOTBACKUP_VERSION;
     m.server_version = server_.server_version();
-    m.stream = options_.stream == StreamKind::kXbstream ? "xbstream" : "tar";
+    m.stream = config_.stream.format == ArchiveFormat::kXbstream ? "xbstream" : "tar";
     m.rounds = rounds_;
     m.start_time = FormatUtcTime(start_time_);
     m.end_time = FormatUtcTime(time(nullptr));
@@ -481,21 +459,17 @@ class BackupRun {
     const ManifestFile* in_base = nullptr;  // the incremental base's copy, if it holds the file
   };
 
-  const Options& options_;
+  const BackupConfig& config_;
+  const BackupOutputs& outputs_;
   CheckpointRoot checkpoint_root_;  // outlives every round's checkpoint
   ServerSession server_;
-  std::unique_ptr<IncrementalBase> base_;
+  const IncrementalBase* base_;
   std::string backup_id_;
   std::string db_id_;
   std::map<std::string, SstInfo> sst_info_;
   size_t base_files_ = 0;
   uint64_t base_bytes_ = 0;
-  S3Access s3_{options_};  // outlives the sinks it opens
-  std::unique_ptr<ByteSink> output_;
-  std::unique_ptr<CountingSink> counted_output_;  // output_, counted
-  std::string manifest_target_;                   // --save_manifest, or beside an S3 archive
-  std::unique_ptr<ByteSink> manifest_copy_;
-  std::optional<AgeEncryptTo> encryption_;
+  std::unique_ptr<CountingSink> counted_output_;  // outputs_.archive, counted
   std::unique_ptr<ByteSink> encryptor_;  // between the archive stream and output_
   std::unique_ptr<ArchiveStream> stream_;
   ProgressReporter progress_;
@@ -512,8 +486,8 @@ class BackupRun {
 
 }  // namespace
 
-Status RunBackup(const Options& options) {
-  BackupRun run(options);
+Status StreamBackup(const BackupConfig& config, const BackupOutputs& outputs) {
+  BackupRun run(config, outputs);
   return run.Run();
 }
 

@@ -125,7 +125,7 @@ Status ReadClientOptionFile(const std::string& path, std::map<std::string, std::
   return ReadFile(path, 0, values);
 }
 
-Status ResolveConnectionConfig(const Options& options, ConnectionConfig* config) {
+Status ResolveConnectionConfig(const ClientOptions& options, ConnectionConfig* config) {
   std::map<std::string, std::string> file;
   std::string file_path;
   if (!options.defaults_file.empty()) {

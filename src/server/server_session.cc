@@ -38,14 +38,13 @@ std::string ResolveAgainst(const std::string& datadir, const std::string& path) 
 
 }  // namespace
 
-ServerSession::ServerSession(const Options& options) : options_(options) {}
+ServerSession::ServerSession(SessionConfig config) : config_(std::move(config)) {}
 
 Status ServerSession::Open() {
-  HOTBACKUP_RETURN_IF_ERROR(ResolveConnectionConfig(options_, &connection_config_));
   HOTBACKUP_RETURN_IF_ERROR(Connect());
   HOTBACKUP_RETURN_IF_ERROR(Inspect());
   HOTBACKUP_RETURN_IF_ERROR(CheckTableEngines());
-  if (options_.no_backup_locks) {
+  if (config_.no_backup_locks) {
     HB_LOG_WARN(
         "--no_backup_locks: commits are not blocked at the checkpoints; the backup has "
         "no consistent binlog position, and on a server with a binlog a restore may "
@@ -55,7 +54,7 @@ Status ServerSession::Open() {
 }
 
 Status ServerSession::BeginBackup() {
-  if (!options_.no_backup_locks) {
+  if (!config_.no_backup_locks) {
     HOTBACKUP_RETURN_IF_ERROR(StartBackupStage());
     struct stat st;
     ddl_log_ = stat((datadir_ + "/" + kBackupDdlLogName).c_str(), &st) == 0;
@@ -66,24 +65,24 @@ Status ServerSession::BeginBackup() {
 
 Status ServerSession::StartBackupStage() {
   if (!stage_connection_.connected()) {
-    HOTBACKUP_RETURN_IF_ERROR(stage_connection_.Connect(connection_config_));
+    HOTBACKUP_RETURN_IF_ERROR(stage_connection_.Connect(config_.connection));
     // Idle for as long as the SST rounds last.
     HOTBACKUP_RETURN_IF_ERROR(stage_connection_.Execute("SET SESSION wait_timeout = 31536000"));
   }
-  HOTBACKUP_RETURN_IF_ERROR(backup_stage_.Start(&stage_connection_, options_.lock_wait_timeout));
+  HOTBACKUP_RETURN_IF_ERROR(backup_stage_.Start(&stage_connection_, config_.lock_wait_timeout));
   if (!binlog_index_.empty() && !sync_binlog_each_commit_) {
     binlog_writeback_.Start(binlog_index_, datadir_, kBinlogWritebackPeriod);
   }
   return Status::OK();
 }
 
-Status ServerSession::Connect() { return connection_.Connect(connection_config_); }
+Status ServerSession::Connect() { return connection_.Connect(config_.connection); }
 
 Status ServerSession::Inspect() {
   HB_LOG_INFO("Connected to MySQL %s at %s", connection_.server_version().c_str(),
-              connection_config_.Describe().c_str());
+              config_.connection.Describe().c_str());
   std::optional<std::string> value;
-  datadir_ = options_.datadir;
+  datadir_ = config_.datadir;
   if (datadir_.empty()) {
     HOTBACKUP_RETURN_IF_ERROR(connection_.QueryValue("SELECT @@datadir", &value));
     datadir_ = value.value_or("");
@@ -181,7 +180,7 @@ Status ServerSession::CheckTableEngines() {
   const std::string list = std::to_string(found.with_rows.size()) + " user table" +
                            (found.with_rows.size() == 1 ? "" : "s") + " with rows in engines " +
                            "this backup does not copy: " + DescribeLeftOutTables(found.with_rows);
-  if (!options_.allow_partial_backup) {
+  if (!config_.allow_partial_backup) {
     return Status::NotSupported(
         list + ". Back them up with mariabackup, convert them (ALTER TABLE ... ENGINE=ROCKSDB), "
                "or pass --allow_partial_backup to take the backup without their rows");
@@ -275,7 +274,7 @@ Status ServerSession::CheckDictionaryUnchanged() const {
   }
   std::string list;
   for (const std::string& t : tables) list += (list.empty() ? "" : ", ") + t;
-  if (!options_.no_backup_locks) {
+  if (!config_.no_backup_locks) {
     HB_LOG_WARN(
         "Table definitions changed during the backup (%s); the copy is consistent: "
         "definitions were copied with the last checkpoint while DDL was blocked",
@@ -285,7 +284,7 @@ Status ServerSession::CheckDictionaryUnchanged() const {
   const std::string message = "table definitions changed during the backup (" + list +
                               ") and --no_backup_locks copied them at another moment than the "
                               "data";
-  if (options_.skip_check_frm_timestamp) {
+  if (config_.skip_check_frm_timestamp) {
     HB_LOG_WARN("%s; kept because of -f", message.c_str());
     return Status::OK();
   }
@@ -306,7 +305,7 @@ Status ServerSession::SstCheckpoint(Checkpoint* checkpoint) {
 void ServerSession::PrepareScan(time_t frm_not_after) {
   misc_scan_.datadir = datadir_;
   misc_scan_.skip_directories = {".rocksdb", "#rocksdb"};
-  for (const std::string& dir : {rocksdb_datadir_, StripTrailingSlashes(options_.checkpoint_dir)}) {
+  for (const std::string& dir : {rocksdb_datadir_, StripTrailingSlashes(config_.checkpoint_dir)}) {
     fs::path p(dir);
     std::error_code ec;
     if (fs::equivalent(p.parent_path(), datadir_, ec)) {
@@ -362,7 +361,7 @@ Status ServerSession::CheckpointWithServerFiles(int round, Checkpoint* checkpoin
   // Flushed now, the memtable is nearly empty when the checkpoint flushes
   // it again under the block, which then lasts milliseconds.
   HOTBACKUP_RETURN_IF_ERROR(connection_.Execute("SET GLOBAL rocksdb_force_flush_memtable_now = 1"));
-  const bool locks = !options_.no_backup_locks;
+  const bool locks = !config_.no_backup_locks;
   // A WDT round after the first starts a stage of its own.
   if (locks && !backup_stage_.held()) HOTBACKUP_RETURN_IF_ERROR(StartBackupStage());
   // The connection that holds the stage makes the checkpoint: nothing of
@@ -422,7 +421,7 @@ Status ServerSession::CheckpointWithServerFiles(int round, Checkpoint* checkpoin
   HOTBACKUP_RETURN_IF_ERROR(checkpoint->Create(&connection));
   BinlogPosition position;
   HOTBACKUP_RETURN_IF_ERROR(ReadBinlogPosition(&connection, &position));
-  if (options_.slave_info) {
+  if (config_.slave_info) {
     HOTBACKUP_RETURN_IF_ERROR(ReadReplicationSource(&connection, &position.source));
   }
   HOTBACKUP_RETURN_IF_ERROR(StageMiscFiles(CopyMoment::kCommitsBlocked, stage));
@@ -434,7 +433,7 @@ Status ServerSession::CheckpointWithServerFiles(int round, Checkpoint* checkpoin
                 static_cast<unsigned long long>(wb.requests));
   }
   HB_LOG_INFO("Created checkpoint at %s", path.c_str());
-  if (!open_tables.empty()) table_cache_reload_.Start(connection_config_, std::move(open_tables));
+  if (!open_tables.empty()) table_cache_reload_.Start(config_.connection, std::move(open_tables));
 
   const DefinitionSnapshot::Counts& counts = definitions.counts();
   HB_LOG_INFO("Table definitions: %zu files held open, %zu linked and %zu copied while DDL ran; "

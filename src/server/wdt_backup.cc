@@ -30,9 +30,9 @@
 #include "hotbackup/archive/manifest.h"
 #include "hotbackup/io/file_copy.h"
 #include "hotbackup/io/file_io.h"
-#include "hotbackup/io/output_file.h"
+#include "hotbackup/io/byte_sink.h"
 #include "hotbackup/io/unique_fd.h"
-#include "hotbackup/server/backup.h"
+#include "hotbackup/server/wdt_backup.h"
 #include "hotbackup/server/binlog_position.h"
 #include "hotbackup/server/checkpoint.h"
 #include "hotbackup/server/rocksdb_files.h"
@@ -136,27 +136,28 @@ Status ListTree(const std::string& dir, std::vector<std::string>* files) {
 
 class WdtBackupRun {
  public:
-  explicit WdtBackupRun(const Options& options) : options_(options), server_(options) {}
+  WdtBackupRun(const WdtBackupConfig& config, ByteSink* manifest_copy)
+      : config_(config),
+        server_(config.session),
+        round_options_(config.round),
+        manifest_copy_(manifest_copy) {}
 
   Status Run() {
     start_time_ = time(nullptr);
     start_ = Clock::now();
-    HOTBACKUP_RETURN_IF_ERROR(CheckOptions());
     HB_LOG_INFO("Starting backup.");
+    HOTBACKUP_RETURN_IF_ERROR(log_dir_.Create("wdt"));
+    round_options_.log_dir = log_dir_.path();
     backup_id_ = NewBackupId();
-    if (!options_.save_manifest.empty()) {
-      HOTBACKUP_RETURN_IF_ERROR(OutputFile::Create(options_.save_manifest, &manifest_copy_)
-                                    .WithContext("--save_manifest"));
-    }
     HOTBACKUP_RETURN_IF_ERROR(server_.Open());
     Status db_id = server_.ReadDbId(&db_id_);
     if (!db_id.ok()) HB_LOG_WARN("%s; the manifest records no DB id", db_id.message().c_str());
-    HOTBACKUP_RETURN_IF_ERROR(checkpoint_root_.Prepare(options_.checkpoint_dir));
+    HOTBACKUP_RETURN_IF_ERROR(checkpoint_root_.Prepare(config_.session.checkpoint_dir));
     // wdt sends a directory: the definitions are linked into it.
     server_.HoldDefinitionsAs(DefinitionSnapshot::Hold::kLinks);
     HOTBACKUP_RETURN_IF_ERROR(server_.BeginBackup());
-    HB_LOG_INFO("Backing up myrocks to %s:%s using WDT", options_.destination.c_str(),
-                options_.backup_dir.c_str());
+    HB_LOG_INFO("Backing up myrocks to %s:%s using WDT", config_.round.destination.c_str(),
+                config_.round.remote_dir.c_str());
     int rounds_without_progress = 0;
     for (int round = 1;; ++round) {
       rounds_ = round;
@@ -173,7 +174,7 @@ class WdtBackupRun {
       if (round == 1 && result.sender_exit == kWdtConnectionError && result.bytes_sent == 0 &&
           result.previously_sent == 0) {
         return Status::Server(
-            "the wdt sender could not connect to the receiver on " + options_.destination +
+            "the wdt sender could not connect to the receiver on " + config_.round.destination +
             " (its URL names the receiving host as that host calls itself; if that name does "
             "not resolve here, give -hostname in --extra_wdt_receiver_options); the sender "
             "said: " +
@@ -200,9 +201,9 @@ class WdtBackupRun {
             LogTail(log_dir_.path() + "/sender.log") + ")");
       }
       const double elapsed = std::chrono::duration<double>(Clock::now() - round_start).count();
-      if (elapsed < options_.interval_seconds) {
-        HB_LOG_INFO("Sleeping for %f seconds", options_.interval_seconds - elapsed);
-        HOTBACKUP_RETURN_IF_ERROR(InterruptibleSleep(options_.interval_seconds - elapsed));
+      if (elapsed < config_.interval_seconds) {
+        HB_LOG_INFO("Sleeping for %f seconds", config_.interval_seconds - elapsed);
+        HOTBACKUP_RETURN_IF_ERROR(InterruptibleSleep(config_.interval_seconds - elapsed));
       }
     }
     HOTBACKUP_RETURN_IF_ERROR(server_.CheckDictionaryUnchanged());
@@ -210,7 +211,7 @@ class WdtBackupRun {
       HOTBACKUP_RETURN_IF_ERROR(
           manifest_copy_->Write(AsBytes(last_manifest_.data(), last_manifest_.size())));
       HOTBACKUP_RETURN_IF_ERROR(manifest_copy_->Finish().WithContext("--save_manifest"));
-      HB_LOG_INFO("Saved the manifest as %s", options_.save_manifest.c_str());
+      HB_LOG_INFO("Saved the manifest as %s", config_.save_manifest.c_str());
     }
     const double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
     HB_LOG_INFO("Backup summary: %d round%s, %zu files, %.2f GB received, %.1f s, %.1f MB/s",
@@ -224,47 +225,6 @@ class WdtBackupRun {
   }
 
  private:
-  // Everything that would fail every round is refused before the first
-  // checkpoint: missing options, no local wdt, no ssh.
-  Status CheckOptions() {
-    if (options_.destination.empty()) {
-      return Status::InvalidArgument("--stream=wdt needs --destination (the receiving host)");
-    }
-    if (options_.backup_dir.empty()) {
-      return Status::InvalidArgument(
-          "--stream=wdt needs --backup_dir (the directory on --destination)");
-    }
-    round_options_.ssh_command = SplitOnBlanks(options_.ssh_command);
-    if (round_options_.ssh_command.empty())
-      return Status::InvalidArgument("--ssh_command is empty");
-    for (const std::string& program : {options_.wdt_path, round_options_.ssh_command[0]}) {
-      if (!IsExecutable(program)) {
-        return Status::NotSupported(program + " not found or not executable here" +
-                                    (program == options_.wdt_path ? " (--wdt_path)" : ""));
-      }
-    }
-    round_options_.destination = options_.destination;
-    round_options_.wdt_path = options_.wdt_path;
-    round_options_.remote_dir = options_.backup_dir;
-    round_options_.abort_after_seconds = options_.interval_seconds;
-    round_options_.avg_mbytes_per_sec = options_.avg_mbytes_per_sec;
-    round_options_.extra_sender_options = SplitOnBlanks(options_.extra_wdt_sender_options);
-    round_options_.extra_receiver_options = SplitOnBlanks(options_.extra_wdt_receiver_options);
-    std::string why;
-    HOTBACKUP_RETURN_IF_ERROR(ChooseWdtResumption(round_options_.extra_sender_options,
-                                                  round_options_.extra_receiver_options,
-                                                  &round_options_.resumption, &why));
-    if (round_options_.resumption == WdtResumption::kTransferLog) {
-      HB_LOG_INFO("WDT: the sender is in block mode (%s in --extra_wdt_sender_options): rounds "
-                  "resume from wdt's transfer log at the destination (.wdt.log), block by block, "
-                  "instead of from its files' sizes",
-                  why.c_str());
-    }
-    HOTBACKUP_RETURN_IF_ERROR(log_dir_.Create("wdt"));
-    round_options_.log_dir = log_dir_.path();
-    return Status::OK();
-  }
-
   Status RunRound(int round, WdtRoundResult* result) {
     HB_LOG_INFO("Starting backup round %d", round);
     if (round > 1) HOTBACKUP_RETURN_IF_ERROR(server_.Connect());
@@ -276,7 +236,7 @@ class WdtBackupRun {
     HOTBACKUP_RETURN_IF_ERROR(staging.Create(checkpoint_root_, name));
     const std::string stage = staging.path();
     HOTBACKUP_RETURN_IF_ERROR(server_.CheckpointWithServerFiles(
-        round, &checkpoint, stage, options_.skip_check_frm_timestamp ? 0 : start_time_));
+        round, &checkpoint, stage, config_.session.skip_check_frm_timestamp ? 0 : start_time_));
     const std::string path = checkpoint.path();
     HOTBACKUP_RETURN_IF_ERROR(FillCheckpoint(path, stage));
     HOTBACKUP_RETURN_IF_ERROR(staging.Remove());
@@ -342,7 +302,7 @@ class WdtBackupRun {
       HOTBACKUP_RETURN_IF_ERROR(
           WriteSmallFile(path + "/" + kBinlogInfoPath, FormatBinlogInfo(position)));
     }
-    if (position.consistent && options_.slave_info && position.source) {
+    if (position.consistent && config_.session.slave_info && position.source) {
       HOTBACKUP_RETURN_IF_ERROR(
           WriteSmallFile(path + "/" + kSlaveInfoPath, FormatSlaveInfo(*position.source)));
     }
@@ -398,7 +358,7 @@ class WdtBackupRun {
   // The script run on the destination before the round: make the directory,
   // drop what this round sends anew (see the top of this file).
   std::string PreparationScript(const std::map<std::string, FileState>& files) const {
-    const std::string dir = ShellQuote(options_.backup_dir);
+    const std::string dir = ShellQuote(config_.round.remote_dir);
     // Every command checked by itself (`set -e` is ignored where the script
     // is inlined before `||`): never an rm outside the backup directory.
     std::string script = "mkdir -p -- " + dir + " || exit 97\ncd -- " + dir + " || exit 97\n";
@@ -429,7 +389,7 @@ class WdtBackupRun {
     return script;
   }
 
-  const Options& options_;
+  const WdtBackupConfig& config_;
   CheckpointRoot checkpoint_root_;  // outlives every round's checkpoint
   ServerSession server_;
   WdtRoundOptions round_options_;
@@ -444,13 +404,13 @@ class WdtBackupRun {
   std::string backup_id_;
   std::string db_id_;
   std::string last_manifest_;                  // the last round's, for --save_manifest
-  std::unique_ptr<OutputFile> manifest_copy_;  // --save_manifest
+  ByteSink* manifest_copy_;                    // --save_manifest, or null
 };
 
 }  // namespace
 
-Status RunWdtBackup(const Options& options) {
-  WdtBackupRun run(options);
+Status WdtBackup(const WdtBackupConfig& config, ByteSink* manifest_copy) {
+  WdtBackupRun run(config, manifest_copy);
   return run.Run();
 }
 

@@ -97,7 +97,7 @@ TEST_CASE("CLI: --stream=wdt without its options or without a local wdt is one l
     argv.insert(argv.end(), c.args.begin(), c.args.end());
     ProcessResult r = Run(argv);
     INFO(r.stderr_text);
-    CHECK(r.exit_code == 1);
+    CHECK(r.exit_code == 2);
     CHECK(Lines(r.stderr_text) == 1);
     CHECK_THAT(r.stderr_text, Catch::Contains(c.message));
   }
@@ -116,14 +116,14 @@ TEST_CASE("CLI: refuses to write an archive to a terminal before touching a serv
   int rc = backup.Wait();
   std::string text = backup.StderrText();
   INFO(text);
-  CHECK(rc == 1);
+  CHECK(rc == 2);
   CHECK_THAT(text, Catch::Contains("stdout is a terminal; refusing to write an archive to it"));
   CHECK_THAT(text, !Catch::Contains("cannot connect"));
 }
 
 TEST_CASE("CLI: --move_back without its directories says which are needed", "[cli]") {
   ProcessResult r = Run({BinaryPath(), "--move_back", "--datadir=/tmp/x"});
-  CHECK(r.exit_code == 1);
+  CHECK(r.exit_code == 2);
   CHECK_THAT(r.stderr_text,
              Catch::Contains("--move_back needs --datadir, --rocksdb_datadir, --rocksdb_waldir and --backup_dir"));
 }

@@ -88,7 +88,7 @@ TEST_CASE(
     ProcessResult r = Run({BinaryPath(), "--extract", "--input=" + (dir / "in.age"),
                            "--backup_dir=" + (dir / "out"), "--decrypt_identity=" + key});
     INFO(r.stderr_text);
-    CHECK(r.exit_code == 1);
+    CHECK(r.exit_code == 2);  // refused before anything is read: a usage error
     CHECK(CountErrorLines(r.stderr_text) == 1);
     CHECK_THAT(r.stderr_text, Catch::Contains(key + ": an age identity file must not be readable"));
     CHECK_THAT(r.stderr_text, Catch::Contains("chmod 600 " + key));

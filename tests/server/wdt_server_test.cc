@@ -4,6 +4,7 @@
 // wdt missing here or there, rounds that never resume, SIGTERM) are one line
 // each, quickly, with no checkpoint and no wdt or ssh process left behind.
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>

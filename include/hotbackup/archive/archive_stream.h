@@ -26,6 +26,7 @@
 #include "hotbackup/archive/archive_writer.h"
 #include "hotbackup/archive/checksum.h"
 #include "hotbackup/archive/manifest.h"
+#include "hotbackup/compress/compression.h"
 #include "hotbackup/compress/zstd_sink.h"
 #include "hotbackup/io/aligned_buffer.h"
 #include "hotbackup/io/byte_sink.h"
@@ -36,8 +37,6 @@
 #include "hotbackup/io/unique_fd.h"
 
 namespace hotbackup {
-
-enum class Compression { kNone, kZstd };
 
 struct StreamOptions {
   ArchiveFormat format = ArchiveFormat::kTar;

@@ -12,7 +12,6 @@
 #include <optional>
 #include <string>
 
-#include "hotbackup/options.h"
 #include "hotbackup/util/status.h"
 
 namespace hotbackup {
@@ -33,7 +32,20 @@ struct ConnectionConfig {
 // "default_character_set"); later values win.
 Status ReadClientOptionFile(const std::string& path, std::map<std::string, std::string>* values);
 
-Status ResolveConnectionConfig(const Options& options, ConnectionConfig* config);
+// What the command line says of the connection; unset = not given.
+struct ClientOptions {
+  std::optional<std::string> user;
+  std::optional<std::string> password;
+  std::optional<std::string> host;
+  std::optional<int> port;
+  std::optional<std::string> socket;
+  std::string defaults_file;  // "" = ~/.my.cnf when it exists
+};
+
+// `options` merged with the option file and MYSQL_PWD as above. Reads the
+// option file (refused, if it holds a password, unless only its owner can
+// read it: secret_file.h); connects to nothing.
+Status ResolveConnectionConfig(const ClientOptions& options, ConnectionConfig* config);
 
 }  // namespace hotbackup
 

@@ -10,8 +10,7 @@
 // coordinates (CheckpointWithServerFiles, below).
 //
 // Holds one connection; Reconnect replaces it (a round can outlast a
-// server-side idle timeout). `options` must outlive the session. Not
-// thread-safe.
+// server-side idle timeout). Not thread-safe.
 #ifndef HOTBACKUP_SERVER_SERVER_SESSION_H_
 #define HOTBACKUP_SERVER_SERVER_SESSION_H_
 
@@ -22,7 +21,6 @@
 #include <vector>
 
 #include "hotbackup/archive/manifest.h"
-#include "hotbackup/options.h"
 #include "hotbackup/server/backup_stage.h"
 #include "hotbackup/server/binlog_writeback.h"
 #include "hotbackup/server/checkpoint.h"
@@ -36,9 +34,22 @@
 
 namespace hotbackup {
 
+// What a session needs of the run's settings; the modes fill it from the
+// command line.
+struct SessionConfig {
+  ConnectionConfig connection;  // resolved: client_config.h
+  std::string datadir;          // -d; "" = ask the server
+  std::string checkpoint_dir;   // -c; never itself archived
+  bool slave_info = false;      // --slave_info
+  bool no_backup_locks = false;        // --no_backup_locks: no BACKUP STAGE
+  int lock_wait_timeout = 30;          // seconds, for BACKUP STAGE BLOCK_COMMIT
+  bool allow_partial_backup = false;   // leave out tables of engines not copied
+  bool skip_check_frm_timestamp = false;  // -f
+};
+
 class ServerSession {
  public:
-  explicit ServerSession(const Options& options);
+  explicit ServerSession(SessionConfig config);
   ServerSession(const ServerSession&) = delete;
   ServerSession& operator=(const ServerSession&) = delete;
 
@@ -139,8 +150,7 @@ class ServerSession {
   // snapshot that lives as long as the backup.
   Status StageMiscFiles(CopyMoment moment, const std::string& stage);
 
-  const Options& options_;
-  ConnectionConfig connection_config_;
+  const SessionConfig config_;
   MysqlConnection connection_;
   std::string datadir_;
   std::string rocksdb_datadir_;
