@@ -1,6 +1,7 @@
 """What bench/wdt runs: the three ways to put a backup in a directory on
-another host (here 127.0.0.1 through the private sshd of harness/sshd.py),
-how each is started and timed, and how its result is checked complete."""
+another host (here 127.0.0.1 through the private sshd of harness/sshd.py:
+scripts/sshd-sandbox), how each is started and timed, and how its result is
+checked complete."""
 import os
 import shlex
 import signal
