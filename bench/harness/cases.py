@@ -1,9 +1,8 @@
 """The cases: which producers are measured on which dataset and on the
 servers, the command lines of the file-level ones, the order the cases run
 in, and the summary of a case's runs."""
-import statistics
-
-from harness.common import MB, PYTHON
+from harness.common import PYTHON
+from harness.stats import Runs
 
 
 # The original's StreamWriter.write, verbatim in effect: one os.system
@@ -102,25 +101,17 @@ def rotated(items, k):
 
 
 def summarize(runs, numerator_bytes, files):
-    good = [r for r in runs if r["ok"]]
-    if not good:
-        return {"ok": False, "runs": len(runs), "error": runs[-1]["error"] if runs else ""}
-    walls = sorted(r["wall_s"] for r in good)
-    med = statistics.median(walls)
-    return {
-        "ok": True,
-        "runs": len(good),
-        "failed": len(runs) - len(good),
-        "wall_median_s": med,
-        "wall_min_s": walls[0],
-        "wall_max_s": walls[-1],
-        "mb_s": numerator_bytes / MB / med,
-        "mb_s_min": numerator_bytes / MB / walls[-1],
-        "mb_s_max": numerator_bytes / MB / walls[0],
+    s = Runs(runs)
+    if not s.good:
+        return s.failure()
+    out = s.timing(numerator_bytes, wall_range=True)
+    med = out["wall_median_s"]
+    out.update({
         "files_s": files / med,
-        "spread_pct": 100.0 * (walls[-1] - walls[0]) / med,
-        "rss_mib_max": max(r["rss_kib"] for r in good) / 1024.0,
-        "others_pct_median": statistics.median(r.get("others_pct", 0.0) for r in good),
-        "out_bytes": statistics.median(r["out_bytes"] for r in good),
-        "error": next((r["error"] for r in runs if not r["ok"]), ""),
-    }
+        "spread_pct": 100.0 * (out["wall_max_s"] - out["wall_min_s"]) / med,
+        "rss_mib_max": s.max("rss_kib") / 1024.0,
+        "others_pct_median": s.median(lambda r: r.get("others_pct", 0.0)),
+        "out_bytes": s.median("out_bytes"),
+        "error": s.first_error(),
+    })
+    return out

@@ -7,6 +7,10 @@ import sys
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BENCH = os.path.join(REPO, "bench")
+# Where every harness writes its generated results by default, as
+# <harness>.json / .md / .png: a directory of their own, so that no name can
+# collide (case-insensitively too) with a script or bench/RESULTS.md.
+RESULTS = os.path.join(BENCH, "results")
 SANDBOX = os.path.join(REPO, "scripts", "mariadb-sandbox")
 # Beside the checkout, else where the shared files live (a worktree elsewhere).
 ORIGINAL_SCRIPT = next(

@@ -3,10 +3,10 @@ the stock `age` binary behind it), the one-time decryption check, the
 summaries and the tables."""
 import filecmp
 import os
-import statistics
 import subprocess
 
 from harness.common import MB, kill_processes
+from harness.stats import Runs, ratio_summary
 
 PROFILES = {
     "full": {"dataset": ["--sst", "16:64"]},   # bench/run's `sst`: 1.07 GB
@@ -145,27 +145,20 @@ def verify(tools, ds, workdir, key, recipient, live):
 
 
 def summarize(runs, nbytes):
-    good = [r for r in runs if r["ok"]]
-    if not good:
-        return {"ok": False, "runs": len(runs), "error": runs[-1]["error"] if runs else ""}
-    walls = sorted(r["wall_s"] for r in good)
-    med = statistics.median(walls)
-    return {
-        "ok": True,
-        "runs": len(good),
-        "failed": len(runs) - len(good),
-        "wall_median_s": med,
-        "mb_s": nbytes / MB / med,
-        "mb_s_min": nbytes / MB / walls[-1],
-        "mb_s_max": nbytes / MB / walls[0],
-        "cpu_median_s": statistics.median(r["cpu_s"] for r in good),
-        "cpu_min_s": min(r["cpu_s"] for r in good),
-        "cpu_max_s": max(r["cpu_s"] for r in good),
-        "rss_mib_max": max(r["rss_kib"] for r in good) / 1024.0,
-        "out_bytes": statistics.median(r["out_bytes"] for r in good),
-        "others_pct_median": statistics.median(r.get("others_pct", 0.0) for r in good),
-        "error": next((r["error"] for r in runs if not r["ok"]), ""),
-    }
+    s = Runs(runs)
+    if not s.good:
+        return s.failure()
+    out = s.timing(nbytes)
+    out.update({
+        "cpu_median_s": s.median("cpu_s"),
+        "cpu_min_s": s.min("cpu_s"),
+        "cpu_max_s": s.max("cpu_s"),
+        "rss_mib_max": s.max("rss_kib") / 1024.0,
+        "out_bytes": s.median("out_bytes"),
+        "others_pct_median": s.median(lambda r: r.get("others_pct", 0.0)),
+        "error": s.first_error(),
+    })
+    return out
 
 
 def ratios(runs, case, base, what="wall_s"):
@@ -176,14 +169,6 @@ def ratios(runs, case, base, what="wall_s"):
     for a, b in zip(runs[base], runs[case]):
         out.append(a[what] / b[what] if a["ok"] and b["ok"] and b[what] > 0 else None)
     return out
-
-
-def ratio_summary(values):
-    good = [v for v in values if v is not None]
-    if not good:
-        return None
-    return {"median": statistics.median(good), "min": min(good), "max": max(good),
-            "per_rep": values}
 
 
 def add_ratios(results):

@@ -13,7 +13,7 @@ import subprocess
 import time
 
 from harness.common import MB, kill_processes
-from harness.latency import fmt, spread
+from harness.stats import fmt, spread
 
 GB = 1e9
 

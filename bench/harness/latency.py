@@ -6,12 +6,12 @@ commits matched to them, and the tables."""
 import json
 import os
 import re
-import statistics
 import subprocess
 import time
 
 from harness.common import MB, SANDBOX, kill_processes
 from harness.machine import process_cpu_seconds
+from harness.stats import Runs, fmt, spread
 
 CASES = [
     ("none", "no backup"),
@@ -414,19 +414,10 @@ class LatencyBench:
         return result
 
 
-def spread(values):
-    values = [v for v in values if v is not None]
-    if not values:
-        return None
-    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
-
-
 def summarize_case(runs):
     """Medians over the repetitions (with min and max); for the backups, the
     checkpoints of every repetition pooled."""
-    def pick(f):
-        return spread([f(r) for r in runs])
-
+    pick = Runs(runs, good=lambda r: True).spread
     out = {
         "runs": len(runs),
         "commits_per_s": pick(lambda r: r["commits_per_s"]),
@@ -448,16 +439,6 @@ def summarize_case(runs):
         out["outside_max_txn_ms"] = pick(lambda r: r["outside_max_txn_ms"])
         out["outside_max_commit_ms"] = pick(lambda r: r["outside_max_commit_ms"])
     return out
-
-
-def fmt(s, digits=1):
-    """median (min-max)"""
-    if s is None:
-        return ""
-    f = "%%.%df" % digits
-    if f % s["min"] == f % s["max"]:
-        return f % s["median"]
-    return (f + " (" + f + "-" + f + ")") % (s["median"], s["min"], s["max"])
 
 
 def fmt_med_max(s, digits=1):

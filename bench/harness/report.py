@@ -1,5 +1,5 @@
 """Reporting: the per-dataset tables, the targets met or missed, and
-results.md and results.png."""
+bench/run's run.md and run.png."""
 from harness.cases import BASELINES, CASE_INFO, SERVER_CASES
 from harness.common import MB, MIB, log
 

@@ -10,7 +10,6 @@ import json
 import os
 import resource
 import socket
-import statistics
 import subprocess
 import sys
 import time
@@ -18,6 +17,7 @@ import time
 if __name__ != "__main__":
     from harness.common import MB, MIB, REPO, TIME, log
     from harness.machine import cpu_jiffies, process_cpu_seconds
+    from harness.stats import Runs, ratio_summary
 
 SANDBOX_SCRIPT = "scripts/s3-sandbox"
 BUCKET = "bench"
@@ -511,32 +511,24 @@ class Bench:
 # Summaries.
 
 def summarize(runs, nbytes, what="wall_s"):
-    good = [r for r in runs if r["ok"] and r.get(what)]
-    if not good:
-        return {"ok": False, "runs": len(runs), "error": runs[-1]["error"] if runs else ""}
-    walls = sorted(r[what] for r in good)
-    med = statistics.median(walls)
+    s = Runs(runs, good=lambda r: r["ok"] and r.get(what))
+    if not s.good:
+        return s.failure()
+    out = s.timing(nbytes, what)
     mb = nbytes / MB
-    return {
-        "ok": True,
-        "runs": len(good),
-        "failed": len([r for r in runs if not r["ok"]]),
-        "wall_median_s": med,
-        "mb_s": mb / med,
-        "mb_s_min": mb / walls[-1],
-        "mb_s_max": mb / walls[0],
-        "cpu_median_s": statistics.median(r["cpu_s"] for r in good),
-        "cpu_ms_per_mb": 1000.0 * statistics.median(r["cpu_s"] for r in good) / mb,
-        "user_ms_per_mb": 1000.0 * statistics.median(r["user_s"] for r in good) / mb,
-        "sys_ms_per_mb": 1000.0 * statistics.median(r["sys_s"] for r in good) / mb,
-        "server_cpu_ms_per_mb": 1000.0 * statistics.median(r["server_cpu_s"] for r in good) / mb,
-        "cpu_util": statistics.median((r["cpu_s"] + r["server_cpu_s"]) / r["wall_s"]
-                                      for r in good),
-        "fsync_median_s": statistics.median(r["fsync_s"] for r in good),
-        "rss_mib_max": max(r.get("rss_kib", 0) for r in good) / 1024.0,
-        "others_pct_median": statistics.median(r["others_pct"] for r in good),
-        "error": next((r["error"] for r in runs if not r["ok"]), ""),
-    }
+    out.update({
+        "cpu_median_s": s.median("cpu_s"),
+        "cpu_ms_per_mb": 1000.0 * s.median("cpu_s") / mb,
+        "user_ms_per_mb": 1000.0 * s.median("user_s") / mb,
+        "sys_ms_per_mb": 1000.0 * s.median("sys_s") / mb,
+        "server_cpu_ms_per_mb": 1000.0 * s.median("server_cpu_s") / mb,
+        "cpu_util": s.median(lambda r: (r["cpu_s"] + r["server_cpu_s"]) / r["wall_s"]),
+        "fsync_median_s": s.median("fsync_s"),
+        "rss_mib_max": s.max(lambda r: r.get("rss_kib", 0)) / 1024.0,
+        "others_pct_median": s.median("others_pct"),
+        "error": s.first_error(),
+    })
+    return out
 
 
 def per_rep_ratio(runs, ours, bases, what="wall_s", base_what=None):
@@ -553,14 +545,6 @@ def per_rep_ratio(runs, ours, bases, what="wall_s", base_what=None):
                     times.append(t)
         out.append(min(times) / r[what] if r["ok"] and times else None)
     return out
-
-
-def ratio_summary(values):
-    good = [v for v in values if v is not None]
-    if not good:
-        return None
-    return {"median": statistics.median(good), "min": min(good), "max": max(good),
-            "per_rep": values}
 
 
 def add_ratios(results):

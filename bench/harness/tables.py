@@ -15,8 +15,8 @@ import time
 from harness.cases import ORIGINAL_MAX_RUNS, rotated
 from harness.common import SANDBOX, TIME, log
 from harness.latency import SERVER_OPTIONS as BINLOG_OPTIONS
-from harness.latency import fmt, spread
 from harness.server import Sandbox, server_stages
+from harness.stats import Runs, fmt
 
 # Sizes (tables) and repetitions. The original script runs only at the
 # smallest size, at most ORIGINAL_MAX_RUNS times (harness/cases.py).
@@ -332,26 +332,23 @@ def archive_files(path):
 # --- summaries and tables ---------------------------------------------------
 
 def summarize_case(runs, n):
-    good = [r for r in runs if r["ok"]]
-    s = {"runs": len(good), "failed": len(runs) - len(good)}
-    if not good:
+    case = Runs(runs)
+    s = {"runs": len(case.good), "failed": case.failed()}
+    if not case.good:
         return s
 
-    def pick(key):
-        return spread([r.get(key) for r in good])
-
+    pick = case.spread
     s["wall_s"] = pick("wall_s")
-    s["ms_per_table"] = spread([1000.0 * r["wall_s"] / n for r in good])
-    rss = [r["rss_mib"] for r in good if r.get("rss_mib") is not None]
-    s["rss_mib_max"] = max(rss) if rss else None
-    s["rss_mib"] = spread(rss)
+    s["ms_per_table"] = pick(lambda r: 1000.0 * r["wall_s"] / n)
+    rss = pick("rss_mib")
+    s["rss_mib_max"] = rss["max"] if rss else None
+    s["rss_mib"] = rss
     for key in ("ddl_blocked_ms", "block_ddl_ms", "commit_blocked_ms", "open_before",
                 "open_after", "open_defs_before", "open_defs_after", "files", "archive_files",
                 "defs_held_open", "defs_linked", "defs_copied", "rounds", "fill_s",
                 "others_cpu_pct"):
         s[key] = pick(key)
-    s["phases"] = {key: spread([r.get("phases", {}).get(key) for r in good])
-                   for key, _ in PHASES}
+    s["phases"] = {key: pick(lambda r: r.get("phases", {}).get(key)) for key, _ in PHASES}
     return s
 
 

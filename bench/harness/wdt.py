@@ -1,15 +1,16 @@
 """What bench/wdt runs: the three ways to put a backup in a directory on
-another host (here 127.0.0.1 through the private sshd of harness/sshd.py),
-how each is started and timed, and how its result is checked complete."""
+another host (here 127.0.0.1 through the private sshd of harness/sshd.py:
+scripts/sshd-sandbox), how each is started and timed, and how its result is
+checked complete."""
 import os
 import shlex
 import signal
-import statistics
 import subprocess
 import sys
 import time
 
 from harness.common import MB, ORIGINAL_SCRIPT, PYTHON, REPO
+from harness.stats import Runs
 
 CASES = [
     ("ours-wdt", "ours `--stream=wdt`"),
@@ -259,17 +260,13 @@ def kill_mentioning(needle):
 
 
 def summarize(runs):
-    good = [r for r in runs if r["ok"]]
-    if not good:
-        return {"ok": False, "runs": len(runs), "good": 0,
-                "error": runs[-1].get("error", "") if runs else ""}
-    rates = sorted(r["mb_per_s"] for r in good)
-    walls = sorted(r["wall_s"] for r in good)
-    return {"ok": len(good) == len(runs), "runs": len(runs), "good": len(good),
-            "mb_per_s": statistics.median(rates), "mb_per_s_min": rates[0],
-            "mb_per_s_max": rates[-1], "wall_s": statistics.median(walls),
-            "bytes": statistics.median(r["bytes"] for r in good),
-            "files": statistics.median(r["files"] for r in good)}
+    s = Runs(runs)
+    if not s.good:
+        return s.failure(good=0)
+    return {"ok": len(s.good) == len(s.all), "runs": len(s.all), "good": len(s.good),
+            "mb_per_s": s.median("mb_per_s"), "mb_per_s_min": s.min("mb_per_s"),
+            "mb_per_s_max": s.max("mb_per_s"), "wall_s": s.median("wall_s"),
+            "bytes": s.median("bytes"), "files": s.median("files")}
 
 
 def markdown_table(results):
