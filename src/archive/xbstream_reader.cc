@@ -1,8 +1,8 @@
 // XBSTREAM decoder (format in include/hotbackup/archive/xbstream_format.h). Chunks of
 // different files may interleave, so each file's running offset is tracked
-// separately; payloads are streamed to the target in pieces while their
-// CRC is computed, and a mismatch fails the whole extraction (the target
-// then discards everything).
+// separately; payloads are streamed to the sink in pieces while their
+// CRC is computed, and a mismatch fails the whole extraction (the sink's
+// owner then discards everything).
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -26,7 +26,7 @@ std::string At(uint64_t offset) { return " (archive offset " + std::to_string(of
 
 }  // namespace
 
-Status ReadXbstream(PeekSource* source, ExtractTarget* target) {
+Status ReadXbstream(PeekSource* source, EntrySink* sink) {
   std::map<std::string, uint64_t> offsets;  // files begun and not yet ended
   std::vector<uint8_t> piece(kPieceSize);
   for (;;) {
@@ -62,12 +62,12 @@ Status ReadXbstream(PeekSource* source, ExtractTarget* target) {
                                 "' for " + path + At(chunk_at));
     }
     if (open == offsets.end()) {
-      HOTBACKUP_RETURN_IF_ERROR(target->BeginFile(path, 0640, timespec{0, UTIME_OMIT}).WithContext("xbstream" + At(chunk_at)));
+      HOTBACKUP_RETURN_IF_ERROR(sink->BeginFile(path, 0640, timespec{0, UTIME_OMIT}).WithContext("xbstream" + At(chunk_at)));
       open = offsets.emplace(path, 0).first;
     }
 
     if (type == xbstream::kTypeEnd) {
-      HOTBACKUP_RETURN_IF_ERROR(target->EndFile(path));
+      HOTBACKUP_RETURN_IF_ERROR(sink->EndFile(path));
       offsets.erase(open);
       continue;
     }
@@ -94,7 +94,7 @@ Status ReadXbstream(PeekSource* source, ExtractTarget* target) {
                                   std::to_string(offset + (length - left) + got) + At(source->position()));
       }
       crc = Crc32(crc, AsBytes(piece.data(), got));
-      HOTBACKUP_RETURN_IF_ERROR(target->Write(path, AsBytes(piece.data(), got)));
+      HOTBACKUP_RETURN_IF_ERROR(sink->Write(path, AsBytes(piece.data(), got)));
       left -= got;
     }
     if (crc != stored_crc) {
