@@ -50,7 +50,7 @@ inline constexpr size_t kChunkPrefixSize = kPathLengthOffset + 4;
 
 // The fields of a 'P' chunk after its path, by their offset from the end
 // of the path.
-inline constexpr size_t kPayloadLengthOffset = 0;                          // 8 bytes
+inline constexpr size_t kPayloadLengthOffset = 0;                         // 8 bytes
 inline constexpr size_t kPayloadOffsetOffset = kPayloadLengthOffset + 8;  // 8 bytes
 inline constexpr size_t kChecksumOffset = kPayloadOffsetOffset + 8;       // 4 bytes
 // payload length + payload offset + checksum

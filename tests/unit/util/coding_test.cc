@@ -1,15 +1,17 @@
 // EncodeFixed / DecodeFixed (util/coding.h): little-endian whatever the
 // host, at any alignment, and each the other's inverse.
+#include "hotbackup/util/coding.h"
+
 #include <catch2/catch.hpp>
 #include <cstring>
 #include <string>
 
-#include "hotbackup/util/coding.h"
-
 namespace hotbackup {
 namespace {
 
-std::string Bytes(const uint8_t* p, size_t n) { return std::string(reinterpret_cast<const char*>(p), n); }
+std::string Bytes(const uint8_t* p, size_t n) {
+  return std::string(reinterpret_cast<const char*>(p), n);
+}
 
 TEST_CASE("EncodeFixed32/64: the least significant byte first", "[unit][util]") {
   uint8_t b[8];
