@@ -43,7 +43,7 @@ std::string At(const PeekSource* source) {
 
 }  // namespace
 
-Status ReadTar(PeekSource* source, ExtractTarget* target) {
+Status ReadTar(PeekSource* source, EntrySink* sink) {
   ScopedUtf8Locale utf8;
   ReadContext ctx;
   ctx.source = source;
@@ -72,7 +72,7 @@ Status ReadTar(PeekSource* source, ExtractTarget* target) {
                                 ": a backup holds only regular files and directories" + At(source));
     }
     if (type == AE_IFDIR) {
-      HOTBACKUP_RETURN_IF_ERROR(target->MakeDirectory(path).WithContext("tar" + At(source)));
+      HOTBACKUP_RETURN_IF_ERROR(sink->MakeDirectory(path).WithContext("tar" + At(source)));
       continue;
     }
     if (type == AE_IFLNK) {
@@ -86,7 +86,7 @@ Status ReadTar(PeekSource* source, ExtractTarget* target) {
     }
     timespec mtime{archive_entry_mtime(entry), archive_entry_mtime_nsec(entry)};
     HOTBACKUP_RETURN_IF_ERROR(
-        target->BeginFile(path, archive_entry_perm(entry), mtime).WithContext("tar" + At(source)));
+        sink->BeginFile(path, archive_entry_perm(entry), mtime).WithContext("tar" + At(source)));
     const uint64_t size = static_cast<uint64_t>(archive_entry_size(entry));
     uint64_t written = 0;
     for (;;) {
@@ -99,14 +99,14 @@ Status ReadTar(PeekSource* source, ExtractTarget* target) {
       if (static_cast<uint64_t>(offset) != written) {
         return Status::Corruption("tar: " + path + " is sparse, which a backup never is" + At(source));
       }
-      HOTBACKUP_RETURN_IF_ERROR(target->Write(path, AsBytes(block, length)));
+      HOTBACKUP_RETURN_IF_ERROR(sink->Write(path, AsBytes(block, length)));
       written += length;
     }
     if (written != size) {
       return Status::Corruption("tar: " + path + " has " + std::to_string(written) + " of its " +
                                 std::to_string(size) + " bytes (truncated)" + At(source));
     }
-    HOTBACKUP_RETURN_IF_ERROR(target->EndFile(path));
+    HOTBACKUP_RETURN_IF_ERROR(sink->EndFile(path));
   }
   return Status::OK();
 }

@@ -1,8 +1,8 @@
 // XBSTREAM decoder (format in include/hotbackup/archive/xbstream_format.h). Chunks of
 // different files may interleave, so each file's running offset is tracked
-// separately; payloads are streamed to the target in pieces while their
-// CRC is computed, and a mismatch fails the whole extraction (the target
-// then discards everything).
+// separately; payloads are streamed to the sink in pieces while their
+// CRC is computed, and a mismatch fails the whole extraction (the sink's
+// owner then discards everything).
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -15,23 +15,18 @@
 #include "hotbackup/archive/archive_reader.h"
 #include "hotbackup/archive/crc32.h"
 #include "hotbackup/archive/xbstream_format.h"
+#include "hotbackup/util/coding.h"
 
 namespace hotbackup {
 namespace {
 
 constexpr size_t kPieceSize = 1 << 20;
 
-uint64_t GetLittleEndian(const uint8_t* p, size_t bytes) {
-  uint64_t v = 0;
-  for (size_t i = 0; i < bytes; ++i) v |= static_cast<uint64_t>(p[i]) << (8 * i);
-  return v;
-}
-
 std::string At(uint64_t offset) { return " (archive offset " + std::to_string(offset) + ")"; }
 
 }  // namespace
 
-Status ReadXbstream(PeekSource* source, ExtractTarget* target) {
+Status ReadXbstream(PeekSource* source, EntrySink* sink) {
   std::map<std::string, uint64_t> offsets;  // files begun and not yet ended
   std::vector<uint8_t> piece(kPieceSize);
   for (;;) {
@@ -46,10 +41,10 @@ Status ReadXbstream(PeekSource* source, ExtractTarget* target) {
     if (std::memcmp(prefix, xbstream::kMagic, xbstream::kMagicSize) != 0) {
       return Status::Corruption("xbstream: no chunk magic where a chunk should start" + At(chunk_at));
     }
-    const uint8_t flags = prefix[8];
-    const uint8_t type = prefix[9];
-    const uint64_t path_len = GetLittleEndian(prefix + 10, 4);
-    if ((flags & ~0x01) != 0) {
+    const uint8_t flags = prefix[xbstream::kFlagsOffset];
+    const uint8_t type = prefix[xbstream::kTypeOffset];
+    const uint64_t path_len = DecodeFixed32(prefix + xbstream::kPathLengthOffset);
+    if ((flags & ~xbstream::kFlagIgnorable) != 0) {
       return Status::Corruption("xbstream: unknown chunk flags " + std::to_string(flags) + At(chunk_at));
     }
     if (path_len == 0 || path_len >= xbstream::kMaxPathLength) {
@@ -67,12 +62,12 @@ Status ReadXbstream(PeekSource* source, ExtractTarget* target) {
                                 "' for " + path + At(chunk_at));
     }
     if (open == offsets.end()) {
-      HOTBACKUP_RETURN_IF_ERROR(target->BeginFile(path, 0640, timespec{0, UTIME_OMIT}).WithContext("xbstream" + At(chunk_at)));
+      HOTBACKUP_RETURN_IF_ERROR(sink->BeginFile(path, 0640, timespec{0, UTIME_OMIT}).WithContext("xbstream" + At(chunk_at)));
       open = offsets.emplace(path, 0).first;
     }
 
     if (type == xbstream::kTypeEnd) {
-      HOTBACKUP_RETURN_IF_ERROR(target->EndFile(path));
+      HOTBACKUP_RETURN_IF_ERROR(sink->EndFile(path));
       offsets.erase(open);
       continue;
     }
@@ -82,9 +77,9 @@ Status ReadXbstream(PeekSource* source, ExtractTarget* target) {
     if (got < sizeof(fields)) {
       return Status::Corruption("xbstream: truncated inside the chunk header of " + path + At(chunk_at));
     }
-    const uint64_t length = GetLittleEndian(fields, 8);
-    const uint64_t offset = GetLittleEndian(fields + 8, 8);
-    const uint32_t stored_crc = static_cast<uint32_t>(GetLittleEndian(fields + 16, 4));
+    const uint64_t length = DecodeFixed64(fields + xbstream::kPayloadLengthOffset);
+    const uint64_t offset = DecodeFixed64(fields + xbstream::kPayloadOffsetOffset);
+    const uint32_t stored_crc = DecodeFixed32(fields + xbstream::kChecksumOffset);
     if (offset != open->second) {
       return Status::Corruption("xbstream: out-of-order chunk for " + path + ": file offset " +
                                 std::to_string(offset) + ", expected " + std::to_string(open->second) +
@@ -99,7 +94,7 @@ Status ReadXbstream(PeekSource* source, ExtractTarget* target) {
                                   std::to_string(offset + (length - left) + got) + At(source->position()));
       }
       crc = Crc32(crc, AsBytes(piece.data(), got));
-      HOTBACKUP_RETURN_IF_ERROR(target->Write(path, AsBytes(piece.data(), got)));
+      HOTBACKUP_RETURN_IF_ERROR(sink->Write(path, AsBytes(piece.data(), got)));
       left -= got;
     }
     if (crc != stored_crc) {

@@ -18,13 +18,10 @@
 #include "hotbackup/archive/archive_writer.h"
 #include "hotbackup/archive/crc32.h"
 #include "hotbackup/archive/xbstream_format.h"
+#include "hotbackup/util/coding.h"
 
 namespace hotbackup {
 namespace {
-
-void PutLittleEndian(uint8_t* out, uint64_t value, size_t bytes) {
-  for (size_t i = 0; i < bytes; ++i) out[i] = static_cast<uint8_t>(value >> (8 * i));
-}
 
 class XbstreamWriter final : public ArchiveWriter {
  public:
@@ -91,9 +88,9 @@ class XbstreamWriter final : public ArchiveWriter {
  private:
   void PutPrefix(uint8_t* out, uint8_t type) const {
     std::memcpy(out, xbstream::kMagic, xbstream::kMagicSize);
-    out[8] = xbstream::kFlagNone;
-    out[9] = type;
-    PutLittleEndian(out + 10, path_.size(), 4);
+    out[xbstream::kFlagsOffset] = xbstream::kFlagNone;
+    out[xbstream::kTypeOffset] = type;
+    EncodeFixed32(out + xbstream::kPathLengthOffset, static_cast<uint32_t>(path_.size()));
   }
 
   // One 'P' chunk at the current offset: prefix, path and payload fields go
@@ -105,9 +102,9 @@ class XbstreamWriter final : public ArchiveWriter {
     out += xbstream::kChunkPrefixSize;
     std::memcpy(out, path_.data(), path_.size());
     out += path_.size();
-    PutLittleEndian(out, payload.size(), 8);
-    PutLittleEndian(out + 8, file_offset_, 8);
-    PutLittleEndian(out + 16, crc, 4);
+    EncodeFixed64(out + xbstream::kPayloadLengthOffset, payload.size());
+    EncodeFixed64(out + xbstream::kPayloadOffsetOffset, file_offset_);
+    EncodeFixed32(out + xbstream::kChecksumOffset, crc);
     HOTBACKUP_RETURN_IF_ERROR(sink_->Write(header_));
     HOTBACKUP_RETURN_IF_ERROR(sink_->Write(payload));
     file_offset_ += payload.size();

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "hotbackup/io/unique_fd.h"
+#include "hotbackup/util/coding.h"
 #include "hotbackup/util/interrupt.h"
 
 namespace hotbackup {
@@ -50,11 +51,6 @@ uint32_t UnmaskCrc(uint32_t masked) {
   uint32_t rotated = masked - 0xa282ead8u;
   return (rotated >> 17) | (rotated << 15);
 }
-
-uint32_t Fixed32(const uint8_t* p) {
-  return uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
-}
-uint64_t Fixed64(const uint8_t* p) { return Fixed32(p) | uint64_t{Fixed32(p + 4)} << 32; }
 
 bool Varint(const uint8_t** p, const uint8_t* end, uint64_t* value) {
   *value = 0;
@@ -119,7 +115,7 @@ Status ReadFooter(const SstFile& file, Footer* footer) {
   const size_t n = file.size() < kFooterSize ? kLegacyFooterSize : kFooterSize;
   std::vector<uint8_t> b;
   HOTBACKUP_RETURN_IF_ERROR(file.Read(file.size() - n, n, &b));
-  const uint64_t magic = Fixed64(b.data() + n - 8);
+  const uint64_t magic = DecodeFixed64(b.data() + n - 8);
   const uint8_t* p;
   const uint8_t* end;
   if (magic == kLegacyBlockBasedMagic) {
@@ -127,7 +123,7 @@ Status ReadFooter(const SstFile& file, Footer* footer) {
     end = b.data() + n - 8;
     footer->checksum_type = kCrc32c;
   } else if (magic == kBlockBasedMagic && n == kFooterSize) {
-    const uint32_t version = Fixed32(b.data() + n - 12);
+    const uint32_t version = DecodeFixed32(b.data() + n - 12);
     if (version < 1 || version > 5) {
       return Status::NotSupported("SST format_version " + std::to_string(version));
     }
@@ -151,7 +147,7 @@ Status ReadMetaBlock(const SstFile& file, const Footer& footer, BlockHandle hand
   const uint8_t* b = block->data();
   const size_t size = handle.size;
   const uint8_t compression = b[size];
-  const uint32_t stored = Fixed32(b + size + 1);
+  const uint32_t stored = DecodeFixed32(b + size + 1);
   bool match = true;
   switch (footer.checksum_type) {
     case kNoChecksum:
@@ -184,7 +180,7 @@ Status ReadMetaBlock(const SstFile& file, const Footer& footer, BlockHandle hand
 Status DecodeBlock(const SstFile& file, const std::vector<uint8_t>& block,
                    std::map<std::string, std::string>* entries) {
   if (block.size() < 4) return file.Corrupt("block too small");
-  const uint64_t restarts = Fixed32(block.data() + block.size() - 4) & 0x7fffffffu;
+  const uint64_t restarts = DecodeFixed32(block.data() + block.size() - 4) & 0x7fffffffu;
   const uint64_t trailer = 4 + restarts * 4;
   if (restarts == 0 || trailer > block.size()) return file.Corrupt("bad restart array");
   const uint8_t* p = block.data();

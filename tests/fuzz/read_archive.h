@@ -14,7 +14,7 @@ namespace hotbackup {
 namespace fuzz {
 
 inline void ReadArchive(const uint8_t* data, size_t size,
-                        Status (*read)(PeekSource* source, ExtractTarget* target)) {
+                        Status (*read)(PeekSource* source, EntrySink* sink)) {
   ExtractTarget target;
   if (!target.Open("").ok()) std::abort();  // verify-only: nothing can fail
   MemorySource memory(data, size);

@@ -29,6 +29,8 @@ inline constexpr char kMagic[] = "XBSTCK01";
 inline constexpr size_t kMagicSize = sizeof(kMagic) - 1;
 
 inline constexpr uint8_t kFlagNone = 0x00;
+// Readers accept it (and ignore it); any other flag bit is refused.
+inline constexpr uint8_t kFlagIgnorable = 0x01;
 inline constexpr uint8_t kTypePayload = 'P';
 inline constexpr uint8_t kTypeEnd = 'E';
 
@@ -38,12 +40,27 @@ inline constexpr size_t kMaxPathLength = 512;
 // The payload size `xbstream -c` writes; readers accept any size.
 inline constexpr size_t kChunkPayloadSize = 10 * 1024 * 1024;
 
+// The fields of the prefix every chunk starts with (the magic at 0), by
+// their offset from the chunk's start; the path follows the prefix.
+inline constexpr size_t kFlagsOffset = kMagicSize;            // 1 byte
+inline constexpr size_t kTypeOffset = kFlagsOffset + 1;       // 1 byte
+inline constexpr size_t kPathLengthOffset = kTypeOffset + 1;  // 4 bytes
 // magic + flags + type + path length
-inline constexpr size_t kChunkPrefixSize = kMagicSize + 1 + 1 + 4;
+inline constexpr size_t kChunkPrefixSize = kPathLengthOffset + 4;
+
+// The fields of a 'P' chunk after its path, by their offset from the end
+// of the path.
+inline constexpr size_t kPayloadLengthOffset = 0;                         // 8 bytes
+inline constexpr size_t kPayloadOffsetOffset = kPayloadLengthOffset + 8;  // 8 bytes
+inline constexpr size_t kChecksumOffset = kPayloadOffsetOffset + 8;       // 4 bytes
 // payload length + payload offset + checksum
-inline constexpr size_t kPayloadFieldsSize = 8 + 8 + 4;
+inline constexpr size_t kPayloadFieldsSize = kChecksumOffset + 4;
 
 static_assert(kMagicSize == 8);
+static_assert(kFlagsOffset == 8 && kTypeOffset == 9 && kPathLengthOffset == 10,
+              "the prefix as the table above lays it out");
+static_assert(kPayloadOffsetOffset == 8 && kChecksumOffset == 16,
+              "14+n, 22+n, 30+n in the table above");
 static_assert(kChunkPrefixSize == 14, "the 'E' chunk is 14 bytes plus the path");
 static_assert(kChunkPrefixSize + kPayloadFieldsSize == 34,
               "a 'P' chunk header is 34 bytes plus the path");

@@ -1,4 +1,6 @@
-// ExtractTarget: where the entries of an archive being read back land.
+// ExtractTarget: where the entries of an archive being read back land, the
+// EntrySink (archive/entry_sink.h) that --extract and --verify give the
+// readers.
 //
 // With a directory, files are written under a temporary sibling
 // "<dir>.extracting-XXXXXX" (locked with flock while in use; one a killed
@@ -32,6 +34,7 @@
 #include <vector>
 
 #include "hotbackup/archive/checksum.h"
+#include "hotbackup/archive/entry_sink.h"
 #include "hotbackup/archive/manifest.h"
 #include "hotbackup/io/byte_sink.h"
 #include "hotbackup/io/direct_file_writer.h"
@@ -57,10 +60,10 @@ void LogManifestMatch(const char* verb, const ExtractStats& stats, double second
 // (Manifest::left_out); nothing for a complete backup.
 void LogLeftOutTables(const Manifest& manifest);
 
-class ExtractTarget {
+class ExtractTarget final : public EntrySink {
  public:
   ExtractTarget() = default;
-  ~ExtractTarget();
+  ~ExtractTarget() override;
   ExtractTarget(const ExtractTarget&) = delete;
   ExtractTarget& operator=(const ExtractTarget&) = delete;
 
@@ -69,10 +72,10 @@ class ExtractTarget {
 
   // A file entry begins. Interleaving files (XBSTREAM allows it) is fine;
   // a path that was already seen is kCorruption.
-  Status BeginFile(const std::string& path, mode_t permissions, timespec mtime);
-  Status Write(const std::string& path, ByteSpan data);
-  Status EndFile(const std::string& path);
-  Status MakeDirectory(const std::string& path);
+  Status BeginFile(const std::string& path, mode_t permissions, timespec mtime) override;
+  Status Write(const std::string& path, ByteSpan data) override;
+  Status EndFile(const std::string& path) override;
+  Status MakeDirectory(const std::string& path) override;
 
   // Checks every file against the manifest (which must be present and list
   // exactly the files seen, with their sizes and checksums, besides an
