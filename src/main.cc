@@ -7,9 +7,9 @@
 #include <csignal>
 #include <cstdio>
 
+#include "hotbackup/modes/move_back_mode.h"
 #include "hotbackup/options.h"
 #include "hotbackup/restore/extract.h"
-#include "hotbackup/restore/move_back.h"
 #include "hotbackup/restore/verify_directory.h"
 #include "hotbackup/server/backup.h"
 #include "hotbackup/util/core_dumps.h"
@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
   }
 
   if (options.move_back || options.copy_back) {
-    status = hotbackup::RunMoveBack(options);
+    status = hotbackup::RunMoveBackMode(options);
   } else if (options.extract) {
     status = hotbackup::RunExtract(options);
   } else if (options.verify) {
