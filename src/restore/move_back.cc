@@ -47,14 +47,16 @@ uint64_t TreeBytes(const std::string& path) {
 void PrintReplicaSetup(const std::optional<BinlogPosition>& position) {
   if (!position) return;
   if (!position->consistent) {
-    HB_LOG_WARN("This backup was taken with --no_backup_locks: it has no consistent binlog "
-                "position and cannot seed a replica");
+    HB_LOG_WARN(
+        "This backup was taken with --no_backup_locks: it has no consistent binlog "
+        "position and cannot seed a replica");
     return;
   }
   const std::string statements = ReplicaSetupStatements(*position);
   if (statements.empty()) return;
-  HB_LOG_INFO("To make the restored server a replica, start it with --skip-slave-start and a "
-              "server_id of its own, then run (README: Seeding a replica):");
+  HB_LOG_INFO(
+      "To make the restored server a replica, start it with --skip-slave-start and a "
+      "server_id of its own, then run (README: Seeding a replica):");
   fputs(statements.c_str(), stderr);
 }
 
@@ -118,7 +120,8 @@ Status ApplyMoveBack(const MoveBackPlan& plan, MoveBackUndo* undo, MoveBackResul
     }
     // The entry takes its restored shape where it is, before the target
     // (which the server's user may read) can see it.
-    HOTBACKUP_RETURN_IF_ERROR(SecureTreeAt(backup.get(), m.name, owner, m.from).WithContext(stopped));
+    HOTBACKUP_RETURN_IF_ERROR(
+        SecureTreeAt(backup.get(), m.name, owner, m.from).WithContext(stopped));
     t.bytes += TreeBytes(m.from);
     if (renameat(backup.get(), m.name.c_str(), to_fd, m.name.c_str()) == 0) {
       undo->EntryPlaced(m.name, m.to_dir, false);
@@ -190,11 +193,12 @@ Status MoveBack(const MoveBackRequest& request) {
   if (!plan.root_owned.empty()) {
     std::string dirs;
     for (const std::string& d : plan.root_owned) dirs += (dirs.empty() ? "" : " ") + d;
-    HB_LOG_WARN("Running as root: the restored files in %s stay owned by root (their "
-                "directory, or else --datadir %s, is %s), but the server's user must own them "
-                "before it starts: e.g. chown -R mysql:mysql %s",
-                dirs.c_str(), r.datadir.c_str(), plan.datadir_exists ? "root's" : "absent or root's",
-                dirs.c_str());
+    HB_LOG_WARN(
+        "Running as root: the restored files in %s stay owned by root (their "
+        "directory, or else --datadir %s, is %s), but the server's user must own them "
+        "before it starts: e.g. chown -R mysql:mysql %s",
+        dirs.c_str(), r.datadir.c_str(), plan.datadir_exists ? "root's" : "absent or root's",
+        dirs.c_str());
   }
 
   // On any failure the targets go back to what they were (absent or empty)

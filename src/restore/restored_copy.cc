@@ -54,8 +54,7 @@ Status CopyBytes(int in, int out, off_t size, const std::string& from, const std
 }
 
 Status CopyEntryAt(int from_dir, int to_dir, const std::string& name, const std::string& from,
-                   const std::string& to, const RestoredOwner& owner, uint64_t* bytes,
-                   int depth) {
+                   const std::string& to, const RestoredOwner& owner, uint64_t* bytes, int depth) {
   struct stat st;
   if (fstatat(from_dir, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
     return Status::IOError("stat " + from, errno);

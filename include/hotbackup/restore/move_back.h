@@ -101,7 +101,7 @@ struct MoveBackTally {
 };
 struct MoveBackResult {
   std::map<std::string, MoveBackTally> tally;  // by target directory
-  size_t copied_across = 0;  // moved entries that were on another filesystem
+  size_t copied_across = 0;                    // moved entries that were on another filesystem
 };
 
 // Carries out `plan`: creates the missing targets (kRestoredDirectoryMode,
@@ -117,8 +117,7 @@ Status ApplyMoveBack(const MoveBackPlan& plan, MoveBackUndo* undo, MoveBackResul
 // directory (kCorruption, or the check's own code), unless `force`: then one
 // WARN, *manifest the manifest if it can still be parsed (else left as it
 // is, with *have_manifest false), and OK. kAborted is never forced.
-Status CheckBackupManifest(const MoveBackRequest& request, Manifest* manifest,
-                           bool* have_manifest);
+Status CheckBackupManifest(const MoveBackRequest& request, Manifest* manifest, bool* have_manifest);
 
 // The whole move-back: PlanMoveBack, CheckBackupManifest, ApplyMoveBack
 // (undone on failure), then the summary and, if the backup recorded a

@@ -29,10 +29,10 @@ using test::TempDir;
 
 // What a backup directory holds, one file of each kind.
 const std::map<std::string, std::string> kFiles = {
-    {"000012.sst", "sst bytes"},       {"000015.log", "wal bytes"},
-    {"MANIFEST-000004", "manifest"},   {"CURRENT", "MANIFEST-000004\n"},
-    {"OPTIONS-000011", "options"},     {"tc.log", "tc"},
-    {"aria_log_control", "aria"},      {"shop/t.frm", "frm"},
+    {"000012.sst", "sst bytes"},     {"000015.log", "wal bytes"},
+    {"MANIFEST-000004", "manifest"}, {"CURRENT", "MANIFEST-000004\n"},
+    {"OPTIONS-000011", "options"},   {"tc.log", "tc"},
+    {"aria_log_control", "aria"},    {"shop/t.frm", "frm"},
     {"shop/db.opt", "opt"},
 };
 
@@ -211,7 +211,7 @@ TEST_CASE("ApplyMoveBack: an entry copied across filesystems is copied back by t
     MoveBackResult result;
     REQUIRE_FALSE(ApplyMoveBack(plan, &undo, &result).ok());
     CHECK(result.copied_across == plan.entries.size() - 1);  // all but "zz"
-    CHECK_FALSE(fs::exists(r.backup_dir + "/000012.sst"));  // removed once copied
+    CHECK_FALSE(fs::exists(r.backup_dir + "/000012.sst"));   // removed once copied
     CHECK(test::ReadFile(r.rocksdb_datadir + "/000012.sst") == "sst bytes");
   }  // destroyed without Commit: undone
   CHECK_FALSE(fs::exists(r.datadir));
@@ -219,7 +219,8 @@ TEST_CASE("ApplyMoveBack: an entry copied across filesystems is copied back by t
   CHECK(Snapshot(r.backup_dir) == before);
 }
 
-TEST_CASE("MoveBackUndo: reverses a recorded rename unless committed", "[unit][restore][move_back]") {
+TEST_CASE("MoveBackUndo: reverses a recorded rename unless committed",
+          "[unit][restore][move_back]") {
   for (bool commit : {false, true}) {
     CAPTURE(commit);
     TempDir work;
