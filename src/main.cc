@@ -12,10 +12,10 @@
 
 #include "hotbackup/modes/backup_mode.h"
 #include "hotbackup/modes/extract_mode.h"
+#include "hotbackup/modes/move_back_mode.h"
 #include "hotbackup/modes/verify_mode.h"
 #include "hotbackup/modes/wdt_backup_mode.h"
 #include "hotbackup/options.h"
-#include "hotbackup/restore/move_back.h"
 #include "hotbackup/util/core_dumps.h"
 #include "hotbackup/util/interrupt.h"
 #include "hotbackup/util/log.h"
@@ -43,16 +43,6 @@ int ExitCodeForCheck(const hotbackup::Status& status) {
   return 2;
 }
 
-class MoveBackMode final : public hotbackup::Mode {
- public:
-  explicit MoveBackMode(const hotbackup::Options& options) : options_(options) {}
-  hotbackup::Status Check() override { return hotbackup::Status::OK(); }
-  hotbackup::Status Run() override { return hotbackup::RunMoveBack(options_); }
-
- private:
-  const hotbackup::Options& options_;
-};
-
 std::unique_ptr<hotbackup::Mode> NewMode(const hotbackup::Options& options) {
   using hotbackup::ModeKind;
   switch (options.mode) {
@@ -68,7 +58,7 @@ std::unique_ptr<hotbackup::Mode> NewMode(const hotbackup::Options& options) {
       return hotbackup::NewVerifyDirectoryMode(options);
     case ModeKind::kMoveBack:
     case ModeKind::kCopyBack:
-      return std::make_unique<MoveBackMode>(options);
+      return hotbackup::NewMoveBackMode(options);
   }
   return nullptr;
 }

@@ -144,4 +144,15 @@ std::string StripTrailingSlashes(std::string path) {
   return path;
 }
 
+Status SyncDirectory(const std::string& dir) {
+  UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!fd.valid()) return Status::IOError("open directory " + dir, errno);
+  return SyncDirectory(fd.get(), dir);
+}
+
+Status SyncDirectory(int dir_fd, const std::string& shown) {
+  if (fsync(dir_fd) != 0) return Status::IOError("fsync directory " + shown, errno);
+  return Status::OK();
+}
+
 }  // namespace hotbackup

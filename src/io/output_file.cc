@@ -35,11 +35,7 @@ Status RefuseTerminal(int fd, const std::string& name) {
 
 Status FsyncDirectoryOf(const std::string& path) {
   std::string copy = path;
-  std::string dir = dirname(copy.data());
-  UniqueFd fd(open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!fd.valid()) return Status::IOError("open directory " + dir, errno);
-  if (fsync(fd.get()) != 0) return Status::IOError("fsync directory " + dir, errno);
-  return Status::OK();
+  return SyncDirectory(dirname(copy.data()));
 }
 
 }  // namespace

@@ -9,6 +9,8 @@
 #include <map>
 #include <sys/stat.h>
 
+#include "hotbackup/archive/checksum.h"
+#include "hotbackup/archive/manifest.h"
 #include "support/sandbox_server.h"
 #include "support/test_support.h"
 
@@ -21,6 +23,22 @@ using test::Run;
 using test::TempDir;
 
 size_t Lines(const std::string& s) { return static_cast<size_t>(std::count(s.begin(), s.end(), '\n')); }
+
+// Writes the manifest of the backup directory `dir`: every file in it, with
+// its size and checksum, as a backup lists them (--move_back checks it).
+// Returns what was written.
+std::string WriteManifestOf(const std::string& dir) {
+  Manifest manifest = test::TestManifest("tar");
+  for (const std::string& path : test::ListFiles(dir)) {
+    const std::string data = test::ReadFile(dir + "/" + path);
+    FileChecksum sum;
+    sum.Update(AsBytes(data.data(), data.size()));
+    manifest.files.push_back(ManifestFile{path, data.size(), sum.Digest(), "", ""});
+  }
+  const std::string json = SerializeManifest(manifest);
+  test::WriteFile(dir + "/" + kManifestPath, json);
+  return json;
+}
 
 TEST_CASE("CLI: --help lists every option of the original", "[cli]") {
   TempDir dir;
@@ -177,6 +195,7 @@ TEST_CASE("CLI: --move_back sends only RocksDB WAL files to the WAL directory", 
                         "tc.log", "ddl_recovery.log", "aria_log_control", "shop/t.frm"}) {
     test::WriteFile(backup + "/" + f, f);
   }
+  WriteManifestOf(backup);
   ProcessResult r = Run({BinaryPath(), "--move_back", "--datadir=" + dir / "data",
                          "--rocksdb_datadir=" + dir / "data/#rocksdb", "--rocksdb_waldir=" + dir / "wal",
                          "--backup_dir=" + backup});
@@ -188,8 +207,52 @@ TEST_CASE("CLI: --move_back sends only RocksDB WAL files to the WAL directory", 
   CHECK(test::ListFiles(dir / "data") ==
         std::vector<std::string>{"#rocksdb/000012.sst", "#rocksdb/CURRENT", "#rocksdb/MANIFEST-000004",
                                  "#rocksdb/OPTIONS-000011", "aria_log_control", "ddl_recovery.log",
-                                 "shop/t.frm", "tc.log"});
+                                 kManifestPath, "shop/t.frm", "tc.log"});
   CHECK(test::ReadFile(dir / "data/tc.log") == "tc.log");
+}
+
+TEST_CASE("CLI: --move_back refuses a backup directory its manifest does not vouch for, unless -f",
+          "[cli]") {
+  for (const char* mode : {"--move_back", "--copy_back"}) {
+    for (const char* kind : {"no manifest", "a file edited"}) {
+      CAPTURE(mode, kind);
+      TempDir dir;
+      const std::string backup = dir / "backup";
+      std::filesystem::create_directories(backup + "/shop");
+      test::WriteFile(backup + "/000012.sst", "sst");
+      test::WriteFile(backup + "/shop/t.frm", "frm");
+      const bool edited = std::string(kind) == "a file edited";
+      if (edited) {
+        WriteManifestOf(backup);
+        test::WriteFile(backup + "/shop/t.frm", "FRM");
+      }
+      const auto before = Snapshot(backup);
+      std::vector<std::string> argv = {BinaryPath(), mode, "--datadir=" + dir / "data",
+                                       "--rocksdb_datadir=" + dir / "data/#rocksdb",
+                                       "--rocksdb_waldir=" + dir / "data/#rocksdb",
+                                       "--backup_dir=" + backup};
+      ProcessResult r = Run(argv);
+      INFO(r.stderr_text);
+      CHECK(r.exit_code == 1);
+      CHECK(Lines(r.stderr_text) == 1);
+      CHECK_THAT(r.stderr_text, Catch::Contains(edited ? "checksum mismatch for shop/t.frm"
+                                                       : "has no myrocks_hotbackup_manifest.json"));
+      CHECK_THAT(r.stderr_text, Catch::Contains("-f moves it back unchecked"));
+      CHECK(Snapshot(backup) == before);
+      CHECK_FALSE(std::filesystem::exists(dir / "data"));
+
+      argv.push_back("-f");
+      r = Run(argv);
+      INFO(r.stderr_text);
+      CHECK(r.exit_code == 0);
+      const std::string warning = " WARNING " + std::string(mode) + " -f: ";
+      const size_t at = r.stderr_text.find(warning);
+      CHECK(at != std::string::npos);
+      CHECK(r.stderr_text.find(warning, at + 1) == std::string::npos);  // once
+      CHECK(test::ReadFile(dir / "data/shop/t.frm") == (edited ? "FRM" : "frm"));
+      CHECK(test::ReadFile(dir / "data/#rocksdb/000012.sst") == "sst");
+    }
+  }
 }
 
 }  // namespace
@@ -207,12 +270,12 @@ std::map<std::string, std::string> MakeBackupDir(const std::string& dir) {
       {"MANIFEST-000004", "manifest"},               {"CURRENT", "MANIFEST-000004\n"},
       {"OPTIONS-000011", "options"},                 {"tc.log", "tc"},
       {"shop/orders.frm", "frm"},                    {"shop/db.opt", "opt"},
-      {"myrocks_hotbackup_manifest.json", "{}"},
   };
   for (const auto& [path, data] : files) {
     fs::create_directories(fs::path(dir + "/" + path).parent_path());
     test::WriteFile(dir + "/" + path, data);
   }
+  files[kManifestPath] = WriteManifestOf(dir);
   chmod((dir + "/000012.sst").c_str(), 0640);
   chmod((dir + "/shop/orders.frm").c_str(), 0660);
   timespec old[2] = {{1600000000, 0}, {1600000000, 0}};

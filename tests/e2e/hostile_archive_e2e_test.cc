@@ -75,10 +75,15 @@ ProcessResult Extract(const std::string& archive, const std::string& dir,
 
 // --move_back or --copy_back of `backup` into `datadir`, the RocksDB files
 // in its "#rocksdb" (data and WAL).
-ProcessResult MoveBack(const char* mode, const std::string& backup, const std::string& datadir) {
-  return RunBounded({BinaryPath(), mode, "--datadir=" + datadir,
-                     "--rocksdb_datadir=" + datadir + "/#rocksdb",
-                     "--rocksdb_waldir=" + datadir + "/#rocksdb", "--backup_dir=" + backup});
+// `extra`: more options (-f).
+ProcessResult MoveBack(const char* mode, const std::string& backup, const std::string& datadir,
+                       const std::vector<std::string>& extra = {}) {
+  std::vector<std::string> argv = {BinaryPath(), mode, "--datadir=" + datadir,
+                                   "--rocksdb_datadir=" + datadir + "/#rocksdb",
+                                   "--rocksdb_waldir=" + datadir + "/#rocksdb",
+                                   "--backup_dir=" + backup};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return RunBounded(argv);
 }
 
 size_t CountLines(const std::string& text, const std::string& level) {
@@ -282,6 +287,11 @@ TEST_CASE("Hostile backup directory: modes another extractor kept are not moved 
     REQUIRE(chmod((backup + "/test/sub/x").c_str(), 0666) == 0);
     REQUIRE(chmod((backup + "/test/sub").c_str(), 01777) == 0);
     REQUIRE(chmod((backup + "/test").c_str(), 0777) == 0);
+    // Its manifest as the backup wrote it: the modes are not in it.
+    Manifest manifest = test::TestManifest("tar");
+    manifest.files = {Listed("000010.sst", "sst"), Listed("test/t.frm", "frm"),
+                      Listed("test/sub/x", "x")};
+    test::WriteFile(backup + "/" + kManifestPath, SerializeManifest(manifest));
     ProcessResult r = MoveBack(mode, backup, work / "data");
     INFO(r.stderr_text);
     REQUIRE(r.exit_code == 0);
@@ -309,7 +319,9 @@ TEST_CASE("Hostile backup directory: a link or a FIFO inside is refused and noth
       } else {
         REQUIRE(mkfifo((backup + "/test/u.frm").c_str(), 0666) == 0);
       }
-      ProcessResult r = MoveBack(mode, backup, work / "data");
+      // -f: past the manifest check (there is no manifest), to move-back's
+      // own refusal.
+      ProcessResult r = MoveBack(mode, backup, work / "data", {"-f"});
       INFO(r.stderr_text);
       CHECK(r.exit_code == 1);
       CHECK(CountLines(r.stderr_text, "ERROR") == 1);

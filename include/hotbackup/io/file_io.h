@@ -48,6 +48,15 @@ Status CreateUnnamedTemporaryFile(UniqueFd* fd);
 // "/a/b//" -> "/a/b"; "/" stays "/".
 std::string StripTrailingSlashes(std::string path);
 
+// fsync(2) of a directory, so that the entries created, renamed or removed
+// in it survive a crash (a file's own fsync does not cover its name). The
+// one place this is written: `dir` is opened (O_DIRECTORY, following a
+// link as any path does) and synced; errors name it ("fsync directory X").
+Status SyncDirectory(const std::string& dir);
+// The same for an open directory descriptor (not closed here); `shown`
+// names it in errors.
+Status SyncDirectory(int dir_fd, const std::string& shown);
+
 }  // namespace hotbackup
 
 #endif  // HOTBACKUP_IO_FILE_IO_H_
