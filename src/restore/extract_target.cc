@@ -238,10 +238,8 @@ Status ExtractTarget::Commit(Manifest* manifest, const std::string& incremental_
   }
   temp_dir_.clear();
   root_ = UniqueFd();
-  std::string parent = fs::path(final_dir_).parent_path().string();
-  UniqueFd dir(open(parent.empty() ? "." : parent.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dir.valid() || fsync(dir.get()) != 0) return Status::IOError("fsync " + parent, errno);
-  return Status::OK();
+  const std::string parent = fs::path(final_dir_).parent_path().string();
+  return SyncDirectory(parent.empty() ? "." : parent);
 }
 
 Status ExtractTarget::TakeBaseFiles(const Manifest& manifest, const std::string& base_dir) {

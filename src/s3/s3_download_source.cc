@@ -1,3 +1,5 @@
+// S3DownloadSource (see its header): worker threads fetch ranged chunks
+// ahead of the reader into a bounded window; the reader takes them in order.
 #include "hotbackup/s3/s3_download_source.h"
 
 #include <algorithm>

@@ -1,3 +1,5 @@
+// S3UploadSink (see its header): parts filled from a pool of buffers,
+// uploaded by worker threads, completed only after the last byte.
 #include "hotbackup/s3/s3_upload_sink.h"
 
 #include <algorithm>

@@ -1,3 +1,4 @@
+// S3's XML documents read and written with pugixml (see s3_xml.h).
 #include "hotbackup/s3/s3_xml.h"
 
 #include <pugixml.hpp>
