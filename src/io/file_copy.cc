@@ -31,18 +31,16 @@ Status CopyFile(const std::string& from, const std::string& to, Durability durab
   return CopyOpenFile(in.get(), st, from, to, durability, bytes);
 }
 
-Status CopyOpenFile(int in_fd, const struct stat& st, const std::string& from,
-                    const std::string& to, Durability durability, uint64_t* bytes) {
-  UniqueFd out(open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
-  if (!out.valid()) return Status::IOError("create " + to, errno);
+Status CopyFileBytes(int in_fd, int out_fd, off_t size, const std::string& from,
+                     const std::string& to) {
   // copy_file_range shares extents or copies in the kernel where it can;
   // between different filesystems it refuses (EXDEV), so read and write.
   bool in_kernel = true;
   std::vector<char> buffer;
-  for (off_t left = st.st_size; left > 0;) {
+  for (off_t left = size; left > 0;) {
     ssize_t n;
     if (in_kernel) {
-      n = copy_file_range(in_fd, nullptr, out.get(), nullptr, static_cast<size_t>(left), 0);
+      n = copy_file_range(in_fd, nullptr, out_fd, nullptr, static_cast<size_t>(left), 0);
       if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
         in_kernel = false;
         buffer.resize(1 << 20);
@@ -52,7 +50,7 @@ Status CopyOpenFile(int in_fd, const struct stat& st, const std::string& from,
       n = read(in_fd, buffer.data(), std::min<size_t>(buffer.size(), static_cast<size_t>(left)));
       if (n > 0) {
         HOTBACKUP_RETURN_IF_ERROR(
-            WriteFully(out.get(), AsBytes(buffer.data(), static_cast<size_t>(n)), to));
+            WriteFully(out_fd, AsBytes(buffer.data(), static_cast<size_t>(n)), to));
       }
     }
     if (n < 0 && errno == EINTR) continue;
@@ -60,6 +58,14 @@ Status CopyOpenFile(int in_fd, const struct stat& st, const std::string& from,
     if (n == 0) return Status::Changed(from + " shrank while it was being copied");
     left -= n;
   }
+  return Status::OK();
+}
+
+Status CopyOpenFile(int in_fd, const struct stat& st, const std::string& from,
+                    const std::string& to, Durability durability, uint64_t* bytes) {
+  UniqueFd out(open(to.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
+  if (!out.valid()) return Status::IOError("create " + to, errno);
+  HOTBACKUP_RETURN_IF_ERROR(CopyFileBytes(in_fd, out.get(), st.st_size, from, to));
   if (fchmod(out.get(), st.st_mode & 07777) != 0) return Status::IOError("chmod " + to, errno);
   timespec times[2] = {st.st_atim, st.st_mtim};
   if (futimens(out.get(), times) != 0) return Status::IOError("set mtime of " + to, errno);

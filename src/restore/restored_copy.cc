@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <vector>
 
+#include "hotbackup/io/file_copy.h"
 #include "hotbackup/io/file_io.h"
 #include "hotbackup/io/pinned_directory.h"
 #include "hotbackup/io/unique_fd.h"
@@ -23,35 +24,6 @@ namespace {
 constexpr int kOpenFileFlags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
 constexpr int kOpenDirectoryFlags = O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 constexpr int kMaxDepth = 64;
-
-// Copies the bytes of `in` (`size` of them) to `out`: in the kernel where
-// the filesystems allow, else through a buffer.
-Status CopyBytes(int in, int out, off_t size, const std::string& from, const std::string& to) {
-  bool in_kernel = true;
-  std::vector<char> buffer;
-  for (off_t left = size; left > 0;) {
-    ssize_t n;
-    if (in_kernel) {
-      n = copy_file_range(in, nullptr, out, nullptr, static_cast<size_t>(left), 0);
-      if (n < 0 && (errno == EXDEV || errno == EINVAL || errno == ENOSYS || errno == EOPNOTSUPP)) {
-        in_kernel = false;
-        buffer.resize(1 << 20);
-        continue;
-      }
-    } else {
-      n = read(in, buffer.data(), std::min<size_t>(buffer.size(), static_cast<size_t>(left)));
-      if (n > 0) {
-        HOTBACKUP_RETURN_IF_ERROR(
-            WriteFully(out, AsBytes(buffer.data(), static_cast<size_t>(n)), to));
-      }
-    }
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::IOError("copy " + from + " to " + to, errno);
-    if (n == 0) return Status::Changed(from + " shrank while it was being copied");
-    left -= n;
-  }
-  return Status::OK();
-}
 
 Status CopyEntryAt(int from_dir, int to_dir, const std::string& name, const std::string& from,
                    const std::string& to, const RestoredOwner& owner, uint64_t* bytes, int depth) {
@@ -90,7 +62,7 @@ Status CopyEntryAt(int from_dir, int to_dir, const std::string& name, const std:
       openat(to_dir, name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (!out.valid()) return Status::IOError("create " + to, errno);
   HOTBACKUP_RETURN_IF_ERROR(ApplyRestoredAttributes(out.get(), 0600, owner, to));
-  HOTBACKUP_RETURN_IF_ERROR(CopyBytes(in.get(), out.get(), st.st_size, from, to));
+  HOTBACKUP_RETURN_IF_ERROR(CopyFileBytes(in.get(), out.get(), st.st_size, from, to));
   if (fchmod(out.get(), RestoredFileMode(st.st_mode)) != 0) {
     return Status::IOError("chmod " + to, errno);
   }
