@@ -317,6 +317,33 @@ TEST_CASE(
   REQUIRE(r.exit_code == 0);
   CHECK(primary->Sql("SHOW MASTER STATUS") == before);
   CHECK(primary->Sql("SELECT @@global.gtid_binlog_pos") == gtid_before);
+
+  // README's GRANT for a backup user ("The server and the backup user") is
+  // enough for a consistent backup with writers committing, without one
+  // warning.
+  primary->Sql(
+      "CREATE USER backup@localhost IDENTIFIED BY 'backuppw'; GRANT RELOAD, SUPER, BINLOG "
+      "MONITOR, SLAVE MONITOR ON *.* TO backup@localhost");
+  {
+    Writers writers(primary->socket(), 4);
+    writers.WaitForCommits(20);
+    setenv("MYSQL_PWD", "backuppw", 1);
+    r = Run({BinaryPath(), "--socket=" + primary->socket(), "--user=backup",
+             "--checkpoint_dir=" + (work / "cp"), "--output=" + (work / "d.tar")});
+    unsetenv("MYSQL_PWD");
+    writers.Stop();
+    CHECK(writers.error().empty());
+  }
+  INFO(r.stderr_text);
+  REQUIRE(r.exit_code == 0);
+  CHECK_THAT(r.stderr_text, !Catch::Contains("WARNING"));
+  TempDir granted;
+  REQUIRE(Run({"tar", "-xf", work / "d.tar", "-C", granted.path()}).exit_code == 0);
+  Manifest granted_manifest;
+  REQUIRE(ParseManifest(test::ReadFile(granted / kManifestPath), &granted_manifest).ok());
+  REQUIRE(granted_manifest.binlog.has_value());
+  CHECK(granted_manifest.binlog->consistent);
+  CHECK(fs::exists(granted / "xtrabackup_binlog_info"));
 }
 
 TEST_CASE("Binlog: a backup lock held elsewhere ends the backup after --lock_wait_timeout",
