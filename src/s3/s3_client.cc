@@ -241,12 +241,6 @@ Status S3Client::GetRange(const S3Url& url, uint64_t offset, uint64_t length,
   }
 }
 
-Status S3Client::PutObject(const S3Url& url, ByteSpan data) {
-  Call call{.what = "PUT", .method = "PUT", .url = url, .body = data};
-  HttpResponse response;
-  return Execute(call, &response);
-}
-
 Status S3Client::DeleteObject(const S3Url& url) {
   Call call{.what = "DELETE",
             .method = "DELETE",

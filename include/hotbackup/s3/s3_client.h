@@ -71,7 +71,6 @@ class S3Client {
   // not a mix of two backups). *data's memory is reused for the bytes.
   Status GetRange(const S3Url& url, uint64_t offset, uint64_t length, const std::string& etag,
                   std::string* data, const std::atomic<bool>* cancel = nullptr);
-  Status PutObject(const S3Url& url, ByteSpan data);
   // Gone already counts as done. Clean-up on a failure path: retried for
   // 15 s at most, and not stopped by a signal.
   Status DeleteObject(const S3Url& url);
