@@ -15,7 +15,7 @@ class VerifyDirectoryMode final : public Mode {
  public:
   explicit VerifyDirectoryMode(const Options& options) : options_(options) {}
   Status Check() override { return Status::OK(); }
-  Status Run() override { return RunVerifyDirectory(options_); }
+  Status Run() override { return VerifyDirectoryAndLog(options_.backup_dir); }
 
  private:
   const Options& options_;

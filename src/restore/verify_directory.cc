@@ -268,11 +268,11 @@ Status VerifyDirectory(const std::string& dir, Manifest* manifest, ExtractStats*
   return DirectoryVerifier(StripTrailingSlashes(dir), manifest, stats).Run();
 }
 
-Status RunVerifyDirectory(const Options& options) {
+Status VerifyDirectoryAndLog(const std::string& dir) {
   auto start = std::chrono::steady_clock::now();
   Manifest manifest;
   ExtractStats stats;
-  HOTBACKUP_RETURN_IF_ERROR(VerifyDirectory(options.backup_dir, &manifest, &stats));
+  HOTBACKUP_RETURN_IF_ERROR(VerifyDirectory(dir, &manifest, &stats));
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   LogManifestMatch("Verified", stats, seconds, manifest);
   return Status::OK();

@@ -31,7 +31,6 @@
 #include <string_view>
 
 #include "hotbackup/archive/manifest.h"
-#include "hotbackup/options.h"
 #include "hotbackup/restore/extract_target.h"
 #include "hotbackup/util/status.h"
 
@@ -53,7 +52,7 @@ Status VerifyDirectory(const std::string& dir, Manifest* manifest, ExtractStats*
 
 // --verify --backup_dir=DIR: VerifyDirectory, then on success the one INFO
 // line that --verify prints for an archive (LogManifestMatch).
-Status RunVerifyDirectory(const Options& options);
+Status VerifyDirectoryAndLog(const std::string& dir);
 
 }  // namespace hotbackup
 
