@@ -148,7 +148,7 @@ const OptionSpec kOptionTable[] = {
    "backup. move_back mode: move a backup directory whose manifest is missing or does not "
    "match", Kind::kFlag, nullptr, kBackups | kMoveBack},
   {"D,debug_signal_file", "debugging purpose: waiting until the specified file is created",
-   Kind::kValue, nullptr, kBackups},
+   Kind::kValue, nullptr, kBackup},
   {"output", "Write the archive to this file instead of stdout (replaced atomically on "
    "success), or to the S3 object s3://BUCKET/KEY (it appears only when the backup is "
    "complete; its manifest is stored beside it as KEY.manifest.json)", Kind::kValue, nullptr,
@@ -398,8 +398,10 @@ Status ParseCommandLine(int argc, char** argv, Options* o) {
   cxxopts::Options parser("myrocks_hotbackup", kUsage);
   DeclareOptions(&parser);
   o->help_text = parser.help();
-  // Whatever else is wrong, --help answers with the help.
+  // Whatever else is wrong, --help answers with the help (the password
+  // wiped all the same).
   if (AsksForHelp(argc, argv)) {
+    WipePassword(argc, argv);
     o->help = true;
     return Status::OK();
   }
