@@ -9,6 +9,7 @@
 
 #include "hotbackup/archive/archive_reader.h"
 #include "hotbackup/archive/xbstream_format.h"
+#include "hotbackup/compress/zstd_source.h"
 #include "hotbackup/encrypt/age_options.h"
 #include "hotbackup/encrypt/age_stream.h"
 #include "hotbackup/encrypt/openssl_crypto.h"
@@ -21,7 +22,6 @@
 namespace hotbackup {
 namespace {
 
-constexpr char kZstdMagic[] = "\x28\xb5\x2f\xfd";
 constexpr size_t kTarMagicOffset = 257;  // "ustar" in a ustar/pax/GNU header
 
 constexpr double kGiB = 1024.0 * 1024 * 1024;
