@@ -6,6 +6,7 @@
 #include <archive_entry.h>
 #include <sys/stat.h>
 
+#include <memory>
 #include <vector>
 
 #include "archive/scoped_utf8_locale.h"

@@ -11,11 +11,15 @@
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
-#include <climits>
 #include <string>
+
+// RandomBytes, which openssl_crypto.h declares for age's callers, is the one
+// in util/random_bytes.h (defined in src/util/random_bytes.cc); included so
+// that the compiler checks the two declarations agree.
+#include "hotbackup/util/openssl_error.h"
+#include "hotbackup/util/random_bytes.h"
 
 namespace hotbackup {
 namespace {
@@ -34,22 +38,6 @@ using KdfCtxPtr = std::unique_ptr<EVP_KDF_CTX, Deleter<EVP_KDF_CTX, EVP_KDF_CTX_
 using MacPtr = std::unique_ptr<EVP_MAC, Deleter<EVP_MAC, EVP_MAC_free>>;
 using MacCtxPtr = std::unique_ptr<EVP_MAC_CTX, Deleter<EVP_MAC_CTX, EVP_MAC_CTX_free>>;
 
-// kNotSupported naming the operation and OpenSSL's first queued reason;
-// the queue is then cleared so that a later, unrelated call does not
-// report this failure.
-Status OpenSslError(std::string_view what) {
-  std::string message = "OpenSSL " + std::string(what) + " failed";
-  unsigned long code = ERR_peek_error();
-  if (code != 0) {
-    char reason[256];
-    ERR_error_string_n(code, reason, sizeof(reason));
-    message += ": ";
-    message += reason;
-  }
-  ERR_clear_error();
-  return Status::NotSupported(message);
-}
-
 // OSSL_PARAM wants a mutable pointer for input octet strings it only reads.
 OSSL_PARAM OctetParam(const char* key, std::span<const uint8_t> bytes) {
   return OSSL_PARAM_construct_octet_string(key, const_cast<uint8_t*>(bytes.data()), bytes.size());
@@ -67,17 +55,6 @@ Status DeriveKdf(const char* name, OSSL_PARAM* params, std::span<uint8_t> out) {
 }
 
 }  // namespace
-
-Status RandomBytes(std::span<uint8_t> out) {
-  // RAND_bytes takes an int; file keys, nonces and salts are tiny, but stay
-  // correct for any size.
-  while (!out.empty()) {
-    size_t n = std::min<size_t>(out.size(), INT_MAX);
-    if (RAND_bytes(out.data(), static_cast<int>(n)) != 1) return OpenSslError("RAND_bytes");
-    out = out.subspan(n);
-  }
-  return Status::OK();
-}
 
 Status X25519PublicKey(std::span<const uint8_t, kX25519Size> secret_key,
                        std::span<uint8_t, kX25519Size> public_key) {

@@ -1,9 +1,8 @@
-// Input side of --extract / --verify: raw reads, zstd decompression, and
-// the look-ahead that makes format detection possible on a pipe.
+// Input side of --extract / --verify: raw reads from a descriptor, and the
+// look-ahead that makes format detection possible on a pipe.
 #include "hotbackup/io/byte_source.h"
 
 #include <unistd.h>
-#include <zstd.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -26,60 +25,6 @@ Status FdSource::Read(std::span<uint8_t> buffer, size_t* n) {
     }
     return Status::IOError("read " + name_, errno);
   }
-}
-
-namespace {
-
-struct DCtxDeleter {
-  void operator()(ZSTD_DCtx* d) const { ZSTD_freeDCtx(d); }
-};
-
-class ZstdSource final : public ByteSource {
- public:
-  explicit ZstdSource(ByteSource* compressed)
-      : compressed_(compressed), dctx_(ZSTD_createDCtx()), in_(ZSTD_DStreamInSize()) {}
-
-  Status Read(std::span<uint8_t> buffer, size_t* n) override {
-    *n = 0;
-    if (!dctx_) return Status::IOError("zstd: create context", ENOMEM);
-    ZSTD_outBuffer out{buffer.data(), buffer.size(), 0};
-    while (out.pos == 0) {
-      if (in_pos_ == in_size_) {
-        size_t got = 0;
-        HOTBACKUP_RETURN_IF_ERROR(compressed_->Read(in_, &got));
-        if (got == 0) {
-          if (frame_open_) return Status::Corruption("zstd: the compressed stream is truncated");
-          return Status::OK();  // end of input at a frame boundary
-        }
-        in_pos_ = 0;
-        in_size_ = got;
-      }
-      ZSTD_inBuffer in{in_.data(), in_size_, in_pos_};
-      size_t rc = ZSTD_decompressStream(dctx_.get(), &out, &in);
-      if (ZSTD_isError(rc)) {
-        return Status::Corruption(std::string("zstd: ") + ZSTD_getErrorName(rc));
-      }
-      in_pos_ = in.pos;
-      frame_open_ = rc != 0;
-    }
-    *n = out.pos;
-    return Status::OK();
-  }
-
- private:
-  ByteSource* compressed_;
-  std::unique_ptr<ZSTD_DCtx, DCtxDeleter> dctx_;
-  std::vector<uint8_t> in_;
-  size_t in_pos_ = 0;
-  size_t in_size_ = 0;
-  bool frame_open_ = false;
-};
-
-}  // namespace
-
-Status NewZstdSource(ByteSource* compressed, std::unique_ptr<ByteSource>* source) {
-  *source = std::make_unique<ZstdSource>(compressed);
-  return Status::OK();
 }
 
 Status PeekSource::Peek(size_t n, std::string_view* bytes) {

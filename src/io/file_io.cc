@@ -11,6 +11,7 @@
 
 #include "hotbackup/io/unique_fd.h"
 #include "hotbackup/util/interrupt.h"
+#include "hotbackup/util/scratch_directory.h"
 
 namespace hotbackup {
 
@@ -132,8 +133,7 @@ Status OpenParentBelow(int root_fd, const std::string& path, bool create, Unique
 }
 
 Status CreateUnnamedTemporaryFile(UniqueFd* fd) {
-  const char* tmp = getenv("TMPDIR");
-  const std::string dir = tmp && *tmp ? tmp : "/tmp";
+  const std::string dir = TempDirectoryRoot();
   *fd = UniqueFd(open(dir.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600));
   if (!fd->valid()) return Status::IOError("create a temporary file in " + dir, errno);
   return Status::OK();

@@ -5,14 +5,11 @@
 
 
 #include <chrono>
-#include <cstring>
 
 #include "hotbackup/archive/archive_reader.h"
-#include "hotbackup/archive/xbstream_format.h"
 #include "hotbackup/modes/stage_configs.h"
-#include "hotbackup/encrypt/age_stream.h"
-#include "hotbackup/encrypt/openssl_crypto.h"
 #include "hotbackup/io/byte_source.h"
+#include "hotbackup/restore/archive_detection.h"
 #include "hotbackup/restore/extract_target.h"
 #include "hotbackup/restore/incremental_restore.h"
 #include "hotbackup/s3/s3_options.h"
@@ -20,9 +17,6 @@
 
 namespace hotbackup {
 namespace {
-
-constexpr char kZstdMagic[] = "\x28\xb5\x2f\xfd";
-constexpr size_t kTarMagicOffset = 257;  // "ustar" in a ustar/pax/GNU header
 
 constexpr double kGiB = 1024.0 * 1024 * 1024;
 
@@ -57,50 +51,18 @@ Status Run(const Options& options, const std::string& target_dir) {
   ExtractTarget target;
   HOTBACKUP_RETURN_IF_ERROR(target.Open(target_dir));
 
-  PeekSource outer_peek(raw.get());
-  std::string_view head;
-  HOTBACKUP_RETURN_IF_ERROR(outer_peek.Peek(sizeof(kAgeMagic) - 1, &head));
-  if (head.empty()) return Status::Corruption(name + " is empty: no archive to read");
-  // Layers from the outside in: age encryption, zstd, then the archive.
-  ByteSource* stream = &outer_peek;
-  std::unique_ptr<ByteSource> decrypted;
-  const bool encrypted = head == std::string_view(kAgeMagic, sizeof(kAgeMagic) - 1);
-  if (encrypted) {
-    std::optional<AgeDecryptWith> with;
-    HOTBACKUP_RETURN_IF_ERROR(DecryptionFromOptions(options, &with));
-    if (!with) {
-      return Status::InvalidArgument(name + " is encrypted (age): give --decrypt_identity or "
-                                            "--decrypt_passphrase_file");
-    }
-    AgeFileKey file_key;
-    HOTBACKUP_RETURN_IF_ERROR(ReadAgeHeader(&outer_peek, *with, &file_key).WithContext(name));
-    HOTBACKUP_RETURN_IF_ERROR(NewAgeDecryptSource(&outer_peek, file_key, name, &decrypted));
-    Wipe(file_key);
-    stream = decrypted.get();
-  } else if (!options.decrypt_identity.empty() || !options.decrypt_passphrase_file.empty()) {
-    HB_LOG_WARN("%s is not encrypted; the --decrypt_* option is not needed", name.c_str());
+  ArchiveInput input;
+  DecryptionLookup decryption;
+  if (!options.decrypt_identity.empty() || !options.decrypt_passphrase_file.empty()) {
+    decryption = [&options](std::optional<AgeDecryptWith>* with) {
+      return DecryptionFromOptions(options, with);
+    };
   }
-  PeekSource compressed_peek(stream);
-  HOTBACKUP_RETURN_IF_ERROR(compressed_peek.Peek(4, &head));
-  if (head.empty()) return Status::Corruption(name + " holds no archive");
-  std::unique_ptr<ByteSource> zstd;
-  ByteSource* plain = &compressed_peek;
-  const bool compressed = head.size() == 4 && std::memcmp(head.data(), kZstdMagic, 4) == 0;
-  if (compressed) {
-    HOTBACKUP_RETURN_IF_ERROR(NewZstdSource(&compressed_peek, &zstd));
-    plain = zstd.get();
-  }
-  PeekSource source(plain);
-  HOTBACKUP_RETURN_IF_ERROR(source.Peek(512, &head));
-  const bool xbstream = head.size() >= xbstream::kMagicSize &&
-                        std::memcmp(head.data(), xbstream::kMagic, xbstream::kMagicSize) == 0;
-  const bool tar = head.size() >= kTarMagicOffset + 5 &&
-                   std::memcmp(head.data() + kTarMagicOffset, "ustar", 5) == 0;
-  if (!xbstream && !tar) {
-    return Status::Corruption(name + " is neither a tar nor an XBSTREAM archive" +
-                              (compressed ? " (after zstd decompression)" : "") +
-                              (encrypted ? " (after decryption)" : ""));
-  }
+  HOTBACKUP_RETURN_IF_ERROR(input.Open(raw.get(), name, decryption));
+  const bool xbstream = input.layers().format == ArchiveFormat::kXbstream;
+  const bool compressed = input.layers().compressed;
+  const bool encrypted = input.layers().encrypted;
+  PeekSource& source = *input.archive();
   const char* format = xbstream ? "n XBSTREAM" : " tar";
   const std::string layers =
       std::string(compressed ? "+zstd" : "") + (encrypted ? "+age" : "");

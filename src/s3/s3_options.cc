@@ -1,31 +1,14 @@
 #include "hotbackup/s3/s3_options.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include "hotbackup/io/file_io.h"
+#include "hotbackup/io/input_file.h"
 #include "hotbackup/io/output_file.h"
-#include "hotbackup/io/unique_fd.h"
 #include "hotbackup/s3/s3_download_source.h"
 #include "hotbackup/s3/s3_upload_sink.h"
 #include "hotbackup/s3/s3_url.h"
 #include "hotbackup/util/log.h"
 
 namespace hotbackup {
-namespace {
-
-// A file opened for reading, owned with its descriptor.
-class FileSource final : public ByteSource {
- public:
-  FileSource(UniqueFd fd, const std::string& name) : fd_(std::move(fd)), source_(fd_.get(), name) {}
-  Status Read(std::span<uint8_t> buffer, size_t* n) override { return source_.Read(buffer, n); }
-
- private:
-  UniqueFd fd_;
-  FdSource source_;
-};
-
-}  // namespace
 
 Status S3ConfigFromOptions(const Options& options, S3Config* config) {
   config->endpoint = options.s3_endpoint;
@@ -90,18 +73,14 @@ Status OpenInput(const Options& options, const std::string& target, S3Access* s3
     *name = url.ToString();
     return Status::OK();
   }
+  std::unique_ptr<InputFile> file;
   if (target.empty()) {
-    if (isatty(STDIN_FILENO)) {
-      return Status::InvalidArgument("stdin is a terminal; pipe an archive in, or use --input FILE");
-    }
-    *source = std::make_unique<FdSource>(STDIN_FILENO, "stdin");
-    *name = "stdin";
-    return Status::OK();
+    HOTBACKUP_RETURN_IF_ERROR(InputFile::OpenStdin(&file));
+  } else {
+    HOTBACKUP_RETURN_IF_ERROR(InputFile::Open(target, &file));
   }
-  UniqueFd fd(open(target.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd.valid()) return Status::IOError("open " + target, errno);
-  *source = std::make_unique<FileSource>(std::move(fd), target);
-  *name = target;
+  *name = file->name();
+  *source = std::move(file);
   return Status::OK();
 }
 

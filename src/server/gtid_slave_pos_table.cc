@@ -13,6 +13,7 @@
 #include "hotbackup/io/file_copy.h"
 #include "hotbackup/util/child_process.h"
 #include "hotbackup/util/log.h"
+#include "hotbackup/util/scratch_directory.h"
 #include "hotbackup/util/sha256.h"
 
 namespace hotbackup {
@@ -177,8 +178,11 @@ Status GtidSlavePosTable::StoreInCache() const {
   std::error_code ec;
   fs::create_directories(cache_dir, ec);
   if (ec) return Status::IOError("create " + cache_dir, ec.value());
-  std::string temp = cache_entry_ + ".tmp-XXXXXX";
-  if (mkdtemp(temp.data()) == nullptr) return Status::IOError("create " + temp, errno);
+  // Filled beside the entry and renamed into place, so an entry is whole or
+  // absent; removed on every way out (after the rename there is nothing).
+  ScratchDirectory staging;
+  HOTBACKUP_RETURN_IF_ERROR(staging.CreateBeside(cache_entry_));
+  const std::string& temp = staging.path();
   uint64_t bytes = 0;
   Status s;
   for (size_t i = 0; i < files_.size() && s.ok(); ++i) {
@@ -191,7 +195,6 @@ Status GtidSlavePosTable::StoreInCache() const {
       errno != EEXIST) {
     s = Status::IOError("rename " + temp + " to " + cache_entry_, errno);
   }
-  fs::remove_all(temp, ec);
   return s;
 }
 

@@ -1,5 +1,5 @@
-// Scratch directories under $TMPDIR, and the sweep of those a killed run
-// left (see scratch_directory.h).
+// Scratch directories under $TMPDIR or beside their destination, and the
+// sweep of those a killed run left under $TMPDIR (see scratch_directory.h).
 #include "hotbackup/util/scratch_directory.h"
 
 #include <signal.h>
@@ -16,11 +16,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr char kPrefix[] = "myrocks_hotbackup-";
-
-std::string TempRoot() {
-  const char* tmp = getenv("TMPDIR");
-  return tmp && *tmp ? tmp : "/tmp";
-}
 
 // Whether `pid` may still be the run that made a directory: any process
 // of that pid. Not compared by program: another build or installation of
@@ -50,16 +45,31 @@ void RemoveStale(const std::string& root, const std::string& kind) {
   }
 }
 
+// mkdtemp on "<prefix>XXXXXX": the directory it made, mode 0700.
+Status MakeDirectory(const std::string& prefix, std::string* path) {
+  std::string templ = prefix + "XXXXXX";
+  if (mkdtemp(templ.data()) == nullptr) return Status::IOError("create " + templ, errno);
+  *path = std::move(templ);
+  return Status::OK();
+}
+
 }  // namespace
+
+std::string TempDirectoryRoot() {
+  const char* tmp = getenv("TMPDIR");
+  return tmp && *tmp ? tmp : "/tmp";
+}
 
 Status ScratchDirectory::Create(const std::string& kind) {
   Remove();
-  const std::string root = TempRoot();
+  const std::string root = TempDirectoryRoot();
   RemoveStale(root, kind);
-  std::string templ = root + "/" + kPrefix + kind + "." + std::to_string(getpid()) + ".XXXXXX";
-  if (mkdtemp(templ.data()) == nullptr) return Status::IOError("create " + templ, errno);
-  path_ = templ;
-  return Status::OK();
+  return MakeDirectory(root + "/" + kPrefix + kind + "." + std::to_string(getpid()) + ".", &path_);
+}
+
+Status ScratchDirectory::CreateBeside(const std::string& path) {
+  Remove();
+  return MakeDirectory(path + ".tmp-", &path_);
 }
 
 void ScratchDirectory::Remove() {

@@ -4,10 +4,12 @@
 #include "hotbackup/util/sha256.h"
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <vector>
+
+#include "hotbackup/util/random_bytes.h"
 
 namespace hotbackup {
 namespace {
@@ -69,11 +71,16 @@ bool IsSha256Hex(std::string_view text) {
 }
 
 std::string RandomHex(size_t bytes) {
-  std::string raw(bytes, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(raw.data()), static_cast<int>(bytes)) != 1) {
-    Fail("RAND_bytes");
+  std::vector<uint8_t> raw(bytes);
+  Status s = RandomBytes(raw);
+  if (!s.ok()) {
+    // The one caller, NewBackupId (archive/manifest.h), hands the id back
+    // as a plain value, so a failure has no way out but this; and with no
+    // randomness no backup id could be trusted to be unique anyway.
+    std::fprintf(stderr, "myrocks_hotbackup: %s\n", s.message().c_str());
+    std::abort();
   }
-  return ToHex(reinterpret_cast<const unsigned char*>(raw.data()), bytes);
+  return ToHex(raw.data(), raw.size());
 }
 
 }  // namespace hotbackup

@@ -1,6 +1,7 @@
-// Fuzz target: --verify end to end on the input as --input: the zstd magic
-// check and NewZstdSource, the peek that picks tar or XBSTREAM, the reader
-// and the manifest check, exactly as RunVerify drives them.
+// Fuzz target: --verify end to end on the input as --input: ArchiveInput
+// (restore/archive_detection.h) with its age and zstd magic checks,
+// NewZstdSource and the peek that picks tar or XBSTREAM, then the reader and
+// the manifest check, exactly as RunVerify drives them.
 #include "hotbackup/options.h"
 #include "hotbackup/restore/extract.h"
 #include "hotbackup/util/log.h"

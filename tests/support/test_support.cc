@@ -427,14 +427,25 @@ bool DirectWritesBypassPageCache(const std::string& dir) {
 }
 
 long PeakRssKib(const std::vector<std::string>& argv, int* exit_code) {
-  const int pid = Spawn(argv, -1, -1, -1);
+  // Through GNU time, whose own child is forked from a small process: a
+  // child forked from this one (a test binary that may have grown to
+  // hundreds of MB) carries this process's peak into its ru_maxrss, since
+  // exec(2) records the old address space's peak before replacing it.
+  TempDir dir;
+  std::vector<std::string> timed = {"/usr/bin/time", "-f", "%M", "-o", dir / "rss"};
+  timed.insert(timed.end(), argv.begin(), argv.end());
+  const int pid = Spawn(timed, -1, -1, -1);
   int status = 0;
-  rusage usage{};
-  while (wait4(pid, &status, 0, &usage) < 0) {
+  while (waitpid(pid, &status, 0) < 0) {
     if (errno != EINTR) return -1;
   }
   *exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  return usage.ru_maxrss;
+  // "Command exited with non-zero status N" comes first when it failed.
+  std::string text = ReadFile(dir / "rss");
+  while (!text.empty() && text.back() == '\n') text.pop_back();
+  const size_t line = text.find_last_of('\n');
+  if (line != std::string::npos) text = text.substr(line + 1);
+  return text.empty() ? -1 : std::stol(text);
 }
 
 }  // namespace hotbackup::test

@@ -1,15 +1,18 @@
 // ByteSource: where archive bytes come from when a backup is read back
-// (--extract, --verify): a descriptor, a zstd decompressor over another
-// source, or a PeekSource that lets the caller look at the first bytes
-// before choosing a format. Sources are not thread-safe; a wrapping source
+// (--extract, --verify): a descriptor, or a PeekSource that lets the caller
+// look at the first bytes before choosing a format. Filters over a source
+// live with their stage (compress/zstd_source.h, encrypt/age_stream.h). Sources are not thread-safe; a wrapping source
 // does not own the source it reads from, which must outlive it.
 #ifndef HOTBACKUP_IO_BYTE_SOURCE_H_
 #define HOTBACKUP_IO_BYTE_SOURCE_H_
 
-#include <memory>
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "hotbackup/util/status.h"
@@ -34,10 +37,6 @@ class FdSource final : public ByteSource {
   std::string name_;
 };
 
-// Decompresses zstd frames (one or several, back to back) from `compressed`.
-// A stream that ends inside a frame is kCorruption.
-Status NewZstdSource(ByteSource* compressed, std::unique_ptr<ByteSource>* source);
-
 // Buffers the first bytes of `inner` so they can be inspected, then hands
 // everything out through Read as if nothing had been looked at.
 class PeekSource final : public ByteSource {
@@ -54,6 +53,25 @@ class PeekSource final : public ByteSource {
   std::vector<uint8_t> peeked_;
   size_t peeked_pos_ = 0;
   uint64_t position_ = 0;
+};
+
+// Hands out the bytes of a string, at most `max_read` per Read (a pipe's
+// short reads, when small); for tests and small inputs.
+class StringSource final : public ByteSource {
+ public:
+  explicit StringSource(std::string data, size_t max_read = SIZE_MAX)
+      : data_(std::move(data)), max_read_(max_read) {}
+  Status Read(std::span<uint8_t> buffer, size_t* n) override {
+    *n = std::min({buffer.size(), data_.size() - pos_, max_read_});
+    std::memcpy(buffer.data(), data_.data() + pos_, *n);
+    pos_ += *n;
+    return Status::OK();
+  }
+
+ private:
+  std::string data_;
+  size_t pos_ = 0;
+  size_t max_read_;
 };
 
 // Reads exactly buffer.size() bytes unless the input ends first; *n says how
