@@ -6,7 +6,7 @@
 
 #include "hotbackup/modes/output_names.h"
 #include "hotbackup/modes/stage_configs.h"
-#include "hotbackup/s3/s3_options.h"
+#include "hotbackup/modes/named_io.h"
 #include "hotbackup/server/backup.h"
 #include "hotbackup/server/incremental_base.h"
 

@@ -3,16 +3,13 @@
 // nothing at all), then let the manifest decide whether it all arrived.
 #include "hotbackup/restore/extract.h"
 
-
 #include <chrono>
 
 #include "hotbackup/archive/archive_reader.h"
-#include "hotbackup/modes/stage_configs.h"
 #include "hotbackup/io/byte_source.h"
 #include "hotbackup/restore/archive_detection.h"
 #include "hotbackup/restore/extract_target.h"
 #include "hotbackup/restore/incremental_restore.h"
-#include "hotbackup/s3/s3_options.h"
 #include "hotbackup/util/log.h"
 
 namespace hotbackup {
@@ -22,9 +19,10 @@ constexpr double kGiB = 1024.0 * 1024 * 1024;
 
 // The line an incremental backup adds: what came from its base, or, without
 // one, what it expects from it.
-void LogBaseFiles(const Options& options, const Manifest& manifest, const BaseFileStats& taken) {
+void LogBaseFiles(const ExtractRequest& request, const Manifest& manifest,
+                  const BaseFileStats& taken) {
   const ManifestParent& parent = *manifest.parent;
-  if (options.incremental_base_dir.empty()) {
+  if (request.incremental_base_dir.empty()) {
     const BaseFileStats expected = ExpectedFromBase(manifest);
     HB_LOG_INFO("Incremental backup on top of backup %s taken %s: it expects %llu files "
                 "(%.2f GB) from that backup (check them with --incremental_base_dir)",
@@ -35,30 +33,23 @@ void LogBaseFiles(const Options& options, const Manifest& manifest, const BaseFi
   }
   HB_LOG_INFO("%s %llu files (%.2f GB) of backup %s taken %s from %s (%llu hard-linked), every "
               "one matching the manifest",
-              options.extract ? "Took" : "Checked", static_cast<unsigned long long>(taken.files),
+              request.target_dir.empty() ? "Checked" : "Took",
+              static_cast<unsigned long long>(taken.files),
               static_cast<double>(taken.bytes) / kGiB, parent.backup_id.c_str(),
-              parent.start_time.c_str(), options.incremental_base_dir.c_str(),
+              parent.start_time.c_str(), request.incremental_base_dir.c_str(),
               static_cast<unsigned long long>(taken.linked));
 }
 
-Status Run(const Options& options, const std::string& target_dir) {
-  auto start = std::chrono::steady_clock::now();
-  S3Access s3(options);  // outlives the input
-  std::unique_ptr<ByteSource> raw;
-  std::string name;
-  HOTBACKUP_RETURN_IF_ERROR(OpenInput(options, options.input, &s3, &raw, &name));
+}  // namespace
 
+Status ExtractArchive(ByteSource* raw, const std::string& name, const ExtractRequest& request) {
+  auto start = std::chrono::steady_clock::now();
+  const std::string& target_dir = request.target_dir;
   ExtractTarget target;
   HOTBACKUP_RETURN_IF_ERROR(target.Open(target_dir));
 
   ArchiveInput input;
-  DecryptionLookup decryption;
-  if (!options.decrypt_identity.empty() || !options.decrypt_passphrase_file.empty()) {
-    decryption = [&options](std::optional<AgeDecryptWith>* with) {
-      return DecryptionFromOptions(options, with);
-    };
-  }
-  HOTBACKUP_RETURN_IF_ERROR(input.Open(raw.get(), name, decryption));
+  HOTBACKUP_RETURN_IF_ERROR(input.Open(raw, name, request.decryption));
   const bool xbstream = input.layers().format == ArchiveFormat::kXbstream;
   const bool compressed = input.layers().compressed;
   const bool encrypted = input.layers().encrypted;
@@ -75,24 +66,13 @@ Status Run(const Options& options, const std::string& target_dir) {
 
   HOTBACKUP_RETURN_IF_ERROR(xbstream ? ReadXbstream(&source, &target) : ReadTar(&source, &target));
   Manifest manifest;
-  HOTBACKUP_RETURN_IF_ERROR(target.Commit(&manifest, options.incremental_base_dir));
+  HOTBACKUP_RETURN_IF_ERROR(target.Commit(&manifest, request.incremental_base_dir));
 
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   LogManifestMatch(target_dir.empty() ? "Verified" : "Extracted", target.stats(), seconds,
                    manifest);
-  if (manifest.incremental()) LogBaseFiles(options, manifest, target.base_stats());
+  if (manifest.incremental()) LogBaseFiles(request, manifest, target.base_stats());
   return Status::OK();
 }
-
-}  // namespace
-
-Status RunExtract(const Options& options) {
-  if (options.backup_dir.empty()) {
-    return Status::InvalidArgument("--extract needs --backup_dir, the directory to extract into");
-  }
-  return Run(options, options.backup_dir);
-}
-
-Status RunVerify(const Options& options) { return Run(options, ""); }
 
 }  // namespace hotbackup

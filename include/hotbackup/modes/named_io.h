@@ -2,8 +2,8 @@
 // S3 object (s3://BUCKET/KEY). The modes open their outputs and inputs here,
 // so that the archive stages see only a ByteSink or a ByteSource and never
 // learn where the bytes go.
-#ifndef HOTBACKUP_S3_S3_OPTIONS_H_
-#define HOTBACKUP_S3_S3_OPTIONS_H_
+#ifndef HOTBACKUP_MODES_NAMED_IO_H_
+#define HOTBACKUP_MODES_NAMED_IO_H_
 
 #include <cstdint>
 #include <memory>
@@ -57,4 +57,4 @@ std::string DefaultManifestTarget(const std::string& output);
 
 }  // namespace hotbackup
 
-#endif  // HOTBACKUP_S3_S3_OPTIONS_H_
+#endif  // HOTBACKUP_MODES_NAMED_IO_H_

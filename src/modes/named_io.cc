@@ -1,4 +1,4 @@
-#include "hotbackup/s3/s3_options.h"
+#include "hotbackup/modes/named_io.h"
 
 #include "hotbackup/io/file_io.h"
 #include "hotbackup/io/input_file.h"
