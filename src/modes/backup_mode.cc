@@ -4,7 +4,6 @@
 // them and hands the stream backup its settings.
 #include "hotbackup/modes/backup_mode.h"
 
-#include "hotbackup/modes/output_names.h"
 #include "hotbackup/modes/stage_configs.h"
 #include "hotbackup/modes/named_io.h"
 #include "hotbackup/server/backup.h"

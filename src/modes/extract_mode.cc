@@ -1,5 +1,7 @@
-// --extract (see extract_mode.h): Check reads the decryption keys and checks
-// the input's name; Run reads the archive into --backup_dir.
+// --extract and --verify of an archive (see extract_mode.h, verify_mode.h):
+// Check reads the decryption keys and checks the input's name; Run opens
+// the input (a file, stdin or s3://) and reads the archive into
+// --backup_dir, or into nothing.
 #include "hotbackup/modes/extract_mode.h"
 
 #include <sys/stat.h>
@@ -8,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "hotbackup/modes/output_names.h"
+#include "hotbackup/modes/named_io.h"
 #include "hotbackup/modes/stage_configs.h"
 #include "hotbackup/restore/extract.h"
 
@@ -17,20 +19,32 @@ namespace {
 
 class ExtractMode final : public Mode {
  public:
-  ExtractMode(const Options& options, bool write) : options_(options), write_(write) {}
+  ExtractMode(const Options& options, bool write) : options_(options), s3_(options) {
+    if (write) request_.target_dir = options.backup_dir;
+  }
 
   Status Check() override {
     HOTBACKUP_RETURN_IF_ERROR(CheckInputName("--input", options_.input));
-    std::optional<AgeDecryptWith> decryption;
-    return DecryptionFromOptions(options_, &decryption);
+    request_.incremental_base_dir = options_.incremental_base_dir;
+    // Keys given are read now, so a bad one is a usage error; the archive
+    // asks for them only if it turns out to be encrypted.
+    HOTBACKUP_RETURN_IF_ERROR(DecryptionFromOptions(options_, &decryption_));
+    if (decryption_) {
+      request_.decryption = [this](std::optional<AgeDecryptWith>* with) {
+        *with = decryption_;
+        return Status::OK();
+      };
+    }
+    return Status::OK();
   }
 
   Status Run() override {
-    if (!write_) return RunVerify(options_);
     // The directories above --backup_dir that extraction will create: a
     // failed extraction leaves none of them behind.
-    const std::vector<std::string> created = MissingAncestors(options_.backup_dir);
-    Status status = RunExtract(options_);
+    const std::vector<std::string> created =
+        request_.target_dir.empty() ? std::vector<std::string>()
+                                    : MissingAncestors(request_.target_dir);
+    Status status = Extract();
     if (!status.ok()) {
       for (const std::string& dir : created) rmdir(dir.c_str());  // deepest first; only if empty
     }
@@ -38,6 +52,13 @@ class ExtractMode final : public Mode {
   }
 
  private:
+  Status Extract() {
+    std::unique_ptr<ByteSource> input;
+    std::string name;
+    HOTBACKUP_RETURN_IF_ERROR(OpenInput(options_, options_.input, &s3_, &input, &name));
+    return ExtractArchive(input.get(), name, request_);
+  }
+
   // The ancestors of `path` that do not exist, deepest first.
   static std::vector<std::string> MissingAncestors(const std::string& path) {
     std::vector<std::string> missing;
@@ -55,17 +76,19 @@ class ExtractMode final : public Mode {
   }
 
   const Options& options_;
-  const bool write_;  // --extract; else --verify of an archive
+  ExtractRequest request_;
+  std::optional<AgeDecryptWith> decryption_;
+  S3Access s3_;  // outlives the input
 };
 
 }  // namespace
 
 std::unique_ptr<Mode> NewExtractMode(const Options& options) {
-  return std::make_unique<ExtractMode>(options, true);
+  return std::make_unique<ExtractMode>(options, /*write=*/true);
 }
 
-std::unique_ptr<Mode> NewArchiveReadingMode(const Options& options, bool write) {
-  return std::make_unique<ExtractMode>(options, write);
+std::unique_ptr<Mode> NewVerifyArchiveMode(const Options& options) {
+  return std::make_unique<ExtractMode>(options, /*write=*/false);
 }
 
 }  // namespace hotbackup

@@ -1,13 +1,10 @@
-// --verify (see verify_mode.h): an archive is read as --extract reads it,
-// into nothing; a directory is checked in place.
+// --verify --backup_dir (see verify_mode.h): a directory checked in place.
+// (--verify of an archive is extract_mode.cc's, reading into nothing.)
 #include "hotbackup/modes/verify_mode.h"
 
 #include "hotbackup/restore/verify_directory.h"
 
 namespace hotbackup {
-
-// extract_mode.cc: the archive reader behind --extract and --verify.
-std::unique_ptr<Mode> NewArchiveReadingMode(const Options& options, bool write);
 
 namespace {
 
@@ -22,10 +19,6 @@ class VerifyDirectoryMode final : public Mode {
 };
 
 }  // namespace
-
-std::unique_ptr<Mode> NewVerifyArchiveMode(const Options& options) {
-  return NewArchiveReadingMode(options, false);
-}
 
 std::unique_ptr<Mode> NewVerifyDirectoryMode(const Options& options) {
   return std::make_unique<VerifyDirectoryMode>(options);

@@ -4,7 +4,7 @@
 #include "hotbackup/modes/wdt_backup_mode.h"
 
 #include "hotbackup/io/output_file.h"
-#include "hotbackup/modes/output_names.h"
+#include "hotbackup/modes/named_io.h"
 #include "hotbackup/modes/stage_configs.h"
 #include "hotbackup/server/wdt_backup.h"
 #include "hotbackup/util/child_process.h"

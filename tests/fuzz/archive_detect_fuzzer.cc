@@ -1,11 +1,11 @@
-// Fuzz target: --verify end to end on the input as --input: ArchiveInput
+// Fuzz target: --verify end to end on the input: ArchiveInput
 // (restore/archive_detection.h) with its age and zstd magic checks,
 // NewZstdSource and the peek that picks tar or XBSTREAM, then the reader and
-// the manifest check, exactly as RunVerify drives them.
-#include "hotbackup/options.h"
+// the manifest check, exactly as the verify mode drives them
+// (ExtractArchive into nothing).
 #include "hotbackup/restore/extract.h"
 #include "hotbackup/util/log.h"
-#include "input_file.h"
+#include "memory_source.h"
 
 extern "C" int LLVMFuzzerInitialize(int*, char***) {
   hotbackup::SetLogLevel(hotbackup::LogLevel::kError);  // no INFO line per input
@@ -13,10 +13,7 @@ extern "C" int LLVMFuzzerInitialize(int*, char***) {
 }
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static hotbackup::fuzz::InputFile* input = new hotbackup::fuzz::InputFile();
-  hotbackup::Options options;
-  options.verify = true;
-  options.input = input->Set(data, size);
-  (void)hotbackup::RunVerify(options);
+  hotbackup::fuzz::MemorySource input(data, size);
+  (void)hotbackup::ExtractArchive(&input, "fuzz input", hotbackup::ExtractRequest{});
   return 0;
 }

@@ -1,7 +1,8 @@
 // Where the command line's names lead: a file, standard input/output, or an
-// S3 object (s3://BUCKET/KEY). The modes open their outputs and inputs here,
-// so that the archive stages see only a ByteSink or a ByteSource and never
-// learn where the bytes go.
+// S3 object (s3://BUCKET/KEY). The modes check the names in Check (nothing
+// created, nothing connected) and open their outputs and inputs here in Run,
+// so that the stages see only a ByteSink or a ByteSource and never learn
+// where the bytes go.
 #ifndef HOTBACKUP_MODES_NAMED_IO_H_
 #define HOTBACKUP_MODES_NAMED_IO_H_
 
@@ -16,6 +17,15 @@
 #include "hotbackup/util/status.h"
 
 namespace hotbackup {
+
+// `target` as `option` ("--output") names it: "" is stdout, refused when a
+// terminal; s3:// names are left to the upload; a file must not be a
+// directory and its directory must exist. Errors name the option.
+Status CheckOutputName(const std::string& option, const std::string& target);
+
+// `target` as --input names it: "" is stdin, refused when a terminal;
+// s3:// names are left to the download; a file must be one we can open.
+Status CheckInputName(const std::string& option, const std::string& target);
 
 // --s3_endpoint, --s3_region, --s3_retry_seconds and the credentials.
 Status S3ConfigFromOptions(const Options& options, S3Config* config);

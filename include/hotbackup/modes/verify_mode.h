@@ -11,7 +11,8 @@
 
 namespace hotbackup {
 
-// `options` must outlive the mode.
+// `options` must outlive the mode. The archive's is the extract mode
+// reading into nothing (extract_mode.cc).
 std::unique_ptr<Mode> NewVerifyArchiveMode(const Options& options);
 std::unique_ptr<Mode> NewVerifyDirectoryMode(const Options& options);
 
