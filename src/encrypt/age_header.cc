@@ -28,6 +28,7 @@
 
 #include "hotbackup/encrypt/base64.h"
 #include "hotbackup/encrypt/openssl_crypto.h"
+#include "hotbackup/util/random_bytes.h"
 
 namespace hotbackup {
 namespace {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "hotbackup/encrypt/openssl_crypto.h"
+#include "hotbackup/util/random_bytes.h"
 
 namespace hotbackup {
 namespace {

@@ -15,11 +15,7 @@
 #include <algorithm>
 #include <string>
 
-// RandomBytes, which openssl_crypto.h declares for age's callers, is the one
-// in util/random_bytes.h (defined in src/util/random_bytes.cc); included so
-// that the compiler checks the two declarations agree.
 #include "hotbackup/util/openssl_error.h"
-#include "hotbackup/util/random_bytes.h"
 
 namespace hotbackup {
 namespace {

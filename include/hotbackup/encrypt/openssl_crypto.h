@@ -28,10 +28,6 @@ inline constexpr size_t kChaChaPolyNonceSize = 12;
 inline constexpr size_t kChaChaPolyTagSize = 16;
 inline constexpr size_t kHmacSha256Size = 32;
 
-// Fills `out` from OpenSSL's CSPRNG (RAND_bytes). Fails (kNotSupported)
-// only when the generator cannot be seeded.
-Status RandomBytes(std::span<uint8_t> out);
-
 // The X25519 public key of `secret_key` (the scalar times the basepoint).
 Status X25519PublicKey(std::span<const uint8_t, kX25519Size> secret_key,
                        std::span<uint8_t, kX25519Size> public_key);

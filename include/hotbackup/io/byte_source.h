@@ -67,6 +67,8 @@ class StringSource final : public ByteSource {
     pos_ += *n;
     return Status::OK();
   }
+  // How many bytes have been read.
+  size_t position() const { return pos_; }
 
  private:
   std::string data_;

@@ -3,6 +3,7 @@
 // headers age writes give us the file key (checked by decrypting their
 // payload with a test-only decryptor). Then the published vector, and every
 // kind of damage.
+#include "hotbackup/io/byte_source.h"
 #include "hotbackup/encrypt/age_header.h"
 
 #include <fcntl.h>
@@ -18,6 +19,7 @@
 
 #include "hotbackup/encrypt/base64.h"
 #include "hotbackup/encrypt/openssl_crypto.h"
+#include "hotbackup/util/random_bytes.h"
 #include "support/test_support.h"
 
 namespace hotbackup {
@@ -30,22 +32,6 @@ std::span<const uint8_t> AsBytes(std::string_view s) {
 }
 
 // Hands out a string, remembering how far it was read.
-class StringSource final : public ByteSource {
- public:
-  explicit StringSource(std::string data) : data_(std::move(data)) {}
-  Status Read(std::span<uint8_t> buffer, size_t* n) override {
-    *n = std::min(buffer.size(), data_.size() - pos_);
-    std::copy_n(data_.data() + pos_, *n, buffer.data());
-    pos_ += *n;
-    return Status::OK();
-  }
-  size_t position() const { return pos_; }
-
- private:
-  std::string data_;
-  size_t pos_ = 0;
-};
-
 // An endless header: the version line, a stanza line, then 64-column body
 // lines forever.
 class EndlessSource final : public ByteSource {

@@ -1,3 +1,4 @@
+#include "hotbackup/io/byte_source.h"
 #include "hotbackup/encrypt/age_stream.h"
 
 #include <catch2/catch.hpp>
@@ -10,23 +11,6 @@ namespace hotbackup {
 namespace {
 
 // A ByteSource over a string, handing out at most `step` bytes per Read.
-class StringSource final : public ByteSource {
- public:
-  explicit StringSource(std::string data, size_t step = SIZE_MAX)
-      : data_(std::move(data)), step_(step) {}
-  Status Read(std::span<uint8_t> buffer, size_t* n) override {
-    *n = std::min({buffer.size(), data_.size() - pos_, step_});
-    std::memcpy(buffer.data(), data_.data() + pos_, *n);
-    pos_ += *n;
-    return Status::OK();
-  }
-
- private:
-  std::string data_;
-  size_t pos_ = 0;
-  size_t step_;
-};
-
 AgeIdentity TestIdentity(uint8_t seed) {
   AgeIdentity identity;
   for (size_t i = 0; i < identity.secret_key.size(); ++i) {

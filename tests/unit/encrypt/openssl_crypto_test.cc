@@ -1,6 +1,7 @@
 // The OpenSSL wrappers against their RFCs' published vectors, and the
 // ChaCha20-Poly1305 class's in-place use and tag checks.
 #include "hotbackup/encrypt/openssl_crypto.h"
+#include "hotbackup/util/random_bytes.h"
 
 #include <catch2/catch.hpp>
 
