@@ -9,7 +9,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <iterator>
 #include <memory>
+#include <utility>
 #include <vector>
 
 namespace hotbackup {
@@ -79,6 +81,15 @@ Status PinnedDirectory::Adopt(UniqueFd fd, const std::string& display, PinnedDir
 }
 
 Status ListDirectoryAt(int fd, const std::string& shown, std::vector<std::string>* names) {
+  std::vector<DirectoryEntry> entries;
+  HOTBACKUP_RETURN_IF_ERROR(ListDirectoryEntriesAt(fd, shown, &entries));
+  names->reserve(names->size() + entries.size());
+  for (DirectoryEntry& e : entries) names->push_back(std::move(e.name));
+  return Status::OK();
+}
+
+Status ListDirectoryEntriesAt(int fd, const std::string& shown,
+                              std::vector<DirectoryEntry>* entries) {
   // fdopendir takes the descriptor it is given: list through a duplicate.
   int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
   if (own < 0) return Status::IOError("list " + shown, errno);
@@ -90,14 +101,18 @@ Status ListDirectoryAt(int fd, const std::string& shown, std::vector<std::string
   }
   rewinddir(dir.get());  // the duplicate shares its position with `fd`
   errno = 0;
+  std::vector<DirectoryEntry> found;
   while (dirent* e = readdir(dir.get())) {
     if (std::strcmp(e->d_name, ".") != 0 && std::strcmp(e->d_name, "..") != 0) {
-      names->push_back(e->d_name);
+      found.push_back({e->d_name, e->d_type});
     }
     errno = 0;
   }
   if (errno != 0) return Status::IOError("list " + shown, errno);
-  std::sort(names->begin(), names->end());
+  std::sort(found.begin(), found.end(),
+            [](const DirectoryEntry& a, const DirectoryEntry& b) { return a.name < b.name; });
+  entries->insert(entries->end(), std::make_move_iterator(found.begin()),
+                  std::make_move_iterator(found.end()));
   return Status::OK();
 }
 
@@ -133,16 +148,23 @@ Status TakeOverDirectoryAt(const PinnedDirectory& parent, const std::string& nam
   const std::string& display = dir->display_path();
   if (geteuid() == 0 && fchown(dir->fd(), 0, 0) != 0) return Status::IOError("chown " + display, errno);
   if (fchmod(dir->fd(), 0700) != 0) return Status::IOError("chmod " + display, errno);
-  // From here on only we can add entries; check the ones made before.
-  std::vector<std::string> names;
-  HOTBACKUP_RETURN_IF_ERROR(ListDirectoryAt(dir->fd(), display, &names));
-  for (const std::string& entry : names) {
-    struct stat st;
-    if (fstatat(dir->fd(), entry.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-      return Status::IOError("stat " + display + "/" + entry, errno);
+  // From here on only we can add, remove or replace entries; check the ones
+  // made before. The listing's types are as good as a stat (an entry's type
+  // changes only with the entry, which only we can replace now) and save a
+  // call per SST; stat only where the filesystem gives no type.
+  std::vector<DirectoryEntry> entries;
+  HOTBACKUP_RETURN_IF_ERROR(ListDirectoryEntriesAt(dir->fd(), display, &entries));
+  for (const DirectoryEntry& entry : entries) {
+    bool regular = entry.type == DT_REG;
+    if (entry.type == DT_UNKNOWN) {
+      struct stat st;
+      if (fstatat(dir->fd(), entry.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        return Status::IOError("stat " + display + "/" + entry.name, errno);
+      }
+      regular = S_ISREG(st.st_mode);
     }
-    if (!S_ISREG(st.st_mode)) {
-      return Status::InvalidArgument(display + "/" + entry +
+    if (!regular) {
+      return Status::InvalidArgument(display + "/" + entry.name +
                                      " is not a regular file, and a checkpoint holds only "
                                      "those: refused (placed there by another user?)");
     }

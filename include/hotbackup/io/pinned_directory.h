@@ -64,6 +64,19 @@ class PinnedDirectory {
 // `shown` names the directory in messages. `fd` itself is left as it was.
 Status ListDirectoryAt(int fd, const std::string& shown, std::vector<std::string>* names);
 
+// One entry of a listing, with its type as readdir(3) gives it: DT_REG,
+// DT_DIR, DT_LNK, ..., or DT_UNKNOWN where the filesystem does not say (then
+// only fstatat tells). The type of an entry cannot change without the entry
+// being replaced, which takes write permission on the directory.
+struct DirectoryEntry {
+  std::string name;
+  unsigned char type = 0;  // DT_UNKNOWN
+};
+
+// ListDirectoryAt with each entry's type, sorted by name.
+Status ListDirectoryEntriesAt(int fd, const std::string& shown,
+                              std::vector<DirectoryEntry>* entries);
+
 // Makes `name` in `parent` (which must not exist) as a directory only we
 // can enter (0700, our owner), and pins it.
 Status MakePrivateDirectoryAt(const PinnedDirectory& parent, const std::string& name,
@@ -73,7 +86,9 @@ Status MakePrivateDirectoryAt(const PinnedDirectory& parent, const std::string& 
 // server's checkpoint) and makes it ours: owned by us when we are root,
 // mode 0700, so that nobody else can change its entries from now on. Its
 // entries must all be regular files (a checkpoint is flat): a symbolic
-// link or anything else placed there is refused, naming it.
+// link or anything else placed there is refused, naming it. The types are
+// the listing's (no stat per entry; a checkpoint may hold thousands of
+// SSTs), stat'ed only where the filesystem does not give them.
 Status TakeOverDirectoryAt(const PinnedDirectory& parent, const std::string& name,
                            PinnedDirectory* dir);
 

@@ -109,5 +109,43 @@ TEST_CASE("Pinned directories: writes stay in the directory opened, whatever its
   CHECK(fs::is_empty(dir / "canary"));
 }
 
+TEST_CASE("Pinned directories: a directory taken over is ours, 0700, with regular files only",
+          "[unit][checkpoint]") {
+  test::TempDir dir;
+  const std::string root = dir / "cp";
+  fs::create_directories(root + "/ckpt");
+  for (const char* name : {"000007.sst", "CURRENT", "MANIFEST-000004", "OPTIONS-000011"}) {
+    test::WriteFile(root + "/ckpt/" + name, "x");
+  }
+  chmod((root + "/ckpt").c_str(), 0777);
+  PinnedDirectory parent;
+  REQUIRE(PinnedDirectory::Open(root, &parent).ok());
+  PinnedDirectory taken;
+  REQUIRE(TakeOverDirectoryAt(parent, "ckpt", &taken).ok());
+  struct stat st;
+  REQUIRE(fstat(taken.fd(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0700);
+  CHECK(st.st_uid == geteuid());
+
+  // Whatever else another user placed there before the take-over is refused, named.
+  std::string odd;
+  SECTION("a symbolic link") {
+    odd = "000008.sst";
+    fs::create_symlink("/etc/passwd", root + "/ckpt/" + odd);
+  }
+  SECTION("a directory") {
+    odd = "sub";
+    fs::create_directory(root + "/ckpt/" + odd);
+  }
+  SECTION("a FIFO") {
+    odd = "000009.sst";
+    REQUIRE(mkfifo((root + "/ckpt/" + odd).c_str(), 0600) == 0);
+  }
+  PinnedDirectory again;
+  Status s = TakeOverDirectoryAt(parent, "ckpt", &again);
+  CHECK(s.code() == Status::Code::kInvalidArgument);
+  CHECK_THAT(s.message(), Catch::Contains("ckpt/" + odd + " is not a regular file"));
+}
+
 }  // namespace
 }  // namespace hotbackup
