@@ -146,6 +146,12 @@ class WdtBackupRun {
     start_time_ = time(nullptr);
     start_ = Clock::now();
     HB_LOG_INFO("Starting backup.");
+    if (round_options_.resumption == WdtResumption::kTransferLog) {
+      HB_LOG_INFO("WDT: the sender is in block mode (%s in --extra_wdt_sender_options): rounds "
+                  "resume from wdt's transfer log at the destination (.wdt.log), block by block, "
+                  "instead of from its files' sizes",
+                  config_.resumption_reason.c_str());
+    }
     HOTBACKUP_RETURN_IF_ERROR(log_dir_.Create("wdt"));
     round_options_.log_dir = log_dir_.path();
     backup_id_ = NewBackupId();
