@@ -95,7 +95,7 @@ TEST_CASE("age: an encrypted backup under writers restores through ours and thro
   chmod((work / "pass").c_str(), 0640);
   r = Run({BinaryPath(), "--socket=" + source.socket(), "--checkpoint_dir=" + (work / "cp"),
            "--encrypt_passphrase_file=" + (work / "pass"), "--output=" + (work / "p.tar.age")});
-  CHECK(r.exit_code == 1);
+  CHECK(r.exit_code == 2);  // refused before anything started: a usage error
   CHECK_THAT(r.stderr_text, Catch::Contains("chmod 600"));
   CHECK(test::CountErrorLines(r.stderr_text) == 1);
   CHECK_FALSE(fs::exists(work / "p.tar.age"));

@@ -415,14 +415,18 @@ TEST_CASE("Incremental: a base of another server, a tampered manifest, a wrong, 
   REQUIRE(r.exit_code == 0);
   const std::string full_json = test::ReadFile(work / "full.json");
 
-  auto refused = [&](const std::vector<std::string>& extra, const std::string& message) {
+  // exit_code: 1 once the server was asked (the base is another server's);
+  // 2, a usage error, for a base manifest refused before anything started.
+  auto refused = [&](const std::vector<std::string>& extra, const std::string& message,
+                     int exit_code) {
     const std::string output = work / "refused.tar";
     std::vector<std::string> argv = extra;
     argv.push_back("--output=" + output);
     argv.push_back("--save_manifest=" + (work / "refused.json"));
     ProcessResult rr = Backup(*source, cp, argv);
     INFO(rr.stderr_text);
-    CHECK(rr.exit_code == 1);
+    CHECK(rr.exit_code == exit_code);
+    if (exit_code == 2) CHECK_THAT(rr.stderr_text, !Catch::Contains("Starting backup."));
     CHECK_THAT(rr.stderr_text, Catch::Contains(message));
     CHECK(test::CountErrorLines(rr.stderr_text) == 1);
     CHECK_FALSE(fs::exists(output));
@@ -439,7 +443,7 @@ TEST_CASE("Incremental: a base of another server, a tampered manifest, a wrong, 
     ProcessResult ro = Backup(other, work / "cp-other", {"--output=" + (work / "other.tar"),
                                                          "--save_manifest=" + (work / "other.json")});
     REQUIRE(ro.exit_code == 0);
-    refused({"--incremental_base=" + (work / "other.json")}, "another RocksDB instance");
+    refused({"--incremental_base=" + (work / "other.json")}, "another RocksDB instance", 1);
   }
   // A manifest edited by hand (a file's size) fails its own digest.
   test::WriteFile(work / "edited.json", [&] {
@@ -447,8 +451,8 @@ TEST_CASE("Incremental: a base of another server, a tampered manifest, a wrong, 
     s.replace(s.find("\"size\":"), 8, "\"size\":9");
     return s;
   }());
-  refused({"--incremental_base=" + (work / "edited.json")}, "sha256 does not match");
-  refused({"--incremental_base=" + (work / "missing.json")}, "--incremental_base");
+  refused({"--incremental_base=" + (work / "edited.json")}, "sha256 does not match", 2);
+  refused({"--incremental_base=" + (work / "missing.json")}, "--incremental_base", 2);
 
   // An incremental, and its restore against bases that are not right.
   source->Sql("UPDATE t.bulk SET pad = 'changed' WHERE id % 50 = 0; "

@@ -295,9 +295,10 @@ TEST_CASE("WDT: extra options that cannot resume are refused before the first ch
     args.insert(args.end(), extra.begin(), extra.end());
     ProcessResult r = Run(args);
     INFO(r.stderr_text);
-    CHECK(r.exit_code == 1);
+    CHECK(r.exit_code == 2);  // a usage error: refused before anything started
     CHECK(CountErrorLines(r.stderr_text) == 1);
     CHECK_THAT(r.stderr_text, !Catch::Contains("Creating checkpoint"));
+    CHECK_THAT(r.stderr_text, !Catch::Contains("Starting backup."));
     setup.ExpectNothingLeft();
   }
 }
@@ -324,13 +325,15 @@ TEST_CASE("WDT: ssh refused, wdt missing here or there, a receiver out of reach:
     const char* what;
     std::vector<std::string> args;
     std::string message;
+    int exit_code = 1;  // 2: refused before anything started
   };
   std::vector<std::string> base = setup.Args();
   std::vector<Case> cases = {
       {"ssh refused", {"--ssh_command=" + Join(refused)}, "ssh to 127.0.0.1 failed"},
       {"no wdt here",
        {"--wdt_path=" + (setup.work / "no-wdt")},
-       "not found or not executable here"},
+       "not found or not executable here",
+       2},
       {"no wdt there", {"--wdt_path=" + wdt_name}, "no " + wdt_name + " to run on 127.0.0.1"},
       // A destination directory that cannot be made: nothing is removed
       // anywhere else (the preparation stops at its first failure).
@@ -354,7 +357,7 @@ TEST_CASE("WDT: ssh refused, wdt missing here or there, a receiver out of reach:
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     setenv("PATH", path.c_str(), 1);
     INFO(r.stderr_text);
-    CHECK(r.exit_code == 1);
+    CHECK(r.exit_code == c.exit_code);
     CHECK(CountErrorLines(r.stderr_text) == 1);
     CHECK_THAT(r.stderr_text, Catch::Contains(c.message));
     CHECK(seconds < 10);
