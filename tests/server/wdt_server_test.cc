@@ -434,13 +434,7 @@ TEST_CASE("WDT: the server's user swapping round and staging directories for lin
   }
   kill(swapper.pid(), SIGKILL);
   swapper.Wait();
-  size_t moved = 0;
-  for (const auto& e : fs::directory_iterator(cp)) {
-    if (!e.path().filename().string().starts_with("moved.")) continue;
-    ++moved;
-    CHECK(fs::is_empty(e.path()));  // emptied through the backup's descriptors
-  }
-  CHECK(moved > 0);
+  CHECK(test::ExpectMovedDirectoriesHoldNothingOfOurs(cp) > 0);
   CHECK(fs::is_empty(canary));
   ExpectNoProcessLeft(setup.receive_dir);
 }

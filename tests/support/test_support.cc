@@ -18,6 +18,7 @@
 #include <filesystem>
 #include <fstream>
 #include <random>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 
@@ -381,6 +382,33 @@ std::vector<std::string> SwapperCommand(const std::string& checkpoint_dir,
   return {"setpriv", "--reuid=" + std::to_string(kServerUser),
           "--regid=" + std::to_string(kServerUser), "--clear-groups", "bash", "-c", script,
           "swapper", checkpoint_dir, canary};
+}
+
+size_t ExpectMovedDirectoriesHoldNothingOfOurs(const std::string& checkpoint_dir) {
+  const std::regex server_checkpoint_file(R"([0-9]+\.(sst|log)|MANIFEST-[0-9]+|CURRENT|OPTIONS-[0-9]+)");
+  size_t moved = 0;
+  for (const auto& e : std::filesystem::directory_iterator(checkpoint_dir)) {
+    const std::string path = e.path().string();
+    if (!e.path().filename().string().starts_with("moved.") ||
+        !std::filesystem::is_directory(e.path())) {
+      continue;
+    }
+    ++moved;
+    struct stat st;
+    REQUIRE(lstat(path.c_str(), &st) == 0);
+    const std::vector<std::string> files = ListFiles(path);
+    INFO(path << " (mode " << std::oct << (st.st_mode & 07777) << std::dec << ") holds "
+              << files.size() << " files, e.g. " << (files.empty() ? "" : files.front()));
+    if ((st.st_mode & 07777) == 0700) {
+      CHECK(files.empty());
+    } else {
+      for (const std::string& f : files) {
+        CAPTURE(f);
+        CHECK(std::regex_match(f, server_checkpoint_file));
+      }
+    }
+  }
+  return moved;
 }
 
 void ExpectNoCheckpointLeft(const std::string& checkpoint_dir) {

@@ -30,6 +30,14 @@ class TempDir {
   std::string path_;
 };
 
+// After SwapperCommand ran against `checkpoint_dir`: every "moved.*"
+// directory holds nothing of the backup's. One the backup held (a checkpoint
+// taken over, a staging directory it made: mode 0700) must be empty, emptied
+// through its descriptors; one moved between the server making it and the
+// backup opening it was never the backup's (it keeps the server's mode) and
+// may hold the server's checkpoint files only. Returns how many there were.
+size_t ExpectMovedDirectoriesHoldNothingOfOurs(const std::string& checkpoint_dir);
+
 void WriteFile(const std::string& path, const std::string& contents);
 // `s` without trailing newlines and spaces (one SQL value from the client).
 std::string TrimTrailing(std::string s);
