@@ -1,5 +1,5 @@
 // --move_back / --copy_back as the command line asks for them: the usage
-// checks (every directory named, the backup a directory) and the narrow
+// check left after ValidateOptions (the backup a directory) and the narrow
 // request the restore stage takes. -f (--skip_check_frm_timestamp, the
 // original tool's force flag) lets a backup directory that fails its
 // manifest check be moved back anyway.
@@ -11,13 +11,9 @@
 namespace hotbackup {
 
 Status MoveBackRequestFrom(const Options& options, MoveBackRequest* request) {
+  // Every directory is named: ValidateOptions refused the command line
+  // otherwise.
   const Options& o = options;
-  if (o.datadir.empty() || o.rocksdb_datadir.empty() || o.rocksdb_waldir.empty() ||
-      o.backup_dir.empty()) {
-    return Status::InvalidArgument(
-        std::string(o.copy_back ? "--copy_back" : "--move_back") +
-        " needs --datadir, --rocksdb_datadir, --rocksdb_waldir and --backup_dir");
-  }
   std::error_code ec;
   if (!std::filesystem::is_directory(o.backup_dir, ec)) {
     return Status::InvalidArgument("--backup_dir " + o.backup_dir + " is not a directory");

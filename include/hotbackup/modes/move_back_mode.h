@@ -12,9 +12,9 @@
 
 namespace hotbackup {
 
-// The request for `options`: kInvalidArgument (a usage error) when one of
-// --datadir, --rocksdb_datadir, --rocksdb_waldir and --backup_dir is
-// missing, or --backup_dir is not a directory.
+// The request for `options`, which ValidateOptions passed (every directory
+// named): kInvalidArgument (a usage error) when --backup_dir is not a
+// directory.
 Status MoveBackRequestFrom(const Options& options, MoveBackRequest* request);
 
 // --move_back / --copy_back: Check is MoveBackRequestFrom, Run is MoveBack.
